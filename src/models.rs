@@ -1,0 +1,146 @@
+//! Locating the ONNX model files and verifying them against `models/SHA256SUMS`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Expected checksums, embedded at build time (`sha256  file` lines).
+const SHA256SUMS: &str = include_str!("../models/SHA256SUMS");
+
+/// The landmark model size. Larger is more accurate and slower.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelSize {
+    Lite,
+    #[default]
+    Full,
+    Heavy,
+}
+
+impl ModelSize {
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelSize::Lite => "lite",
+            ModelSize::Full => "full",
+            ModelSize::Heavy => "heavy",
+        }
+    }
+    pub fn landmark_file(self) -> String {
+        format!("pose_landmark_{}.onnx", self.name())
+    }
+}
+
+pub const DETECTOR_FILE: &str = "pose_detection.onnx";
+
+/// Paths of a verified detector + landmark model pair.
+#[derive(Clone, Debug)]
+pub struct ModelFiles {
+    pub size: ModelSize,
+    pub detector: PathBuf,
+    pub landmark: PathBuf,
+}
+
+/// Where models are looked for when no directory is given: `HIPFLEX_MODELS`, the
+/// `models/` folder next to the executable's project, then the source tree's.
+pub fn default_models_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("HIPFLEX_MODELS").filter(|s| !s.is_empty()) {
+        return PathBuf::from(d);
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        for anc in exe.ancestors().skip(1).take(4) {
+            let cand = anc.join("models");
+            if cand.join(DETECTOR_FILE).is_file() {
+                return cand;
+            }
+        }
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+/// Expected sha256 for a model file name, from the embedded `SHA256SUMS`.
+pub fn expected_sha256(file_name: &str) -> Option<&'static str> {
+    SHA256SUMS.lines().find_map(|l| {
+        let l = l.trim();
+        if l.starts_with('#') {
+            return None;
+        }
+        let mut it = l.split_whitespace();
+        let sum = it.next()?;
+        let name = it.next()?.trim_start_matches('*');
+        (name == file_name).then_some(sum)
+    })
+}
+
+/// sha256 of a file as lowercase hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok(hex(&Sha256::digest(&bytes)))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks that `path` exists and matches its recorded checksum.
+pub fn verify(path: &Path) -> Result<()> {
+    if !path.is_file() {
+        return Err(Error::ModelMissing {
+            path: path.to_path_buf(),
+        });
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let Some(expected) = expected_sha256(name) else {
+        return Err(Error::ModelChecksum {
+            path: path.to_path_buf(),
+            expected: "(no entry in models/SHA256SUMS)".into(),
+            actual: sha256_file(path)?,
+        });
+    };
+    let actual = sha256_file(path)?;
+    if actual != expected {
+        return Err(Error::ModelChecksum {
+            path: path.to_path_buf(),
+            expected: expected.to_string(),
+            actual,
+        });
+    }
+    Ok(())
+}
+
+impl ModelFiles {
+    /// Resolves and verifies the model pair for `size` in `dir` (or the default dir).
+    pub fn resolve(size: ModelSize, dir: Option<&Path>) -> Result<ModelFiles> {
+        let dir = dir.map(Path::to_path_buf).unwrap_or_else(default_models_dir);
+        let detector = dir.join(DETECTOR_FILE);
+        let landmark = dir.join(size.landmark_file());
+        verify(&detector)?;
+        verify(&landmark)?;
+        Ok(ModelFiles {
+            size,
+            detector,
+            landmark,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_lookup_ignores_comments_and_star() {
+        assert!(expected_sha256("# filled").is_none());
+        assert!(expected_sha256("nonexistent.onnx").is_none());
+    }
+
+    #[test]
+    fn hex_is_lowercase_two_digits() {
+        assert_eq!(hex(&[0, 15, 255]), "000fff");
+    }
+}
