@@ -3,6 +3,7 @@
 //! Data flows one way: frames (`video`) -> landmarks (`pose`) -> angles (`kinematics`)
 //! -> repetitions (`exercise`) -> flags (`protocol`) -> reports (`report`).
 
+pub mod common;
 pub mod error;
 pub mod models;
 pub mod pose;
