@@ -46,6 +46,11 @@ pub enum Error {
     )]
     VideoNoFrames { path: PathBuf, reason: String },
 
+    #[error(
+        "{path} looks truncated or damaged: only {decoded} of the {declared} frames it declares could be decoded. Re-copy or re-export the recording; nothing was written."
+    )]
+    VideoTruncated { path: PathBuf, decoded: u64, declared: u64 },
+
     #[error("video decoding failed in {path} at frame {frame}: {reason}")]
     VideoDecode { path: PathBuf, frame: u64, reason: String },
 

@@ -5,8 +5,11 @@
 
 pub mod common;
 pub mod error;
+pub mod landmarks_file;
 pub mod models;
+pub mod output;
 pub mod pose;
 pub mod runtime;
+pub mod video;
 
 pub use error::{Error, Result};

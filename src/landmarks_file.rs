@@ -1,0 +1,425 @@
+//! The landmarks file written by `hipflex pose` and read by `analyze --from-landmarks`.
+//!
+//! Two layouts share one header:
+//! - JSON: `{"header": {...}, "frames": [PoseFrame, ...]}`
+//! - CSV: a first line `# hipflex-landmarks {header as JSON}`, then one row per frame.
+//!
+//! Frames are streamed to disk as they are produced, so memory stays flat.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::models::ModelSize;
+use crate::output::AtomicFile;
+use crate::pose::{LANDMARK_NAMES, Landmark, NUM_LANDMARKS, Pose, PoseFrame, Roi, RoiSource};
+use crate::video::VideoInfo;
+
+pub const SCHEMA: &str = "hipflex-landmarks";
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What produced the landmarks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LandmarksHeader {
+    pub schema: String,
+    pub schema_version: u32,
+    pub tool_version: String,
+    pub video: VideoInfo,
+    pub model: ModelSize,
+    pub smoothing: bool,
+}
+
+impl LandmarksHeader {
+    pub fn new(video: VideoInfo, model: ModelSize, smoothing: bool) -> Self {
+        LandmarksHeader {
+            schema: SCHEMA.into(),
+            schema_version: SCHEMA_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            video,
+            model,
+            smoothing,
+        }
+    }
+}
+
+/// File layout, chosen from the extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    Json,
+    Csv,
+}
+
+impl Layout {
+    pub fn from_path(path: &Path) -> Result<Layout> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("json") => Ok(Layout::Json),
+            Some("csv") => Ok(Layout::Csv),
+            _ => Err(Error::Config {
+                origin: path.display().to_string(),
+                reason: "landmark files must end in .json or .csv".into(),
+            }),
+        }
+    }
+}
+
+/// Streams frames into a landmarks file; the file appears only on `finish`.
+pub struct LandmarksWriter {
+    file: AtomicFile,
+    layout: Layout,
+    frames: u64,
+}
+
+fn werr(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// CSV column names (after the header comment line).
+pub fn csv_columns() -> Vec<String> {
+    let mut cols: Vec<String> = [
+        "frame",
+        "timestamp_s",
+        "present",
+        "score",
+        "roi_source",
+        "roi_cx",
+        "roi_cy",
+        "roi_width",
+        "roi_height",
+        "roi_rotation",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for n in LANDMARK_NAMES {
+        for c in ["x", "y", "z", "visibility", "presence"] {
+            cols.push(format!("{n}_{c}"));
+        }
+    }
+    for n in LANDMARK_NAMES {
+        for c in ["x", "y", "z"] {
+            cols.push(format!("world_{n}_{c}"));
+        }
+    }
+    cols
+}
+
+impl LandmarksWriter {
+    pub fn create(path: &Path, header: &LandmarksHeader, force: bool) -> Result<Self> {
+        let layout = Layout::from_path(path)?;
+        let mut file = AtomicFile::create(path, force)?;
+        let h = serde_json::to_string(header).map_err(|e| Error::Other(e.to_string()))?;
+        match layout {
+            Layout::Json => write!(file, "{{\"header\":{h},\"frames\":[\n"),
+            Layout::Csv => {
+                writeln!(file, "# {SCHEMA} {h}").and_then(|_| writeln!(file, "{}", csv_columns().join(",")))
+            }
+        }
+        .map_err(werr(path))?;
+        Ok(LandmarksWriter {
+            file,
+            layout,
+            frames: 0,
+        })
+    }
+
+    pub fn write_frame(&mut self, frame: &PoseFrame) -> Result<()> {
+        let path = self.file.target().to_path_buf();
+        match self.layout {
+            Layout::Json => {
+                if self.frames > 0 {
+                    self.file.write_all(b",\n").map_err(werr(&path))?;
+                }
+                serde_json::to_writer(&mut self.file, frame).map_err(|e| Error::Other(e.to_string()))?;
+            }
+            Layout::Csv => {
+                let row = csv_row(frame);
+                writeln!(self.file, "{row}").map_err(werr(&path))?;
+            }
+        }
+        self.frames += 1;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<PathBuf> {
+        let path = self.file.target().to_path_buf();
+        if self.layout == Layout::Json {
+            self.file.write_all(b"\n]}\n").map_err(werr(&path))?;
+        }
+        self.file.commit()?;
+        Ok(path)
+    }
+}
+
+fn csv_row(f: &PoseFrame) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(4096);
+    let _ = write!(s, "{},{:.6}", f.index, f.timestamp_s);
+    match &f.pose {
+        None => {
+            s.push_str(",0");
+            for _ in 0..(csv_columns_len() - 3) {
+                s.push(',');
+            }
+        }
+        Some(p) => {
+            let src = match p.roi_source {
+                RoiSource::Detection => "detection",
+                RoiSource::Tracking => "tracking",
+            };
+            let r = p.roi;
+            let _ = write!(
+                s,
+                ",1,{:.4},{src},{:.2},{:.2},{:.2},{:.2},{:.5}",
+                p.score, r.cx, r.cy, r.width, r.height, r.rotation
+            );
+            for l in &p.image {
+                let _ = write!(
+                    s,
+                    ",{:.2},{:.2},{:.2},{:.4},{:.4}",
+                    l.x, l.y, l.z, l.visibility, l.presence
+                );
+            }
+            for l in &p.world {
+                let _ = write!(s, ",{:.5},{:.5},{:.5}", l.x, l.y, l.z);
+            }
+        }
+    }
+    s
+}
+
+fn csv_columns_len() -> usize {
+    10 + NUM_LANDMARKS * 5 + NUM_LANDMARKS * 3
+}
+
+#[derive(Deserialize)]
+struct JsonFile {
+    header: LandmarksHeader,
+    frames: Vec<PoseFrame>,
+}
+
+/// Reads a landmarks file written by `hipflex pose` (JSON or CSV).
+pub fn read_landmarks(path: &Path) -> Result<(LandmarksHeader, Vec<PoseFrame>)> {
+    let rerr = |reason: String| Error::Read {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| rerr(e.to_string()))?;
+    match Layout::from_path(path)? {
+        Layout::Json => {
+            let f: JsonFile = serde_json::from_reader(BufReader::new(file)).map_err(|e| {
+                rerr(format!("not a hipflex landmarks JSON file ({e}); produce one with `hipflex pose VIDEO -o FILE.json`"))
+            })?;
+            check_header(&f.header, path)?;
+            Ok((f.header, f.frames))
+        }
+        Layout::Csv => {
+            let mut lines = BufReader::new(file).lines();
+            let first = lines
+                .next()
+                .transpose()
+                .map_err(|e| rerr(e.to_string()))?
+                .unwrap_or_default();
+            let json = first
+                .strip_prefix(&format!("# {SCHEMA} "))
+                .ok_or_else(|| rerr("the first line is not a hipflex landmarks header; produce the file with `hipflex pose VIDEO -o FILE.csv`".into()))?;
+            let header: LandmarksHeader =
+                serde_json::from_str(json).map_err(|e| rerr(format!("bad header: {e}")))?;
+            check_header(&header, path)?;
+            let cols = lines
+                .next()
+                .transpose()
+                .map_err(|e| rerr(e.to_string()))?
+                .unwrap_or_default();
+            if cols.split(',').count() != csv_columns_len() {
+                return Err(rerr("unexpected column layout".into()));
+            }
+            let mut frames = Vec::new();
+            for (i, line) in lines.enumerate() {
+                let line = line.map_err(|e| rerr(e.to_string()))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                frames.push(parse_row(&line).map_err(|e| rerr(format!("row {}: {e}", i + 1)))?);
+            }
+            Ok((header, frames))
+        }
+    }
+}
+
+fn check_header(h: &LandmarksHeader, path: &Path) -> Result<()> {
+    if h.schema != SCHEMA || h.schema_version > SCHEMA_VERSION {
+        return Err(Error::Read {
+            path: path.to_path_buf(),
+            reason: format!(
+                "schema {} v{} is not supported (this hipflex reads {SCHEMA} v{SCHEMA_VERSION})",
+                h.schema, h.schema_version
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn parse_row(line: &str) -> std::result::Result<PoseFrame, String> {
+    let f: Vec<&str> = line.split(',').collect();
+    if f.len() != csv_columns_len() {
+        return Err(format!("expected {} fields, found {}", csv_columns_len(), f.len()));
+    }
+    let num = |i: usize| -> std::result::Result<f32, String> {
+        f[i].parse::<f32>().map_err(|_| format!("field {} `{}` is not a number", i + 1, f[i]))
+    };
+    let index: u64 = f[0].parse().map_err(|_| "bad frame index".to_string())?;
+    let timestamp_s: f64 = f[1].parse().map_err(|_| "bad timestamp".to_string())?;
+    if f[2] != "1" {
+        return Ok(PoseFrame {
+            index,
+            timestamp_s,
+            pose: None,
+        });
+    }
+    let roi_source = match f[4] {
+        "detection" => RoiSource::Detection,
+        _ => RoiSource::Tracking,
+    };
+    let roi = Roi {
+        cx: num(5)?,
+        cy: num(6)?,
+        width: num(7)?,
+        height: num(8)?,
+        rotation: num(9)?,
+    };
+    let mut image = Vec::with_capacity(NUM_LANDMARKS);
+    let mut world = Vec::with_capacity(NUM_LANDMARKS);
+    for k in 0..NUM_LANDMARKS {
+        let b = 10 + k * 5;
+        image.push(Landmark {
+            x: num(b)?,
+            y: num(b + 1)?,
+            z: num(b + 2)?,
+            visibility: num(b + 3)?,
+            presence: num(b + 4)?,
+        });
+    }
+    for k in 0..NUM_LANDMARKS {
+        let b = 10 + NUM_LANDMARKS * 5 + k * 3;
+        world.push(Landmark {
+            x: num(b)?,
+            y: num(b + 1)?,
+            z: num(b + 2)?,
+            visibility: image[k].visibility,
+            presence: image[k].presence,
+        });
+    }
+    Ok(PoseFrame {
+        index,
+        timestamp_s,
+        pose: Some(Pose {
+            score: num(3)?,
+            image,
+            world,
+            roi,
+            roi_source,
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_frames() -> Vec<PoseFrame> {
+        let lm = |k: usize| Landmark {
+            x: 10.0 + k as f32,
+            y: 20.5 + k as f32,
+            z: -1.25,
+            visibility: 0.9,
+            presence: 0.8,
+        };
+        let wl = |k: usize| Landmark {
+            x: 0.125 * k as f32,
+            y: -0.5,
+            z: 0.125,
+            visibility: 0.9,
+            presence: 0.8,
+        };
+        vec![
+            PoseFrame {
+                index: 0,
+                timestamp_s: 0.0,
+                pose: None,
+            },
+            PoseFrame {
+                index: 1,
+                timestamp_s: 0.033367,
+                pose: Some(Pose {
+                    score: 0.99,
+                    image: (0..NUM_LANDMARKS).map(lm).collect(),
+                    world: (0..NUM_LANDMARKS).map(wl).collect(),
+                    roi: Roi {
+                        cx: 100.0,
+                        cy: 200.0,
+                        width: 300.0,
+                        height: 300.0,
+                        rotation: 0.5,
+                    },
+                    roi_source: RoiSource::Tracking,
+                }),
+            },
+        ]
+    }
+
+    fn header() -> LandmarksHeader {
+        LandmarksHeader::new(
+            VideoInfo {
+                path: "x.mp4".into(),
+                width: 640,
+                height: 480,
+                stored_width: 640,
+                stored_height: 480,
+                nominal_fps: 30.0,
+                frame_count_hint: Some(2),
+                rotation_metadata_deg: 0,
+                rotation_applied_deg: 0,
+                codec: "avc1".into(),
+            },
+            ModelSize::Full,
+            false,
+        )
+    }
+
+    #[test]
+    fn json_and_csv_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["l.json", "l.csv"] {
+            let p = dir.path().join(name);
+            let mut w = LandmarksWriter::create(&p, &header(), false).unwrap();
+            for f in sample_frames() {
+                w.write_frame(&f).unwrap();
+            }
+            w.finish().unwrap();
+            let (h, frames) = read_landmarks(&p).unwrap();
+            assert_eq!(h, header());
+            assert_eq!(frames, sample_frames(), "{name}");
+        }
+    }
+
+    #[test]
+    fn rejects_foreign_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, "a,b,c\n1,2,3\n").unwrap();
+        assert!(read_landmarks(&p).is_err());
+        let p = dir.path().join("x.txt");
+        std::fs::write(&p, "{}").unwrap();
+        assert!(read_landmarks(&p).is_err());
+    }
+}
