@@ -120,9 +120,8 @@ impl LandmarksWriter {
         let h = serde_json::to_string(header).map_err(|e| Error::Other(e.to_string()))?;
         match layout {
             Layout::Json => write!(file, "{{\"header\":{h},\"frames\":[\n"),
-            Layout::Csv => {
-                writeln!(file, "# {SCHEMA} {h}").and_then(|_| writeln!(file, "{}", csv_columns().join(",")))
-            }
+            Layout::Csv => writeln!(file, "# {SCHEMA} {h}")
+                .and_then(|_| writeln!(file, "{}", csv_columns().join(","))),
         }
         .map_err(werr(path))?;
         Ok(LandmarksWriter {
@@ -139,7 +138,8 @@ impl LandmarksWriter {
                 if self.frames > 0 {
                     self.file.write_all(b",\n").map_err(werr(&path))?;
                 }
-                serde_json::to_writer(&mut self.file, frame).map_err(|e| Error::Other(e.to_string()))?;
+                serde_json::to_writer(&mut self.file, frame)
+                    .map_err(|e| Error::Other(e.to_string()))?;
             }
             Layout::Csv => {
                 let row = csv_row(frame);
@@ -272,10 +272,15 @@ fn check_header(h: &LandmarksHeader, path: &Path) -> Result<()> {
 fn parse_row(line: &str) -> std::result::Result<PoseFrame, String> {
     let f: Vec<&str> = line.split(',').collect();
     if f.len() != csv_columns_len() {
-        return Err(format!("expected {} fields, found {}", csv_columns_len(), f.len()));
+        return Err(format!(
+            "expected {} fields, found {}",
+            csv_columns_len(),
+            f.len()
+        ));
     }
     let num = |i: usize| -> std::result::Result<f32, String> {
-        f[i].parse::<f32>().map_err(|_| format!("field {} `{}` is not a number", i + 1, f[i]))
+        f[i].parse::<f32>()
+            .map_err(|_| format!("field {} `{}` is not a number", i + 1, f[i]))
     };
     let index: u64 = f[0].parse().map_err(|_| "bad frame index".to_string())?;
     let timestamp_s: f64 = f[1].parse().map_err(|_| "bad timestamp".to_string())?;

@@ -73,7 +73,9 @@ impl AtomicFile {
     pub fn commit(mut self) -> Result<()> {
         if let Some(mut w) = self.writer.take() {
             w.flush().map_err(|e| write_err(&self.target, e))?;
-            w.get_ref().sync_all().map_err(|e| write_err(&self.target, e))?;
+            w.get_ref()
+                .sync_all()
+                .map_err(|e| write_err(&self.target, e))?;
         }
         let tmp = self.tmp.take().expect("committed twice");
         tmp.persist(&self.target)

@@ -3,6 +3,8 @@
 
 mod reader;
 mod rotation;
+mod timing;
 
 pub use reader::{Frame, VideoInfo, VideoReader};
 pub use rotation::RotateMode;
+pub use timing::{TimingStats, VFR_CV_THRESHOLD, timing_stats};

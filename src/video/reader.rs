@@ -54,6 +54,7 @@ pub struct VideoReader {
     upright: Mat,
     next_index: u64,
     last_ts: Option<f64>,
+    last_interval: Option<f64>,
     peeked: bool,
     peeked_ms: f64,
     estimated_timestamps: u64,
@@ -111,7 +112,8 @@ impl VideoReader {
         let applied = rotate.resolve(meta_deg as i32);
         let nominal_fps = get(&cap, videoio::CAP_PROP_FPS);
         let count = get(&cap, videoio::CAP_PROP_FRAME_COUNT);
-        let frame_count_hint = (count.is_finite() && count >= 1.0 && count < 1e9).then_some(count as u64);
+        let frame_count_hint =
+            (count.is_finite() && count >= 1.0 && count < 1e9).then_some(count as u64);
         let codec = fourcc_string(get(&cap, videoio::CAP_PROP_FOURCC));
 
         let mut reader = VideoReader {
@@ -122,7 +124,8 @@ impl VideoReader {
                 height: 0,
                 stored_width: 0,
                 stored_height: 0,
-                nominal_fps: if nominal_fps.is_finite() && nominal_fps > 0.0 && nominal_fps < 1000.0 {
+                nominal_fps: if nominal_fps.is_finite() && nominal_fps > 0.0 && nominal_fps < 1000.0
+                {
                     nominal_fps
                 } else {
                     0.0
@@ -136,6 +139,7 @@ impl VideoReader {
             upright: Mat::default(),
             next_index: 0,
             last_ts: None,
+            last_interval: None,
             peeked: false,
             peeked_ms: 0.0,
             estimated_timestamps: 0,
@@ -183,11 +187,14 @@ impl VideoReader {
             decode_ms = self.peeked_ms;
         } else {
             let t0 = Instant::now();
-            let got = self.cap.read(&mut self.raw).map_err(|e| Error::VideoDecode {
-                path: self.info.path.clone(),
-                frame: self.next_index,
-                reason: e.to_string(),
-            })?;
+            let got = self
+                .cap
+                .read(&mut self.raw)
+                .map_err(|e| Error::VideoDecode {
+                    path: self.info.path.clone(),
+                    frame: self.next_index,
+                    reason: e.to_string(),
+                })?;
             if !got || self.raw.empty() {
                 return Ok(None);
             }
@@ -212,10 +219,12 @@ impl VideoReader {
     /// Uses the container timestamp when it is finite and increasing; otherwise
     /// estimates from the previous one and the nominal frame rate.
     fn next_timestamp(&mut self, ts: f64) -> (f64, bool) {
-        let step = if self.info.nominal_fps > 0.0 {
-            1.0 / self.info.nominal_fps
-        } else {
-            1.0 / 30.0
+        // Frames drained from the decoder at the end of a file often carry no
+        // timestamp: continue at the last measured interval.
+        let step = match self.last_interval {
+            Some(d) => d,
+            None if self.info.nominal_fps > 0.0 => 1.0 / self.info.nominal_fps,
+            None => 1.0 / 30.0,
         };
         let out = match self.last_ts {
             None if ts.is_finite() && ts >= 0.0 => (ts, false),
@@ -225,6 +234,8 @@ impl VideoReader {
         };
         if out.1 {
             self.estimated_timestamps += 1;
+        } else if let Some(last) = self.last_ts {
+            self.last_interval = Some(out.0 - last);
         }
         self.last_ts = Some(out.0);
         out

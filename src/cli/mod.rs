@@ -1,0 +1,62 @@
+//! Command definitions and dispatch.
+
+mod info;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Watches exercise videos and reports hip flexion, repetitions, tempo and
+/// rehab-phase flags for proximal hamstring tendinopathy.
+#[derive(Debug, Parser)]
+#[command(name = "hipflex", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command that runs the pose model.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EngineArgs {
+    /// Landmark model size.
+    #[arg(long, value_enum, default_value_t = hipflex::models::ModelSize::Full)]
+    pub model: hipflex::models::ModelSize,
+    /// Rotation: `auto` follows the video's metadata; 0/90/180/270 rotate clockwise.
+    #[arg(long, default_value = "auto")]
+    pub rotate: hipflex::video::RotateMode,
+    /// Path to libonnxruntime.so (overrides ORT_DYLIB_PATH and the installed copy).
+    #[arg(long, value_name = "FILE")]
+    pub ort_lib: Option<PathBuf>,
+    /// Folder holding the ONNX models (default: the project's models/).
+    #[arg(long, value_name = "DIR")]
+    pub models_dir: Option<PathBuf>,
+    /// Threads for inference (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print what hipflex sees in a video file: size, rotation, frame rate, timestamps.
+    Info(info::InfoArgs),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Info(a) => info::run(a),
+    }
+}
+
+/// Renders an error chain as one paragraph.
+pub fn describe(e: &anyhow::Error) -> String {
+    let mut s = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !s.contains(&c) {
+            s.push_str(": ");
+            s.push_str(&c);
+        }
+    }
+    s
+}

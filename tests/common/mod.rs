@@ -1,0 +1,69 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Folder of real exercise clips: `HIPFLEX_REAL_VIDEOS`, else `../shared/videos-real`
+/// beside the project. `None` (with a loud message) when absent.
+pub fn real_videos_dir(test: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("HIPFLEX_REAL_VIDEOS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/videos-real"));
+    if dir.join("LABELS.tsv").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "\n*** SKIPPED {test}: real clips not found at {} (set HIPFLEX_REAL_VIDEOS) ***\n",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Runs ffmpeg quietly; panics with its stderr on failure.
+pub fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("ffmpeg must be installed (scripts/setup installs it)");
+    assert!(
+        out.status.success(),
+        "ffmpeg {:?} failed: {}",
+        args,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Presentation timestamps (seconds) of every video frame, from ffprobe.
+pub fn ffprobe_frame_times(path: &Path) -> Vec<f64> {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "frame=pts_time,best_effort_timestamp_time",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe must be installed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split(',').find_map(|f| f.trim().parse::<f64>().ok()))
+        .collect()
+}
+
+/// The bundled sample clips folder.
+pub fn videos_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("videos")
+}
+
+/// Path of the built `hipflex` binary.
+pub fn hipflex_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_hipflex"))
+}
