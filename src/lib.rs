@@ -8,6 +8,7 @@ pub mod error;
 pub mod landmarks_file;
 pub mod models;
 pub mod output;
+pub mod person;
 pub mod pose;
 pub mod runtime;
 pub mod video;
