@@ -63,6 +63,11 @@ pub enum Error {
         declared: u64,
     },
 
+    #[error(
+        "no person was found in any of the {frames} frames of {path}. Film the whole body (head to feet) from the side, in good light, with the person filling at least a third of the frame."
+    )]
+    NoPerson { path: PathBuf, frames: u64 },
+
     #[error("video decoding failed in {path} at frame {frame}: {reason}")]
     VideoDecode {
         path: PathBuf,
