@@ -231,3 +231,23 @@ fn bad_files_give_clear_errors() {
     std::fs::write(&tail, &b[..b.len() - 2000]).unwrap();
     assert!(VideoReader::open(&tail, RotateMode::Auto).is_err());
 }
+
+#[test]
+fn android_slow_motion_capture_rate_is_read_from_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = make_upright(dir.path());
+    let slo = dir.path().join("slomo.mp4");
+    common::ffmpeg(&[
+        "-i",
+        src.to_str().unwrap(),
+        "-c",
+        "copy",
+        "-metadata",
+        "com.android.capture.fps=240.000000",
+        "-movflags",
+        "use_metadata_tags",
+        slo.to_str().unwrap(),
+    ]);
+    assert_eq!(hipflex::video::android_capture_fps(&slo), Some(240.0));
+    assert_eq!(hipflex::video::android_capture_fps(&src), None);
+}

@@ -1,10 +1,12 @@
 //! Video input: decoding with OpenCV's FFmpeg backend, per-frame container
 //! timestamps, and rotation metadata.
 
+mod capture_rate;
 mod reader;
 mod rotation;
 mod timing;
 
+pub use capture_rate::android_capture_fps;
 pub use reader::{Frame, VideoInfo, VideoReader};
 pub use rotation::RotateMode;
 pub use timing::{TimingStats, VFR_CV_THRESHOLD, timing_stats};
