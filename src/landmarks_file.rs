@@ -119,7 +119,7 @@ impl LandmarksWriter {
         let mut file = AtomicFile::create(path, force)?;
         let h = serde_json::to_string(header).map_err(|e| Error::Other(e.to_string()))?;
         match layout {
-            Layout::Json => write!(file, "{{\"header\":{h},\"frames\":[\n"),
+            Layout::Json => writeln!(file, "{{\"header\":{h},\"frames\":["),
             Layout::Csv => writeln!(file, "# {SCHEMA} {h}")
                 .and_then(|_| writeln!(file, "{}", csv_columns().join(","))),
         }
@@ -314,14 +314,14 @@ fn parse_row(line: &str) -> std::result::Result<PoseFrame, String> {
             presence: num(b + 4)?,
         });
     }
-    for k in 0..NUM_LANDMARKS {
+    for (k, im) in image.iter().enumerate() {
         let b = 10 + NUM_LANDMARKS * 5 + k * 3;
         world.push(Landmark {
             x: num(b)?,
             y: num(b + 1)?,
             z: num(b + 2)?,
-            visibility: image[k].visibility,
-            presence: image[k].presence,
+            visibility: im.visibility,
+            presence: im.presence,
         });
     }
     Ok(PoseFrame {

@@ -212,8 +212,7 @@ fn bad_files_give_clear_errors() {
         Ok(mut r) => {
             while r.next_frame().map(|f| f.is_some()).unwrap_or(false) {}
             r.check_complete()
-                .err()
-                .expect("a half file must be reported as truncated")
+                .expect_err("a half file must be reported as truncated")
         }
     };
     let msg = err.to_string();

@@ -112,8 +112,7 @@ impl VideoReader {
         let applied = rotate.resolve(meta_deg as i32);
         let nominal_fps = get(&cap, videoio::CAP_PROP_FPS);
         let count = get(&cap, videoio::CAP_PROP_FRAME_COUNT);
-        let frame_count_hint =
-            (count.is_finite() && count >= 1.0 && count < 1e9).then_some(count as u64);
+        let frame_count_hint = (1.0..1e9).contains(&count).then_some(count as u64);
         let codec = fourcc_string(get(&cap, videoio::CAP_PROP_FOURCC));
 
         let mut reader = VideoReader {

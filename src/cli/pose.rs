@@ -1,0 +1,53 @@
+//! `hipflex pose VIDEO -o landmarks.csv|json`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use hipflex::landmarks_file::{LandmarksHeader, LandmarksWriter};
+use hipflex::output::check_writable;
+use hipflex::pipeline;
+
+use super::EngineArgs;
+
+#[derive(Debug, clap::Args)]
+pub struct PoseArgs {
+    /// Video file (mp4, mov, mkv, avi, webm).
+    pub video: PathBuf,
+    /// Output file: `.csv` or `.json` (default: VIDEO's name with `.landmarks.csv`).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite the output if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Apply MediaPipe's landmark smoothing (off by default: the analysis filters offline).
+    #[arg(long)]
+    pub smooth: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+pub fn run(a: PoseArgs) -> anyhow::Result<ExitCode> {
+    let output = a.output.clone().unwrap_or_else(|| {
+        let stem = a.video.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        a.video.with_file_name(format!("{stem}.landmarks.csv"))
+    });
+    check_writable(&output, a.force)?;
+    let opts = a.engine.pose_options(a.smooth);
+    let mut tracker = pipeline::tracker(&opts, a.engine.ort_lib.as_deref())?;
+    // Open the video first so a bad file fails before anything is created.
+    let info = hipflex::video::VideoReader::open(&a.video, a.engine.rotate)?.info().clone();
+    let header = LandmarksHeader::new(info, a.engine.model, a.smooth);
+    let mut writer = LandmarksWriter::create(&output, &header, a.force)?;
+    let summary = pipeline::track_video(&a.video, a.engine.rotate, &mut tracker, |pf, _| {
+        writer.write_frame(pf)
+    })?;
+    if summary.frames_with_person == 0 {
+        // Dropping the writer removes its temporary file: nothing is left behind.
+        drop(writer);
+        return Err(pipeline::no_person(&a.video, summary.frames).into());
+    }
+    writer.finish()?;
+    println!("{}: {}", a.video.display(), summary.one_line());
+    println!("landmarks written to {}", output.display());
+    Ok(ExitCode::SUCCESS)
+}
