@@ -9,6 +9,7 @@ pub mod landmarks_file;
 pub mod models;
 pub mod output;
 pub mod person;
+pub mod pipeline;
 pub mod pose;
 pub mod runtime;
 pub mod video;

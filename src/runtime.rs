@@ -99,3 +99,9 @@ pub fn ensure_loaded(explicit: Option<&Path>) -> Result<()> {
     let _ = ENV.set(env);
     Ok(())
 }
+
+/// The process-wide ONNX Runtime environment (loading the library first if needed).
+pub fn environment() -> Result<&'static ort::environment::Environment> {
+    ensure_loaded(None)?;
+    Ok(ENV.get().expect("environment set by ensure_loaded"))
+}

@@ -1,6 +1,7 @@
 //! Command definitions and dispatch.
 
 mod info;
+mod pose;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,15 +37,30 @@ pub struct EngineArgs {
     pub threads: usize,
 }
 
+impl EngineArgs {
+    pub fn pose_options(&self, smoothing: bool) -> hipflex::pose::PoseOptions {
+        hipflex::pose::PoseOptions {
+            model: self.model,
+            models_dir: self.models_dir.clone(),
+            smoothing,
+            threads: self.threads,
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print what hipflex sees in a video file: size, rotation, frame rate, timestamps.
     Info(info::InfoArgs),
+    /// Track body landmarks in a video with the pose model and write them per frame.
+    Pose(pose::PoseArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Info(a) => info::run(a),
+        Command::Pose(a) => pose::run(a),
     }
 }
 

@@ -28,14 +28,20 @@ pub struct PoseArgs {
 
 pub fn run(a: PoseArgs) -> anyhow::Result<ExitCode> {
     let output = a.output.clone().unwrap_or_else(|| {
-        let stem = a.video.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = a
+            .video
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         a.video.with_file_name(format!("{stem}.landmarks.csv"))
     });
     check_writable(&output, a.force)?;
     let opts = a.engine.pose_options(a.smooth);
     let mut tracker = pipeline::tracker(&opts, a.engine.ort_lib.as_deref())?;
     // Open the video first so a bad file fails before anything is created.
-    let info = hipflex::video::VideoReader::open(&a.video, a.engine.rotate)?.info().clone();
+    let info = hipflex::video::VideoReader::open(&a.video, a.engine.rotate)?
+        .info()
+        .clone();
     let header = LandmarksHeader::new(info, a.engine.model, a.smooth);
     let mut writer = LandmarksWriter::create(&output, &header, a.force)?;
     let summary = pipeline::track_video(&a.video, a.engine.rotate, &mut tracker, |pf, _| {

@@ -1,5 +1,15 @@
-//! Pose estimation: MediaPipe BlazePose (detector + landmark model) run through ONNX Runtime.
+//! Pose estimation: MediaPipe BlazePose (person detector + landmark model) run
+//! through ONNX Runtime, ported from MediaPipe's `pose_landmark_cpu` graph.
 
+pub mod anchors;
+pub mod detector;
+pub mod geometry;
+pub mod image_tensor;
+pub mod landmarker;
+pub mod smoothing;
+pub mod tracker;
 pub mod types;
 
+pub use detector::Detection;
+pub use tracker::{PoseOptions, PoseTracker};
 pub use types::*;

@@ -1,0 +1,333 @@
+//! The landmark model on one region of interest: affine crop to 256x256, inference,
+//! decoding of 39 landmarks, heatmap refinement, projection back to the frame, and
+//! world landmarks rotated with the ROI (`pose_landmark_by_roi_cpu.pbtxt`).
+
+use opencv::core::{BORDER_REPLICATE, Mat, Scalar, Size};
+use opencv::imgproc;
+use opencv::prelude::*;
+use ort::session::Session;
+use ort::value::TensorRef;
+
+use super::detector::inference;
+use super::geometry::{NormRect, crop_to_frame_matrix};
+use super::image_tensor::{Range, mat_to_tensor};
+use crate::error::{Error, Result};
+use crate::pose::{Landmark, NUM_LANDMARKS};
+
+pub const INPUT_SIZE: i32 = 256;
+/// Landmarks the model outputs: 33 body points and 6 auxiliary ones.
+pub const MODEL_LANDMARKS: usize = 39;
+const HEATMAP_SIZE: usize = 64;
+/// Heatmap refinement window (`RefineLandmarksFromHeatmapCalculator`).
+const REFINE_KERNEL: usize = 7;
+const REFINE_MIN_CONFIDENCE: f32 = 0.5;
+
+/// Raw result for one ROI, in frame pixels (image) and metres (world).
+#[derive(Clone, Debug)]
+pub struct RoiLandmarks {
+    /// Pose presence probability.
+    pub score: f32,
+    /// 33 body landmarks in frame pixels.
+    pub image: Vec<Landmark>,
+    /// The two auxiliary points (hip centre, scale point) that give the next ROI,
+    /// normalised to the frame.
+    pub aux: [[f32; 2]; 2],
+    /// 33 world landmarks.
+    pub world: Vec<Landmark>,
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Landmarks in normalised crop coordinates: x, y in [0, 1], z scaled like x.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CropPoint {
+    pub x: f32,
+    pub y: f32,
+    pub z: f32,
+    pub visibility: f32,
+    pub presence: f32,
+}
+
+/// Decodes the 1x195 landmark tensor.
+pub fn decode_landmarks(raw: &[f32]) -> Vec<CropPoint> {
+    let s = INPUT_SIZE as f32;
+    raw.chunks_exact(5)
+        .take(MODEL_LANDMARKS)
+        .map(|c| CropPoint {
+            x: c[0] / s,
+            y: c[1] / s,
+            z: c[2] / s,
+            visibility: sigmoid(c[3]),
+            presence: sigmoid(c[4]),
+        })
+        .collect()
+}
+
+/// Moves each landmark to the confidence-weighted centre of its heatmap around it,
+/// when the heatmap is confident enough there. Heatmap layout: 64x64x39 (HWC), logits.
+pub fn refine_with_heatmap(pts: &mut [CropPoint], heatmap: &[f32]) {
+    let n = HEATMAP_SIZE;
+    let ch = pts.len();
+    if heatmap.len() != n * n * ch {
+        return;
+    }
+    let off = (REFINE_KERNEL - 1) / 2;
+    for (i, p) in pts.iter_mut().enumerate() {
+        let col = (p.x * n as f32) as i64;
+        let row = (p.y * n as f32) as i64;
+        if col < 0 || row < 0 || col >= n as i64 || row >= n as i64 {
+            continue;
+        }
+        let (col, row) = (col as usize, row as usize);
+        let (c0, c1) = (col.saturating_sub(off), (col + off + 1).min(n));
+        let (r0, r1) = (row.saturating_sub(off), (row + off + 1).min(n));
+        let (mut sum, mut wc, mut wr, mut max) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+        for r in r0..r1 {
+            for c in c0..c1 {
+                let conf = sigmoid(heatmap[(r * n + c) * ch + i]);
+                sum += conf;
+                max = max.max(conf);
+                wc += c as f32 * conf;
+                wr += r as f32 * conf;
+            }
+        }
+        if max >= REFINE_MIN_CONFIDENCE && sum > 0.0 {
+            p.x = wc / n as f32 / sum;
+            p.y = wr / n as f32 / sum;
+        }
+    }
+}
+
+/// Projects a crop point onto the frame (`LandmarkProjectionCalculator`), in pixels.
+pub fn project(p: &CropPoint, rect: &NormRect, w: f32, h: f32) -> (f32, f32, f32) {
+    let (x, y) = (p.x - 0.5, p.y - 0.5);
+    let (s, c) = rect.rotation.sin_cos();
+    let nx = (c * x - s * y) * rect.width + rect.x_center;
+    let ny = (s * x + c * y) * rect.height + rect.y_center;
+    (nx * w, ny * h, p.z * rect.width * w)
+}
+
+/// The landmark model's raw outputs for one crop.
+#[derive(Clone, Debug, Default)]
+pub struct RawOutputs {
+    /// 39 x (x, y, z, visibility logit, presence logit), crop pixels.
+    pub landmarks: Vec<f32>,
+    /// Pose presence probability.
+    pub score: f32,
+    /// 64x64x39 heatmap logits.
+    pub heatmap: Vec<f32>,
+    /// 39 x (x, y, z) metres.
+    pub world: Vec<f32>,
+}
+
+/// Runs the landmark model.
+pub struct Landmarker {
+    session: Session,
+    crop: Mat,
+    input: Vec<f32>,
+    raw: RawOutputs,
+}
+
+impl Landmarker {
+    pub fn new(session: Session) -> Self {
+        Landmarker {
+            session,
+            crop: Mat::default(),
+            input: vec![0.0; (INPUT_SIZE * INPUT_SIZE * 3) as usize],
+            raw: RawOutputs::default(),
+        }
+    }
+
+    /// Crops `rect` out of `frame` (BGR) into the input tensor.
+    pub fn preprocess(&mut self, frame: &Mat, rect: &NormRect) -> Result<()> {
+        let (w, h) = (frame.cols() as f32, frame.rows() as f32);
+        let roi = rect.to_roi(w, h);
+        let s = INPUT_SIZE as f32;
+        let m = crop_to_frame_matrix(&roi, s, s);
+        let mm = Mat::from_slice_2d(&m)?;
+        imgproc::warp_affine(
+            frame,
+            &mut self.crop,
+            &mm,
+            Size::new(INPUT_SIZE, INPUT_SIZE),
+            imgproc::INTER_LINEAR | imgproc::WARP_INVERSE_MAP,
+            BORDER_REPLICATE,
+            Scalar::all(0.0),
+        )?;
+        mat_to_tensor(&self.crop, &mut self.input, Range::ZeroToOne)
+    }
+
+    /// Runs the model on the prepared crop; the outputs are reused between frames.
+    pub fn infer(&mut self) -> Result<&RawOutputs> {
+        let n = INPUT_SIZE as usize;
+        let input = TensorRef::from_array_view(([1usize, n, n, 3], &self.input[..]))
+            .map_err(|e| inference("landmark input", e))?;
+        let out = self
+            .session
+            .run(ort::inputs!["input_1" => input])
+            .map_err(|e| inference("landmark model", e))?;
+        let get = |name: &str, dst: &mut Vec<f32>| -> Result<()> {
+            let (_, v) = out[name]
+                .try_extract_tensor::<f32>()
+                .map_err(|e| inference("landmark outputs", e))?;
+            dst.clear();
+            dst.extend_from_slice(v);
+            Ok(())
+        };
+        let mut flag = Vec::with_capacity(1);
+        get("Identity", &mut self.raw.landmarks)?;
+        get("Identity_1", &mut flag)?;
+        get("Identity_3", &mut self.raw.heatmap)?;
+        get("Identity_4", &mut self.raw.world)?;
+        if self.raw.landmarks.len() != MODEL_LANDMARKS * 5
+            || self.raw.world.len() != MODEL_LANDMARKS * 3
+            || flag.is_empty()
+        {
+            return Err(Error::Inference {
+                stage: "landmark model",
+                reason: format!(
+                    "unexpected output sizes {} / {}",
+                    self.raw.landmarks.len(),
+                    self.raw.world.len()
+                ),
+            });
+        }
+        self.raw.score = flag[0];
+        Ok(&self.raw)
+    }
+
+    /// Turns raw outputs into frame landmarks for `rect` on a `w` x `h` frame.
+    pub fn postprocess(raw: &RawOutputs, rect: &NormRect, w: f32, h: f32) -> RoiLandmarks {
+        let mut pts = decode_landmarks(&raw.landmarks);
+        refine_with_heatmap(&mut pts, &raw.heatmap);
+        let image: Vec<Landmark> = pts[..NUM_LANDMARKS]
+            .iter()
+            .map(|p| {
+                let (x, y, z) = project(p, rect, w, h);
+                Landmark {
+                    x,
+                    y,
+                    z,
+                    visibility: p.visibility,
+                    presence: p.presence,
+                }
+            })
+            .collect();
+        let aux_of = |i: usize| {
+            let (x, y, _) = project(&pts[i], rect, w, h);
+            [x / w, y / h]
+        };
+        let aux = [aux_of(NUM_LANDMARKS), aux_of(NUM_LANDMARKS + 1)];
+        let (s, c) = rect.rotation.sin_cos();
+        let world = raw
+            .world
+            .chunks_exact(3)
+            .take(NUM_LANDMARKS)
+            .zip(&pts)
+            .map(|(v, p)| Landmark {
+                x: c * v[0] - s * v[1],
+                y: s * v[0] + c * v[1],
+                z: v[2],
+                visibility: p.visibility,
+                presence: p.presence,
+            })
+            .collect();
+        RoiLandmarks {
+            score: raw.score,
+            image,
+            aux,
+            world,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn projection_of_crop_centre_and_rotation() {
+        let rect = NormRect {
+            x_center: 0.5,
+            y_center: 0.5,
+            width: 0.5,
+            height: 0.5,
+            rotation: std::f32::consts::FRAC_PI_2,
+        };
+        let centre = CropPoint {
+            x: 0.5,
+            y: 0.5,
+            ..Default::default()
+        };
+        let (x, y, _) = project(&centre, &rect, 200.0, 200.0);
+        assert!((x - 100.0).abs() < 1e-4 && (y - 100.0).abs() < 1e-4);
+        // Top of the crop, rotated a quarter turn clockwise, lands right of centre.
+        let top = CropPoint {
+            x: 0.5,
+            y: 0.0,
+            ..Default::default()
+        };
+        let (x, y, _) = project(&top, &rect, 200.0, 200.0);
+        assert!(
+            (x - 150.0).abs() < 1e-3 && (y - 100.0).abs() < 1e-3,
+            "{x},{y}"
+        );
+    }
+
+    #[test]
+    fn projection_agrees_with_the_crop_warp() {
+        // A crop pixel (u, v) sampled by the warp comes from the same frame point the
+        // projection gives for the normalised (u/256, v/256).
+        for rot in [0.0f32, 0.7, -2.0] {
+            let rect = NormRect {
+                x_center: 0.4,
+                y_center: 0.6,
+                width: 0.3,
+                height: 0.45,
+                rotation: rot,
+            };
+            let (w, h) = (600.0, 400.0);
+            let m = crop_to_frame_matrix(&rect.to_roi(w, h), 256.0, 256.0);
+            for (u, v) in [(0.0f32, 0.0f32), (200.0, 31.0), (128.0, 255.0)] {
+                let (fx, fy) = crate::pose::geometry::apply(&m, u as f64, v as f64);
+                let p = CropPoint {
+                    x: u / 256.0,
+                    y: v / 256.0,
+                    ..Default::default()
+                };
+                let (px, py, _) = project(&p, &rect, w, h);
+                assert!(
+                    (fx as f32 - px).abs() < 1e-2 && (fy as f32 - py).abs() < 1e-2,
+                    "rot {rot} ({u},{v}): {fx},{fy} vs {px},{py}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn heatmap_refinement_moves_to_the_peak() {
+        let ch = 1;
+        let mut heat = vec![-10.0f32; HEATMAP_SIZE * HEATMAP_SIZE * ch];
+        // A confident blob centred on cell (col 20, row 30).
+        heat[(30 * HEATMAP_SIZE + 20) * ch] = 10.0;
+        let mut pts = vec![CropPoint {
+            x: 21.5 / 64.0,
+            y: 31.2 / 64.0,
+            ..Default::default()
+        }];
+        refine_with_heatmap(&mut pts, &heat);
+        assert!((pts[0].x * 64.0 - 20.0).abs() < 0.05, "{}", pts[0].x * 64.0);
+        assert!((pts[0].y * 64.0 - 30.0).abs() < 0.05);
+        // Unconfident heatmap: unchanged.
+        let heat = vec![-10.0f32; HEATMAP_SIZE * HEATMAP_SIZE];
+        let mut pts = vec![CropPoint {
+            x: 0.3,
+            y: 0.3,
+            ..Default::default()
+        }];
+        refine_with_heatmap(&mut pts, &heat);
+        assert_eq!(pts[0].x, 0.3);
+    }
+}

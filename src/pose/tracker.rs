@@ -1,0 +1,258 @@
+//! Two-stage tracking as MediaPipe's `pose_landmark_cpu` graph runs it: the person
+//! detector runs only when there is no region of interest from the previous frame;
+//! otherwise the ROI comes from the previous frame's (smoothed) auxiliary landmarks.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use opencv::core::Mat;
+use opencv::prelude::*;
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+
+use super::detector::{Detection, Detector, ROI_SCALE};
+use super::geometry::{NormRect, alignment_rect, square_long_scaled};
+use super::landmarker::{Landmarker, RoiLandmarks};
+use super::smoothing::{self, PointsSmoother};
+use super::{Pose, Roi, RoiSource, StageTimes};
+use crate::error::{Error, Result};
+use crate::models::{ModelFiles, ModelSize};
+
+/// Settings of the pose engine.
+#[derive(Clone, Debug)]
+pub struct PoseOptions {
+    pub model: ModelSize,
+    pub models_dir: Option<PathBuf>,
+    /// MediaPipe's landmark smoothing on the output (the ROI landmarks are always
+    /// smoothed, as in MediaPipe).
+    pub smoothing: bool,
+    /// Inference threads; 0 = one per available core.
+    pub threads: usize,
+    /// Detector score threshold (MediaPipe `min_detection_confidence`).
+    pub min_detection_confidence: f32,
+    /// Pose presence threshold below which tracking is lost (`min_tracking_confidence`).
+    pub min_tracking_confidence: f32,
+}
+
+impl Default for PoseOptions {
+    fn default() -> Self {
+        PoseOptions {
+            model: ModelSize::Full,
+            models_dir: None,
+            smoothing: false,
+            threads: 0,
+            min_detection_confidence: 0.5,
+            min_tracking_confidence: 0.5,
+        }
+    }
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+/// Builds an ONNX Runtime session for a verified model file.
+fn session(path: &Path, threads: usize) -> Result<Session> {
+    let err = |e: &dyn std::fmt::Display| Error::ModelLoad {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    Session::builder(crate::runtime::environment()?)
+        .map_err(|e| err(&e))?
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(|e| err(&e))?
+        .with_intra_threads(threads)
+        .map_err(|e| err(&e))?
+        .with_inter_threads(1)
+        .map_err(|e| err(&e))?
+        .commit_from_file(path)
+        .map_err(|e| err(&e))
+}
+
+/// Tracks one person's pose through consecutive frames.
+pub struct PoseTracker {
+    opts: PoseOptions,
+    detector: Detector,
+    landmarker: Landmarker,
+    prev_rect: Option<NormRect>,
+    aux_smoother: PointsSmoother,
+    lm_smoother: PointsSmoother,
+    world_smoother: PointsSmoother,
+}
+
+impl PoseTracker {
+    /// Loads and verifies the models. ONNX Runtime must be loaded already
+    /// (`runtime::ensure_loaded`), else the default locations are tried.
+    pub fn new(opts: &PoseOptions) -> Result<Self> {
+        crate::runtime::ensure_loaded(None)?;
+        let files = ModelFiles::resolve(opts.model, opts.models_dir.as_deref())?;
+        let threads = if opts.threads == 0 {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        } else {
+            opts.threads
+        };
+        Ok(PoseTracker {
+            opts: opts.clone(),
+            detector: Detector::new(session(&files.detector, threads)?),
+            landmarker: Landmarker::new(session(&files.landmark, threads)?),
+            prev_rect: None,
+            aux_smoother: PointsSmoother::new(smoothing::AUX_LANDMARKS),
+            lm_smoother: PointsSmoother::new(smoothing::LANDMARKS),
+            world_smoother: PointsSmoother::new(smoothing::WORLD_LANDMARKS),
+        })
+    }
+
+    pub fn options(&self) -> &PoseOptions {
+        &self.opts
+    }
+
+    /// Forgets the tracked person (call between videos).
+    pub fn reset(&mut self) {
+        self.prev_rect = None;
+        self.aux_smoother.reset();
+        self.lm_smoother.reset();
+        self.world_smoother.reset();
+    }
+
+    /// Continues tracking from a chosen region (e.g. a person picked among several).
+    pub fn track_from(&mut self, roi: &Roi, frame_w: f32, frame_h: f32) {
+        self.reset();
+        self.prev_rect = Some(NormRect::from_roi(roi, frame_w, frame_h));
+    }
+
+    /// All people the detector finds in `frame`, best first.
+    pub fn detect(&mut self, frame: &Mat) -> Result<Vec<Detection>> {
+        let lb = self.detector.preprocess(frame)?;
+        self.detector.infer(&lb, self.opts.min_detection_confidence)
+    }
+
+    /// One landmark pass on a given region, without touching the tracking state.
+    pub fn landmarks_in_roi(&mut self, frame: &Mat, roi: &Roi) -> Result<Option<Pose>> {
+        let (w, h) = (frame.cols() as f32, frame.rows() as f32);
+        let rect = NormRect::from_roi(roi, w, h);
+        let (r, _) = self.run_landmarks(frame, &rect)?;
+        if r.score < self.opts.min_tracking_confidence {
+            return Ok(None);
+        }
+        Ok(Some(Pose {
+            score: r.score,
+            image: r.image,
+            world: r.world,
+            roi: *roi,
+            roi_source: RoiSource::Detection,
+        }))
+    }
+
+    fn run_landmarks(
+        &mut self,
+        frame: &Mat,
+        rect: &NormRect,
+    ) -> Result<(RoiLandmarks, StageTimes)> {
+        let (w, h) = (frame.cols() as f32, frame.rows() as f32);
+        let mut times = StageTimes::default();
+        let t = Instant::now();
+        self.landmarker.preprocess(frame, rect)?;
+        times.preprocess_ms += ms(t);
+        let t = Instant::now();
+        let raw = self.landmarker.infer()?;
+        times.inference_ms += ms(t);
+        let t = Instant::now();
+        let r = Landmarker::postprocess(raw, rect, w, h);
+        times.postprocess_ms += ms(t);
+        Ok((r, times))
+    }
+
+    /// MediaPipe's behaviour: when a detection is needed, the top-ranked person.
+    pub fn process(&mut self, frame: &Mat, timestamp_s: f64) -> Result<(Option<Pose>, StageTimes)> {
+        self.process_with(frame, timestamp_s, |_| Some(0))
+    }
+
+    /// Like [`process`](Self::process), but `choose` picks which detection to follow
+    /// when the detector has to run (index into the detections, best first).
+    pub fn process_with(
+        &mut self,
+        frame: &Mat,
+        timestamp_s: f64,
+        choose: impl FnOnce(&[Detection]) -> Option<usize>,
+    ) -> Result<(Option<Pose>, StageTimes)> {
+        let (w, h) = (frame.cols() as f32, frame.rows() as f32);
+        let mut times = StageTimes::default();
+        let (rect, source) = match self.prev_rect {
+            Some(r) => (r, RoiSource::Tracking),
+            None => {
+                let t = Instant::now();
+                let lb = self.detector.preprocess(frame)?;
+                times.preprocess_ms += ms(t);
+                let t = Instant::now();
+                let dets = self
+                    .detector
+                    .infer(&lb, self.opts.min_detection_confidence)?;
+                times.inference_ms += ms(t);
+                match choose(&dets).and_then(|i| dets.get(i)) {
+                    Some(d) => (d.to_rect(w, h), RoiSource::Detection),
+                    None => {
+                        self.reset();
+                        return Ok((None, times));
+                    }
+                }
+            }
+        };
+        let (r, t2) = self.run_landmarks(frame, &rect)?;
+        times.add(&t2);
+        if r.score < self.opts.min_tracking_confidence {
+            self.reset();
+            return Ok((None, times));
+        }
+        let t = Instant::now();
+        // MediaPipe scales the smoothing by the alignment box of the raw auxiliary
+        // points (OBJECT_SCALE_ROI): its side is twice their distance.
+        let raw_box = alignment_rect(r.aux[0], r.aux[1], 90.0, w, h);
+        let object_scale = ((raw_box.width * w + raw_box.height * h) / 2.0) as f64;
+        // Next frame's ROI from the smoothed auxiliary landmarks.
+        let mut aux = [
+            [r.aux[0][0] * w, r.aux[0][1] * h, 0.0, 1.0],
+            [r.aux[1][0] * w, r.aux[1][1] * h, 0.0, 1.0],
+        ];
+        self.aux_smoother
+            .apply(timestamp_s, &mut aux, Some(object_scale));
+        let next = alignment_rect(
+            [aux[0][0] / w, aux[0][1] / h],
+            [aux[1][0] / w, aux[1][1] / h],
+            90.0,
+            w,
+            h,
+        );
+        self.prev_rect = Some(square_long_scaled(next, ROI_SCALE, w, h));
+        let mut pose = Pose {
+            score: r.score,
+            image: r.image,
+            world: r.world,
+            roi: rect.to_roi(w, h),
+            roi_source: source,
+        };
+        if self.opts.smoothing {
+            smooth(
+                &mut self.lm_smoother,
+                timestamp_s,
+                &mut pose.image,
+                Some(object_scale),
+            );
+            smooth(&mut self.world_smoother, timestamp_s, &mut pose.world, None);
+        }
+        times.postprocess_ms += ms(t);
+        Ok((Some(pose), times))
+    }
+}
+
+fn smooth(s: &mut PointsSmoother, t: f64, lms: &mut [super::Landmark], scale: Option<f64>) {
+    let mut pts: Vec<[f32; 4]> = lms.iter().map(|l| [l.x, l.y, l.z, l.visibility]).collect();
+    s.apply(t, &mut pts, scale);
+    for (l, p) in lms.iter_mut().zip(&pts) {
+        l.x = p[0];
+        l.y = p[1];
+        l.z = p[2];
+        l.visibility = p[3];
+    }
+}
