@@ -7,6 +7,12 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // FFmpeg prints its own complaints (e.g. "moov atom not found") to stderr; hipflex
+    // explains every failure itself, so keep FFmpeg quiet unless the user asked.
+    if std::env::var_os("OPENCV_FFMPEG_LOGLEVEL").is_none() {
+        // SAFETY: single-threaded at this point; nothing else reads the environment yet.
+        unsafe { std::env::set_var("OPENCV_FFMPEG_LOGLEVEL", "-8") };
+    }
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => code,

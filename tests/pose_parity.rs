@@ -1,0 +1,161 @@
+//! Parity with MediaPipe: on the real clips, the Rust port's landmarks agree with
+//! MediaPipe's own Python pipeline (mediapipe 0.10.14, legacy `solutions.pose`,
+//! smoothing off) run on the same frames with the same weights. The reference
+//! numbers were made by `tools/mediapipe_reference.py` and live in
+//! `tests/fixtures/parity/`; the clips themselves are never committed.
+//!
+//! Required per clip: frames with a person within 1%, and over the 12 limb
+//! landmarks a median distance under 1% of the frame height and a 95th percentile
+//! under 3%.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use hipflex::models::ModelSize;
+use hipflex::pipeline;
+use hipflex::pose::{PoseOptions, idx};
+use hipflex::video::RotateMode;
+
+struct Reference {
+    sha256: String,
+    height: f64,
+    /// frame -> 12 limb landmarks (x, y) in pixels, `None` when MediaPipe found nobody.
+    frames: HashMap<u64, Option<Vec<(f64, f64)>>>,
+}
+
+fn load_reference(path: &Path) -> Reference {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let field = |k: &str| {
+        header
+            .split_whitespace()
+            .find_map(|t| t.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("{k} missing in {header}"))
+            .to_string()
+    };
+    let landmarks: Vec<usize> = field("landmarks")
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(landmarks, idx::LIMBS.to_vec());
+    lines.next(); // column names
+    let mut frames = HashMap::new();
+    for l in lines {
+        let v: Vec<&str> = l.split(',').collect();
+        let frame: u64 = v[0].parse().unwrap();
+        let pts = (v[2] == "1").then(|| {
+            (0..12)
+                .map(|k| (v[3 + 3 * k].parse().unwrap(), v[4 + 3 * k].parse().unwrap()))
+                .collect()
+        });
+        frames.insert(frame, pts);
+    }
+    Reference {
+        sha256: field("sha256"),
+        height: field("height").parse().unwrap(),
+        frames,
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn check_model(model: ModelSize, only: Option<&[&str]>) {
+    let Some(dir) = common::real_videos_dir("pose_parity") else {
+        return;
+    };
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parity");
+    let suffix = format!(".{}.csv", model.name());
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(&suffix))
+        .collect();
+    cases.sort();
+    let opts = PoseOptions {
+        model,
+        ..Default::default()
+    };
+    let mut tracker = pipeline::tracker(&opts, None).expect("run scripts/setup first");
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for fixture in cases {
+        let name = fixture.file_name().unwrap().to_string_lossy().to_string();
+        let stem = name.trim_end_matches(&suffix).to_string();
+        if only.is_some_and(|o| !o.contains(&stem.as_str())) {
+            continue;
+        }
+        let clip = dir.join(format!("{stem}.mp4"));
+        let reference = load_reference(&fixture);
+        if !clip.is_file() {
+            eprintln!("*** SKIPPED {stem}: clip not found");
+            continue;
+        }
+        let sha = hipflex::models::sha256_file(&clip).unwrap();
+        if sha != reference.sha256 {
+            eprintln!("*** SKIPPED {stem}: clip differs from the one the reference was made from");
+            continue;
+        }
+        let mut dists = Vec::new();
+        let (mut ours_present, mut ref_present) = (0u64, 0u64);
+        pipeline::track_video(&clip, RotateMode::Auto, &mut tracker, |f, _| {
+            let r = reference.frames.get(&f.index).cloned().flatten();
+            ours_present += f.pose.is_some() as u64;
+            ref_present += r.is_some() as u64;
+            if let (Some(p), Some(r)) = (&f.pose, r) {
+                for (k, &i) in idx::LIMBS.iter().enumerate() {
+                    let (x, y) = (p.image[i].x as f64, p.image[i].y as f64);
+                    dists.push(
+                        ((x - r[k].0).powi(2) + (y - r[k].1).powi(2)).sqrt() / reference.height,
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+        dists.sort_by(f64::total_cmp);
+        let (median, p95) = (percentile(&dists, 0.5), percentile(&dists, 0.95));
+        let presence_gap =
+            (ours_present as f64 - ref_present as f64).abs() / ref_present.max(1) as f64;
+        eprintln!(
+            "parity {stem} ({}): person in {ours_present} frames (MediaPipe {ref_present}), median {:.2}% p95 {:.2}% of frame height",
+            model.name(),
+            median * 100.0,
+            p95 * 100.0
+        );
+        if presence_gap > 0.01 || median >= 0.01 || p95 >= 0.03 {
+            failures.push(format!(
+                "{stem}: presence gap {presence_gap:.3}, median {median:.4}, p95 {p95:.4}"
+            ));
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "no parity fixture could be checked");
+    assert!(
+        failures.is_empty(),
+        "parity failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn full_model_matches_mediapipe_on_every_real_clip() {
+    check_model(ModelSize::Full, None);
+}
+
+#[test]
+fn lite_model_matches_mediapipe_on_a_sample_of_clips() {
+    check_model(
+        ModelSize::Lite,
+        Some(&[
+            "deadlift_formfit_1",
+            "bridge_darebee_1",
+            "nordic_fittransformer_2",
+            "squat_formfit_1",
+        ]),
+    );
+}
