@@ -5,8 +5,11 @@
 
 pub mod common;
 pub mod error;
+pub mod exercise;
+pub mod kinematics;
 pub mod models;
 pub mod pose;
 pub mod runtime;
+pub mod signal;
 
 pub use error::{Error, Result};
