@@ -93,9 +93,10 @@ pub struct RepParams {
     /// A working phase smaller than this fraction of the set range is a partial rep and is
     /// not counted (default 0.5).
     pub min_rep_fraction: f64,
-    /// Pauses: speed below this (degrees/s) ... (default 10)
+    /// Pauses: samples within `pause_band_fraction` of the rep's range from a turning
+    /// point, trimmed where the speed reaches this, degrees/s (default 10).
     pub pause_velocity_deg_s: f64,
-    /// ... and within this fraction of the rep's range of the turning point (default 0.2).
+    /// See `pause_velocity_deg_s` (default 0.1).
     pub pause_band_fraction: f64,
     /// Holds: smoothed speed below this, degrees/s (default 5).
     pub hold_velocity_deg_s: f64,
@@ -121,7 +122,7 @@ impl Default for RepParams {
             turning_fraction: 0.25,
             min_rep_fraction: 0.5,
             pause_velocity_deg_s: 10.0,
-            pause_band_fraction: 0.2,
+            pause_band_fraction: 0.1,
             hold_velocity_deg_s: 5.0,
             hold_smoothing_s: 0.5,
             hold_min_s: 3.0,

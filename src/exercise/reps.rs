@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::config::RepParams;
-use super::tempo::{first_exceeding, pause_region};
+use super::tempo::{StepBlur, boundary_time, first_exceeding, pause_region};
 use crate::common::Tempo;
 use crate::signal::percentile;
 
@@ -273,6 +273,8 @@ pub struct SegmentInput<'a> {
     pub working_eccentric: bool,
     /// Compute the Nordic break point on the knee angle.
     pub nordic: bool,
+    /// Filter blur model used to place pause boundaries (none: no correction).
+    pub blur: Option<&'a StepBlur>,
 }
 
 /// Result of [`segment`].
@@ -349,11 +351,32 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         let tnr = tn.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
         let start = tpr.map(|r| r.1).unwrap_or(bl);
         let end = tnr.map(|r| r.1).unwrap_or(br);
-        let eccentric_s = tpr.map(|r| s.t[bl] - s.t[r.1]);
-        let bottom_pause = s.t[br] - s.t[bl];
+        // Sub-frame boundary times, corrected for the filter's blur of abrupt starts and
+        // stops (`speed` = peak speed of the adjacent movement).
+        let peak_speed = |a: usize, b: usize| {
+            (a.min(b)..=b.max(a).min(n - 1))
+                .filter(|&k| v[k].is_finite())
+                .fold(0.0f64, |m, k| m.max(v[k].abs()))
+        };
+        let off = |speed: f64| s.blur.map(|bl| bl.offset(vthr / speed)).unwrap_or(0.0);
+        let start_of = |k: usize, speed: f64| {
+            let (tb, crossed) = boundary_time(s.t, v, k, (k + 1 < n).then_some(k + 1), vthr);
+            if crossed { tb - off(speed) } else { tb }
+        };
+        let stop_at = |k: usize, speed: f64| {
+            let (tb, crossed) = boundary_time(s.t, v, k, k.checked_sub(1), vthr);
+            if crossed { tb + off(speed) } else { tb }
+        };
+        let v_ecc = tpr.map(|r| peak_speed(r.1, bl)).unwrap_or(0.0);
+        let v_con = peak_speed(br, tnr.map(|r| r.0).unwrap_or(last_valid));
+        let next_extreme = ext.get(j + 2).map(|x| x.i).unwrap_or(last_valid);
+        let v_next = tnr.map(|r| peak_speed(r.1, next_extreme)).unwrap_or(0.0);
+        let (b_in, b_out) = (stop_at(bl, v_ecc), start_of(br, v_con));
+        let eccentric_s = tpr.map(|r| b_in - start_of(r.1, v_ecc));
+        let bottom_pause = b_out - b_in;
         let bottom_pause_s = Some(bottom_pause);
-        let concentric_s = tnr.map(|r| s.t[r.0] - s.t[br]);
-        let top_pause_s = tnr.map(|r| s.t[r.1] - s.t[r.0]);
+        let concentric_s = tnr.map(|r| stop_at(r.0, v_con) - b_out);
+        let top_pause_s = tnr.map(|r| start_of(r.1, v_next) - stop_at(r.0, v_con));
         let working_amp = if s.working_eccentric {
             ecc_amp
         } else {
@@ -541,6 +564,16 @@ pub fn holds(
             continue;
         }
         runs.push((a, b));
+    }
+    // Extend each run while the unsmoothed speed stays below the hold threshold.
+    let slow = |k: usize| v[k].is_finite() && v[k].abs() < p.hold_velocity_deg_s;
+    for r in runs.iter_mut() {
+        while r.0 > 0 && slow(r.0 - 1) {
+            r.0 -= 1;
+        }
+        while r.1 + 1 < n && slow(r.1 + 1) {
+            r.1 += 1;
+        }
     }
     runs.into_iter()
         .filter(|&(a, b)| s.t[b] - s.t[a] >= p.hold_min_s)
