@@ -111,9 +111,7 @@ pub fn pose(b: &Body, r: &Render) -> Pose {
     let wrist = add(elbow, trunk_dir + 180.0 + 40.0, 0.25);
     let mut body = vec![(0.0, 0.0); 33];
     body[idx::NOSE] = nose;
-    for i in 1..=10 {
-        body[i] = ear;
-    }
+    body[1..=10].fill(ear);
     body[idx::NOSE] = nose;
     for (l, rr, p) in [
         (idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER, sh),
