@@ -90,6 +90,11 @@ pub enum Error {
     #[error("invalid configuration in {origin}: {reason}")]
     Config { origin: String, reason: String },
 
+    #[error(
+        "no landmarks to analyse: {reason}. Check that one person is fully in frame, filmed from the side, and that the video plays."
+    )]
+    NoLandmarks { reason: String },
+
     #[error("{0}")]
     Other(String),
 }

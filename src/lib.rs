@@ -5,6 +5,8 @@
 
 pub mod common;
 pub mod error;
+pub mod exercise;
+pub mod kinematics;
 pub mod landmarks_file;
 pub mod models;
 pub mod output;
@@ -12,6 +14,7 @@ pub mod person;
 pub mod pipeline;
 pub mod pose;
 pub mod runtime;
+pub mod signal;
 pub mod video;
 
 pub use error::{Error, Result};

@@ -1,0 +1,134 @@
+//! Analysis parameters (not clinical limits: those live in the protocol file).
+
+use serde::{Deserialize, Serialize};
+
+use crate::kinematics::{KinematicsParams, ViewParams};
+use crate::signal::CleanParams;
+
+/// Every tunable of the analysis, with documented defaults. Deserialisable from a partial
+/// TOML/JSON file: missing fields keep their defaults, unknown fields are rejected.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalysisConfig {
+    /// Slow-motion clips: the rate the camera captured at (e.g. 240). Time is rescaled by
+    /// playback fps / capture fps so tempo is real time. `None` = real-time clip.
+    pub capture_fps: Option<f64>,
+    pub signal: CleanParams,
+    pub kinematics: KinematicsParams,
+    pub view: ViewParams,
+    pub classify: ClassifyParams,
+    pub reps: RepParams,
+}
+
+impl AnalysisConfig {
+    /// Parses a TOML override file (partial files allowed).
+    pub fn from_toml(text: &str, origin: &str) -> crate::Result<Self> {
+        toml::from_str(text).map_err(|e| crate::Error::Config {
+            origin: origin.to_string(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// Posture thresholds for exercise classification, from general biomechanics
+/// (angles in degrees from image vertical unless stated; the camera is assumed level).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClassifyParams {
+    /// Trunk at least this far from vertical counts as lying (default 45).
+    pub lying_trunk_min_deg: f64,
+    /// Cosine between the trunk's front and image up above which the person lies on the
+    /// back (default 0.3).
+    pub supine_anterior_min: f64,
+    /// Knee flexion above which the knees count as bent (bridge posture, default 30).
+    pub bent_knee_min_deg: f64,
+    /// Shank at least this far from vertical counts as lying on the floor (kneeling, default 55).
+    pub kneeling_shank_min_deg: f64,
+    /// Shank at most this far from vertical counts as standing on the feet (default 40).
+    pub standing_shank_max_deg: f64,
+    /// Thigh (knee -> hip) at most this far from vertical: hip above the knee (default 100).
+    pub hip_above_knee_max_deg: f64,
+    /// Fraction of frames with a posture needed to name the exercise (default 0.5).
+    pub min_posture_fraction: f64,
+    /// Smallest hip-flexion range (p95 - p5) of a standing hinge set (default 20).
+    pub hinge_min_range_deg: f64,
+    /// Trunk inclination reached at the bottom of a hinge, at least (default 40).
+    pub hinge_trunk_min_deg: f64,
+    /// Share of the hip-flexion change that comes from the trunk tilting, at least (default
+    /// 0.45; an RDL is about 0.8, a squat about 0.3, a lunge about 0).
+    pub hinge_trunk_share_min: f64,
+    /// Knee flexion at the bottom above which the pattern is a squat, not a hinge (default 100).
+    pub hinge_knee_max_deg: f64,
+}
+
+impl Default for ClassifyParams {
+    fn default() -> Self {
+        ClassifyParams {
+            lying_trunk_min_deg: 45.0,
+            supine_anterior_min: 0.3,
+            bent_knee_min_deg: 30.0,
+            kneeling_shank_min_deg: 55.0,
+            standing_shank_max_deg: 40.0,
+            hip_above_knee_max_deg: 100.0,
+            min_posture_fraction: 0.5,
+            hinge_min_range_deg: 20.0,
+            hinge_trunk_min_deg: 40.0,
+            hinge_trunk_share_min: 0.45,
+            hinge_knee_max_deg: 100.0,
+        }
+    }
+}
+
+/// Repetition, pause and hold detection.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RepParams {
+    /// Set range = percentile(100 - p) .. percentile(p) of the driving signal (default 97).
+    pub range_percentile: f64,
+    /// Below this set range there are no repetitions, only holds (degrees, default 15).
+    pub min_range_deg: f64,
+    /// A turning point is confirmed once the signal moves back by this fraction of the set
+    /// range (default 0.25).
+    pub turning_fraction: f64,
+    /// A working phase smaller than this fraction of the set range is a partial rep and is
+    /// not counted (default 0.5).
+    pub min_rep_fraction: f64,
+    /// Pauses: samples within `pause_band_fraction` of the rep's range from a turning
+    /// point, trimmed where the speed reaches this, degrees/s (default 10).
+    pub pause_velocity_deg_s: f64,
+    /// See `pause_velocity_deg_s` (default 0.1).
+    pub pause_band_fraction: f64,
+    /// Holds: smoothed speed below this, degrees/s (default 5).
+    pub hold_velocity_deg_s: f64,
+    /// Window of the speed smoothing for holds, seconds (default 0.5).
+    pub hold_smoothing_s: f64,
+    /// Shortest still period reported as a hold, seconds (default 3).
+    pub hold_min_s: f64,
+    /// Nordic break point: knee-extension speed that marks it, degrees/s (default 10).
+    pub break_velocity_deg_s: f64,
+    /// Bridge: frames within this fraction of the set range from the rest (pelvis down)
+    /// level are unloaded (default 0.15).
+    pub bridge_rest_band_fraction: f64,
+    /// A rep with more than this fraction of filled or low-confidence frames is uncertain
+    /// (default 0.2).
+    pub max_filled_fraction: f64,
+}
+
+impl Default for RepParams {
+    fn default() -> Self {
+        RepParams {
+            range_percentile: 97.0,
+            min_range_deg: 15.0,
+            turning_fraction: 0.25,
+            min_rep_fraction: 0.5,
+            pause_velocity_deg_s: 10.0,
+            pause_band_fraction: 0.1,
+            hold_velocity_deg_s: 5.0,
+            hold_smoothing_s: 0.5,
+            hold_min_s: 3.0,
+            break_velocity_deg_s: 10.0,
+            bridge_rest_band_fraction: 0.15,
+            max_filled_fraction: 0.2,
+        }
+    }
+}

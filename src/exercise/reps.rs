@@ -1,0 +1,658 @@
+//! Repetition segmentation on a driving signal, per-rep metrics and isometric holds.
+//!
+//! The driving signal `e` is oriented so that the rest/top position is low and the bottom
+//! of the movement is high: hip flexion for bridges and hinges, minus knee flexion for Nordic
+//! curls. Eccentric = `e` rising (lowering), concentric = `e` falling (lifting / returning).
+
+use serde::{Deserialize, Serialize};
+
+use super::config::RepParams;
+use super::tempo::{StepBlur, boundary_time, first_exceeding, pause_region};
+use crate::common::Tempo;
+use crate::signal::percentile;
+
+/// A confirmed or provisional turning point of the driving signal.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Extreme {
+    pub i: usize,
+    /// `true` at the bottom of the movement (maximum of `e`).
+    pub bottom: bool,
+    /// Placed at the clip end rather than confirmed by a reversal.
+    pub provisional: bool,
+}
+
+/// Zigzag turning points: a maximum (minimum) is confirmed once the signal falls (rises)
+/// `delta` below (above) it. NaN samples are skipped. The last pending candidate is added
+/// as provisional when it lies at least `delta` from the last confirmed point.
+pub fn turning_points(e: &[f64], delta: f64) -> Vec<Extreme> {
+    let mut out: Vec<Extreme> = Vec::new();
+    let mut dir: i8 = 0; // 0 unknown, 1 rising (tracking a max), -1 falling (tracking a min)
+    let (mut cmax, mut cmin) = (usize::MAX, usize::MAX);
+    for i in 0..e.len() {
+        let x = e[i];
+        if !x.is_finite() {
+            continue;
+        }
+        if cmax == usize::MAX {
+            cmax = i;
+            cmin = i;
+            continue;
+        }
+        match dir {
+            0 => {
+                if x > e[cmax] {
+                    cmax = i;
+                }
+                if x < e[cmin] {
+                    cmin = i;
+                }
+                if x - e[cmin] >= delta && cmin < i {
+                    out.push(Extreme {
+                        i: cmin,
+                        bottom: false,
+                        provisional: false,
+                    });
+                    dir = 1;
+                    cmax = i;
+                } else if e[cmax] - x >= delta && cmax < i {
+                    out.push(Extreme {
+                        i: cmax,
+                        bottom: true,
+                        provisional: false,
+                    });
+                    dir = -1;
+                    cmin = i;
+                }
+            }
+            1 => {
+                if x > e[cmax] {
+                    cmax = i;
+                }
+                if e[cmax] - x >= delta {
+                    out.push(Extreme {
+                        i: cmax,
+                        bottom: true,
+                        provisional: false,
+                    });
+                    dir = -1;
+                    cmin = i;
+                }
+            }
+            _ => {
+                if x < e[cmin] {
+                    cmin = i;
+                }
+                if x - e[cmin] >= delta {
+                    out.push(Extreme {
+                        i: cmin,
+                        bottom: false,
+                        provisional: false,
+                    });
+                    dir = 1;
+                    cmax = i;
+                }
+            }
+        }
+    }
+    if let Some(last) = out.last().copied() {
+        let (cand, bottom) = if dir == 1 {
+            (cmax, true)
+        } else {
+            (cmin, false)
+        };
+        if cand != last.i && (e[cand] - e[last.i]).abs() >= delta {
+            out.push(Extreme {
+                i: cand,
+                bottom,
+                provisional: true,
+            });
+        }
+    }
+    out
+}
+
+/// Movement phase of a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Eccentric,
+    BottomPause,
+    Concentric,
+    TopPause,
+}
+
+/// One sample of a rep's time series.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RepSample {
+    pub t: f64,
+    /// Primary (filtered) hip flexion, degrees.
+    pub hip_flexion_deg: Option<f64>,
+    pub knee_flexion_deg: Option<f64>,
+    /// Hamstrings under load in this frame (see `Analysis` docs).
+    pub loaded: bool,
+}
+
+/// One repetition (counted or partial).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rep {
+    /// 1-based number among counted reps; `None` for partial reps.
+    pub number: Option<usize>,
+    /// Counts towards the set: its working phase is complete.
+    pub counted: bool,
+    pub start_s: f64,
+    pub end_s: f64,
+    /// Time of the bottom turning point.
+    pub bottom_s: f64,
+    pub eccentric_s: Option<f64>,
+    pub bottom_pause_s: Option<f64>,
+    pub concentric_s: Option<f64>,
+    pub top_pause_s: Option<f64>,
+    /// Phases with `None` shown as 0.
+    pub tempo: Tempo,
+    /// The phase that decides whether the rep counts (concentric lift for bridges and
+    /// hinges, eccentric lowering for Nordic curls).
+    pub working_phase: Phase,
+    pub working_s: Option<f64>,
+    /// Range of the driving signal over the rep, degrees.
+    pub range_of_motion_deg: f64,
+    pub peak_hip_flexion_deg: Option<f64>,
+    pub peak_hip_flexion_s: Option<f64>,
+    pub peak_hip_flexion_2d_deg: Option<f64>,
+    pub peak_hip_flexion_2d_s: Option<f64>,
+    pub peak_hip_flexion_3d_deg: Option<f64>,
+    pub peak_hip_flexion_3d_s: Option<f64>,
+    pub min_hip_flexion_deg: Option<f64>,
+    pub peak_knee_flexion_deg: Option<f64>,
+    pub min_knee_flexion_deg: Option<f64>,
+    /// Nordic: duration of the lowering, seconds.
+    pub lowering_s: Option<f64>,
+    /// Nordic: knee angle where knee-extension speed first exceeds the break threshold.
+    pub break_point_knee_deg: Option<f64>,
+    pub break_point_s: Option<f64>,
+    pub uncertain: bool,
+    pub uncertain_reasons: Vec<String>,
+    pub series: Vec<RepSample>,
+}
+
+impl Rep {
+    /// Time (s) the loaded hip flexion spends above `cap_deg` in this rep, with linear
+    /// interpolation of threshold crossings between frames.
+    pub fn time_above(&self, cap_deg: f64) -> f64 {
+        time_above(&self.series, cap_deg)
+    }
+    /// Largest hip flexion in loaded frames, with its time.
+    pub fn loaded_peak(&self) -> Option<(f64, f64)> {
+        loaded_peak(&self.series)
+    }
+}
+
+/// See [`Rep::time_above`].
+pub fn time_above(series: &[RepSample], cap_deg: f64) -> f64 {
+    let mut total = 0.0;
+    for w in series.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        let (Some(x), Some(y)) = (a.hip_flexion_deg, b.hip_flexion_deg) else {
+            continue;
+        };
+        if !(a.loaded && b.loaded) {
+            continue;
+        }
+        let dt = b.t - a.t;
+        let (ax, bx) = (x > cap_deg, y > cap_deg);
+        total += match (ax, bx) {
+            (true, true) => dt,
+            (false, false) => 0.0,
+            _ => {
+                let f = (cap_deg - x) / (y - x);
+                if ax { dt * f } else { dt * (1.0 - f) }
+            }
+        };
+    }
+    total
+}
+
+/// Largest loaded hip flexion and its time.
+pub fn loaded_peak(series: &[RepSample]) -> Option<(f64, f64)> {
+    series
+        .iter()
+        .filter(|s| s.loaded)
+        .filter_map(|s| s.hip_flexion_deg.map(|h| (h, s.t)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+}
+
+/// Where a hold sits in the movement range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HoldPosition {
+    Top,
+    Middle,
+    Bottom,
+}
+
+/// An isometric hold (still period).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hold {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub duration_s: f64,
+    pub position: HoldPosition,
+    /// Most frames of the hold are loaded.
+    pub loaded: bool,
+    pub hip_start_deg: Option<f64>,
+    pub hip_end_deg: Option<f64>,
+    pub hip_mean_deg: Option<f64>,
+    /// Hip flexion at the end minus at the start, degrees.
+    pub hip_drift_deg: Option<f64>,
+    /// Largest minus smallest hip flexion during the hold, degrees.
+    pub hip_range_deg: Option<f64>,
+    pub knee_mean_deg: Option<f64>,
+    /// Ends at the clip start or end (duration is a lower bound).
+    pub truncated: bool,
+    pub series: Vec<RepSample>,
+}
+
+impl Hold {
+    pub fn time_above(&self, cap_deg: f64) -> f64 {
+        time_above(&self.series, cap_deg)
+    }
+}
+
+/// Inputs of segmentation, one value per frame.
+pub struct SegmentInput<'a> {
+    pub t: &'a [f64],
+    /// Driving signal (filtered, NaN in gaps), top low, bottom high.
+    pub e: &'a [f64],
+    /// Samples of `e` that were interpolated or low-confidence.
+    pub filled: &'a [bool],
+    pub hip: &'a [f64],
+    pub hip_2d: &'a [f64],
+    pub hip_3d: &'a [f64],
+    pub knee: &'a [f64],
+    pub loaded: &'a [bool],
+    /// Working phase is the eccentric (Nordic) rather than the concentric.
+    pub working_eccentric: bool,
+    /// Compute the Nordic break point on the knee angle.
+    pub nordic: bool,
+    /// Filter blur model used to place pause boundaries (none: no correction).
+    pub blur: Option<&'a StepBlur>,
+}
+
+/// Result of [`segment`].
+pub struct Segmentation {
+    pub reps: Vec<Rep>,
+    /// Per frame: index into `reps` and phase.
+    pub labels: Vec<Option<(usize, Phase)>>,
+    /// Set range of the driving signal (degrees) and its low (top) / high (bottom) levels.
+    pub range: f64,
+    pub top_level: f64,
+    pub bottom_level: f64,
+}
+
+fn opt(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+fn near_gap(s: &SegmentInput, i: usize) -> bool {
+    let lo = i.saturating_sub(2);
+    let hi = (i + 2).min(s.e.len() - 1);
+    (lo..=hi).any(|k| !s.e[k].is_finite() || s.filled[k])
+}
+
+fn peak_of(x: &[f64], t: &[f64], lo: usize, hi: usize, max: bool) -> (Option<f64>, Option<f64>) {
+    let mut best: Option<(f64, f64)> = None;
+    for k in lo..=hi {
+        if !x[k].is_finite() {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((b, _)) => (max && x[k] > b) || (!max && x[k] < b),
+        };
+        if better {
+            best = Some((x[k], t[k]));
+        }
+    }
+    (best.map(|b| b.0), best.map(|b| b.1))
+}
+
+/// Segments repetitions. `v` is the time derivative of `e`.
+pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
+    let n = s.e.len();
+    let top_level = percentile(s.e, 100.0 - p.range_percentile);
+    let bottom_level = percentile(s.e, p.range_percentile);
+    let range = bottom_level - top_level;
+    let mut seg = Segmentation {
+        reps: Vec::new(),
+        labels: vec![None; n],
+        range: if range.is_finite() { range } else { 0.0 },
+        top_level,
+        bottom_level,
+    };
+    if range.is_nan() || range < p.min_range_deg {
+        return seg;
+    }
+    let ext = turning_points(s.e, p.turning_fraction * range);
+    let first_valid = s.e.iter().position(|x| x.is_finite()).unwrap_or(0);
+    let last_valid = s.e.iter().rposition(|x| x.is_finite()).unwrap_or(0);
+    let vthr = p.pause_velocity_deg_s;
+    let mut count = 0usize;
+    for (j, b) in ext.iter().enumerate() {
+        if !b.bottom {
+            continue;
+        }
+        let tp = j.checked_sub(1).map(|k| ext[k]);
+        let tn = ext.get(j + 1).copied();
+        let ecc_amp = tp.map(|x| s.e[b.i] - s.e[x.i]);
+        let con_amp = tn.map(|x| s.e[b.i] - s.e[x.i]);
+        let rom = ecc_amp.unwrap_or(0.0).max(con_amp.unwrap_or(0.0));
+        let band = p.pause_band_fraction * rom;
+        let (bl, br) = pause_region(s.e, v, b.i, true, band, vthr);
+        let tpr = tp.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
+        let tnr = tn.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
+        let start = tpr.map(|r| r.1).unwrap_or(bl);
+        let end = tnr.map(|r| r.1).unwrap_or(br);
+        // Sub-frame boundary times, corrected for the filter's blur of abrupt starts and
+        // stops (`speed` = peak speed of the adjacent movement).
+        let peak_speed = |a: usize, b: usize| {
+            (a.min(b)..=b.max(a).min(n - 1))
+                .filter(|&k| v[k].is_finite())
+                .fold(0.0f64, |m, k| m.max(v[k].abs()))
+        };
+        let off = |speed: f64| s.blur.map(|bl| bl.offset(vthr / speed)).unwrap_or(0.0);
+        let start_of = |k: usize, speed: f64| {
+            let (tb, crossed) = boundary_time(s.t, v, k, (k + 1 < n).then_some(k + 1), vthr);
+            if crossed { tb - off(speed) } else { tb }
+        };
+        let stop_at = |k: usize, speed: f64| {
+            let (tb, crossed) = boundary_time(s.t, v, k, k.checked_sub(1), vthr);
+            if crossed { tb + off(speed) } else { tb }
+        };
+        let v_ecc = tpr.map(|r| peak_speed(r.1, bl)).unwrap_or(0.0);
+        let v_con = peak_speed(br, tnr.map(|r| r.0).unwrap_or(last_valid));
+        let next_extreme = ext.get(j + 2).map(|x| x.i).unwrap_or(last_valid);
+        let v_next = tnr.map(|r| peak_speed(r.1, next_extreme)).unwrap_or(0.0);
+        let (b_in, b_out) = (stop_at(bl, v_ecc), start_of(br, v_con));
+        let eccentric_s = tpr.map(|r| b_in - start_of(r.1, v_ecc));
+        let bottom_pause = b_out - b_in;
+        let bottom_pause_s = Some(bottom_pause);
+        let concentric_s = tnr.map(|r| stop_at(r.0, v_con) - b_out);
+        let top_pause_s = tnr.map(|r| start_of(r.1, v_next) - stop_at(r.0, v_con));
+        let working_amp = if s.working_eccentric {
+            ecc_amp
+        } else {
+            con_amp
+        };
+        let counted = working_amp.is_some_and(|a| a >= p.min_rep_fraction * range);
+        let mut reasons = Vec::new();
+        for (x, what) in [(tp, "top before"), (Some(*b), "bottom"), (tn, "top after")] {
+            if let Some(x) = x
+                && near_gap(s, x.i)
+            {
+                reasons.push(format!(
+                    "the {what} falls in or next to a gap in the landmarks"
+                ));
+            }
+        }
+        if tp.is_none() || bl <= first_valid {
+            reasons.push("the clip starts mid-rep".into());
+        }
+        if tn.is_none_or(|x| x.provisional) && end >= last_valid {
+            reasons.push("the clip ends mid-rep".into());
+        }
+        let filled = (start..=end)
+            .filter(|&k| s.filled[k] || !s.e[k].is_finite())
+            .count();
+        if (filled as f64) > p.max_filled_fraction * (end - start + 1) as f64 {
+            reasons.push(format!(
+                "{filled} of {} frames interpolated or low-confidence",
+                end - start + 1
+            ));
+        }
+        if !counted {
+            reasons.push(if working_amp.is_none() {
+                "partial rep: the working phase is missing".into()
+            } else {
+                "partial rep: range below the set's typical range".into()
+            });
+        }
+        let (peak_h, peak_h_t) = peak_of(s.hip, s.t, start, end, true);
+        let (peak_2, peak_2_t) = peak_of(s.hip_2d, s.t, start, end, true);
+        let (peak_3, peak_3_t) = peak_of(s.hip_3d, s.t, start, end, true);
+        let (min_h, _) = peak_of(s.hip, s.t, start, end, false);
+        let (peak_k, _) = peak_of(s.knee, s.t, start, end, true);
+        let (min_k, _) = peak_of(s.knee, s.t, start, end, false);
+        let (mut break_point_knee_deg, mut break_point_s) = (None, None);
+        if s.nordic
+            && let Some(x) = tp
+        {
+            // Knee-extension speed = rate of rise of e = -knee.
+            if let Some(k) = first_exceeding(v, x.i, b.i, p.break_velocity_deg_s) {
+                break_point_knee_deg = opt(s.knee[k]);
+                break_point_s = Some(s.t[k]);
+            }
+        }
+        let working_phase = if s.working_eccentric {
+            Phase::Eccentric
+        } else {
+            Phase::Concentric
+        };
+        let rep_idx = seg.reps.len();
+        for k in start..=end {
+            let ph = if k < bl {
+                Phase::Eccentric
+            } else if k <= br {
+                Phase::BottomPause
+            } else if tnr.is_some_and(|r| k >= r.0) {
+                Phase::TopPause
+            } else {
+                Phase::Concentric
+            };
+            if seg.labels[k].is_none() {
+                seg.labels[k] = Some((rep_idx, ph));
+            }
+        }
+        let series = (start..=end)
+            .map(|k| RepSample {
+                t: s.t[k],
+                hip_flexion_deg: opt(s.hip[k]),
+                knee_flexion_deg: opt(s.knee[k]),
+                loaded: s.loaded[k],
+            })
+            .collect();
+        if counted {
+            count += 1;
+        }
+        seg.reps.push(Rep {
+            number: counted.then_some(count),
+            counted,
+            start_s: s.t[start],
+            end_s: s.t[end],
+            bottom_s: s.t[b.i],
+            eccentric_s,
+            bottom_pause_s,
+            concentric_s,
+            top_pause_s,
+            tempo: Tempo {
+                eccentric_s: eccentric_s.unwrap_or(0.0),
+                bottom_pause_s: bottom_pause,
+                concentric_s: concentric_s.unwrap_or(0.0),
+                top_pause_s: top_pause_s.unwrap_or(0.0),
+            },
+            working_phase,
+            working_s: if s.working_eccentric {
+                eccentric_s
+            } else {
+                concentric_s
+            },
+            range_of_motion_deg: rom,
+            peak_hip_flexion_deg: peak_h,
+            peak_hip_flexion_s: peak_h_t,
+            peak_hip_flexion_2d_deg: peak_2,
+            peak_hip_flexion_2d_s: peak_2_t,
+            peak_hip_flexion_3d_deg: peak_3,
+            peak_hip_flexion_3d_s: peak_3_t,
+            min_hip_flexion_deg: min_h,
+            peak_knee_flexion_deg: peak_k,
+            min_knee_flexion_deg: min_k,
+            lowering_s: if s.nordic { eccentric_s } else { None },
+            break_point_knee_deg,
+            break_point_s,
+            uncertain: !reasons.is_empty(),
+            uncertain_reasons: reasons,
+            series,
+        });
+    }
+    seg
+}
+
+/// Moving mean over +-`half_s` seconds (finite values only).
+pub fn moving_mean(t: &[f64], x: &[f64], half_s: f64) -> Vec<f64> {
+    let n = x.len();
+    let mut out = vec![f64::NAN; n];
+    for i in 0..n {
+        if !x[i].is_finite() {
+            continue;
+        }
+        let (mut sum, mut c) = (0.0, 0);
+        let mut k = i;
+        while k > 0 && t[k - 1] >= t[i] - half_s {
+            k -= 1;
+        }
+        while k < n && t[k] <= t[i] + half_s {
+            if x[k].is_finite() {
+                sum += x[k];
+                c += 1;
+            }
+            k += 1;
+        }
+        out[i] = sum / c as f64;
+    }
+    out
+}
+
+/// Finds holds: runs where the smoothed speed of `e` stays below the hold threshold for at
+/// least `hold_min_s` (runs split by less than `max_gap_s` are merged).
+pub fn holds(
+    s: &SegmentInput,
+    v: &[f64],
+    range: f64,
+    top_level: f64,
+    p: &RepParams,
+    max_gap_s: f64,
+) -> Vec<Hold> {
+    let n = s.e.len();
+    let vs = moving_mean(s.t, v, 0.5 * p.hold_smoothing_s);
+    let still: Vec<bool> = (0..n)
+        .map(|k| vs[k].is_finite() && vs[k].abs() < p.hold_velocity_deg_s)
+        .collect();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut k = 0;
+    while k < n {
+        if !still[k] {
+            k += 1;
+            continue;
+        }
+        let a = k;
+        while k < n && still[k] {
+            k += 1;
+        }
+        let b = k - 1;
+        if let Some(last) = runs.last_mut()
+            && s.t[a] - s.t[last.1] <= max_gap_s
+        {
+            last.1 = b;
+            continue;
+        }
+        runs.push((a, b));
+    }
+    // Extend each run while the unsmoothed speed stays below the hold threshold.
+    let slow = |k: usize| v[k].is_finite() && v[k].abs() < p.hold_velocity_deg_s;
+    for r in runs.iter_mut() {
+        while r.0 > 0 && slow(r.0 - 1) {
+            r.0 -= 1;
+        }
+        while r.1 + 1 < n && slow(r.1 + 1) {
+            r.1 += 1;
+        }
+    }
+    runs.into_iter()
+        .filter(|&(a, b)| s.t[b] - s.t[a] >= p.hold_min_s)
+        .map(|(a, b)| {
+            let seg = &s.hip[a..=b];
+            let fin: Vec<f64> = seg.iter().copied().filter(|x| x.is_finite()).collect();
+            let mean = |x: &[f64]| {
+                let f: Vec<f64> = x.iter().copied().filter(|v| v.is_finite()).collect();
+                (!f.is_empty()).then(|| f.iter().sum::<f64>() / f.len() as f64)
+            };
+            let em = mean(&s.e[a..=b]).unwrap_or(f64::NAN);
+            let position = if range < p.min_range_deg || !range.is_finite() {
+                HoldPosition::Middle
+            } else if em <= top_level + range / 3.0 {
+                HoldPosition::Top
+            } else if em >= top_level + 2.0 * range / 3.0 {
+                HoldPosition::Bottom
+            } else {
+                HoldPosition::Middle
+            };
+            let loaded_frames = s.loaded[a..=b].iter().filter(|&&x| x).count();
+            let hs = fin.first().copied();
+            let he = fin.last().copied();
+            let (mx, mn) = fin
+                .iter()
+                .fold((f64::NEG_INFINITY, f64::INFINITY), |(mx, mn), &x| {
+                    (mx.max(x), mn.min(x))
+                });
+            let first_valid = s.e.iter().position(|x| x.is_finite()).unwrap_or(0);
+            let last_valid = s.e.iter().rposition(|x| x.is_finite()).unwrap_or(0);
+            Hold {
+                start_s: s.t[a],
+                end_s: s.t[b],
+                duration_s: s.t[b] - s.t[a],
+                position,
+                loaded: 2 * loaded_frames > b - a + 1,
+                hip_start_deg: hs,
+                hip_end_deg: he,
+                hip_mean_deg: mean(seg),
+                hip_drift_deg: hs.zip(he).map(|(x, y)| y - x),
+                hip_range_deg: (!fin.is_empty()).then_some(mx - mn),
+                knee_mean_deg: mean(&s.knee[a..=b]),
+                truncated: a <= first_valid || b >= last_valid,
+                series: (a..=b)
+                    .map(|k| RepSample {
+                        t: s.t[k],
+                        hip_flexion_deg: opt(s.hip[k]),
+                        knee_flexion_deg: opt(s.knee[k]),
+                        loaded: s.loaded[k],
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zigzag_finds_alternating_extremes() {
+        let e: Vec<f64> = (0..200).map(|k| (k as f64 * 0.1).sin() * 30.0).collect();
+        let x = turning_points(&e, 10.0);
+        assert!(x.len() >= 5);
+        for w in x.windows(2) {
+            assert_ne!(w[0].bottom, w[1].bottom);
+        }
+    }
+
+    #[test]
+    fn time_above_interpolates() {
+        let s = |t: f64, h: f64| RepSample {
+            t,
+            hip_flexion_deg: Some(h),
+            knee_flexion_deg: None,
+            loaded: true,
+        };
+        let series = [s(0.0, 0.0), s(1.0, 100.0), s(2.0, 0.0)];
+        assert!((time_above(&series, 50.0) - 1.0).abs() < 1e-12);
+    }
+}

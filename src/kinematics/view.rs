@@ -1,0 +1,204 @@
+//! Per-clip view quality: how side-on the camera is, how big the subject is, how often the
+//! joints that matter are visible, and whether hip numbers should come from 3D landmarks.
+
+use serde::{Deserialize, Serialize};
+
+use super::RawKinematics;
+use super::geom::V3;
+use crate::pose::{PoseFrame, idx};
+use crate::signal::median;
+
+/// Thresholds of the view verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ViewParams {
+    /// Camera offset from a true side view up to which the view is "good" and 2D angles are
+    /// used, degrees (default 25).
+    pub side_on_max_deg: f64,
+    /// Offset beyond which the view is "poor", degrees (default 60).
+    pub oblique_max_deg: f64,
+    /// Apparent shoulder width / trunk length of a person seen from the front, used to turn
+    /// the 2D width ratio into an angle (default 0.75: biacromial ~0.39 m over a ~0.5 m
+    /// hip-to-shoulder trunk).
+    pub frontal_shoulder_ratio: f64,
+    /// Same for the hip landmarks (default 0.4).
+    pub frontal_hip_ratio: f64,
+    /// Smallest subject size (trunk + thigh + shank, pixels) for a good view (default 150).
+    pub min_subject_px: f64,
+    /// Smallest fraction of frames with hip, knee and shoulder visible (default 0.7).
+    pub min_visible_fraction: f64,
+}
+
+impl Default for ViewParams {
+    fn default() -> Self {
+        ViewParams {
+            side_on_max_deg: 25.0,
+            oblique_max_deg: 60.0,
+            frontal_shoulder_ratio: 0.75,
+            frontal_hip_ratio: 0.4,
+            min_subject_px: 150.0,
+            min_visible_fraction: 0.7,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ViewVerdict {
+    Good,
+    Oblique,
+    Poor,
+}
+
+/// View quality of a clip (medians over frames with a pose).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ViewQuality {
+    /// Camera offset from a pure side view estimated from world landmarks (angle of the
+    /// shoulder and hip axes out of the camera's depth axis), degrees.
+    pub offset_3d_deg: Option<f64>,
+    /// Same estimated from the apparent 2D shoulder and hip widths relative to trunk length.
+    pub offset_2d_deg: Option<f64>,
+    /// Apparent shoulder width / trunk length in the image.
+    pub shoulder_width_ratio_2d: Option<f64>,
+    /// Apparent hip width / trunk length in the image.
+    pub hip_width_ratio_2d: Option<f64>,
+    /// Trunk + thigh + shank length, pixels.
+    pub subject_size_px: Option<f64>,
+    /// Fraction of all frames with a pose.
+    pub pose_fraction: f64,
+    /// Fraction of all frames with near-side hip, knee and a shoulder visible.
+    pub visible_fraction: f64,
+    pub verdict: ViewVerdict,
+    /// Whether the primary hip and knee angles should come from world (3D) landmarks.
+    pub use_3d: bool,
+    pub reasons: Vec<String>,
+}
+
+/// Assesses the view of a clip.
+pub fn view_quality(
+    frames: &[PoseFrame],
+    kin: &[RawKinematics],
+    min_conf: f64,
+    p: &ViewParams,
+) -> ViewQuality {
+    let mut off3 = Vec::new();
+    let mut shr = Vec::new();
+    let mut hpr = Vec::new();
+    let mut size = Vec::new();
+    let mut visible = 0usize;
+    let mut present = 0usize;
+    for (f, k) in frames.iter().zip(kin) {
+        let Some(pose) = f.pose.as_ref().filter(|_| k.present) else {
+            continue;
+        };
+        present += 1;
+        if k.conf_hip >= min_conf && k.conf_knee >= min_conf {
+            visible += 1;
+        }
+        let w = |i: usize| V3::world(&pose.world[i]);
+        let im = |i: usize| V3::image(&pose.image[i]);
+        for (a, b) in [
+            (idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER),
+            (idx::LEFT_HIP, idx::RIGHT_HIP),
+        ] {
+            let v = w(a).minus(w(b));
+            let n = v.norm();
+            if n > 1e-6 {
+                off3.push((v.x.hypot(v.y) / n).clamp(0.0, 1.0).asin().to_degrees());
+            }
+        }
+        let trunk = k.trunk_px.unwrap_or(0.0);
+        if trunk > 1.0 {
+            shr.push(im(idx::LEFT_SHOULDER).minus(im(idx::RIGHT_SHOULDER)).norm() / trunk);
+            hpr.push(im(idx::LEFT_HIP).minus(im(idx::RIGHT_HIP)).norm() / trunk);
+            let side = k.side.unwrap_or(super::Side::Left);
+            let (_, h, kn, a, _, _) = super::ids(side);
+            size.push(trunk + im(kn).minus(im(h)).norm() + im(a).minus(im(kn)).norm());
+        }
+    }
+    let opt = |v: f64| v.is_finite().then_some(v);
+    let offset_3d_deg = opt(median(&off3));
+    let shoulder_width_ratio_2d = opt(median(&shr));
+    let hip_width_ratio_2d = opt(median(&hpr));
+    let offset_2d_deg = match (shoulder_width_ratio_2d, hip_width_ratio_2d) {
+        (Some(s), Some(h)) => {
+            let a = (s / p.frontal_shoulder_ratio).clamp(0.0, 1.0).asin();
+            let b = (h / p.frontal_hip_ratio).clamp(0.0, 1.0).asin();
+            Some((0.5 * (a + b)).to_degrees())
+        }
+        _ => None,
+    };
+    let subject_size_px = opt(median(&size));
+    let total = frames.len().max(1) as f64;
+    let pose_fraction = present as f64 / total;
+    let visible_fraction = visible as f64 / total;
+
+    let mut reasons = Vec::new();
+    let offset = match (offset_3d_deg, offset_2d_deg) {
+        (Some(a), Some(b)) => Some(0.5 * (a + b)),
+        (a, b) => a.or(b),
+    };
+    let mut verdict = ViewVerdict::Good;
+    match offset {
+        Some(o) if o > p.oblique_max_deg => {
+            verdict = ViewVerdict::Poor;
+            reasons.push(format!(
+                "camera about {o:.0} degrees off a side view (more than {:.0}): film from the side",
+                p.oblique_max_deg
+            ));
+        }
+        Some(o) if o > p.side_on_max_deg => {
+            verdict = ViewVerdict::Oblique;
+            reasons.push(format!(
+                "camera about {o:.0} degrees off a side view: hip angles from 3D landmarks"
+            ));
+        }
+        Some(o) => reasons.push(format!("side-on view (about {o:.0} degrees off)")),
+        None => {
+            verdict = ViewVerdict::Poor;
+            reasons.push("no usable pose".into());
+        }
+    }
+    if let Some(s) = subject_size_px
+        && s < p.min_subject_px
+    {
+        verdict = verdict.max(ViewVerdict::Oblique);
+        reasons.push(format!(
+            "person small in frame ({s:.0} px trunk+leg): move the camera closer"
+        ));
+    }
+    if visible_fraction < p.min_visible_fraction {
+        verdict = ViewVerdict::Poor;
+        reasons.push(format!(
+            "hip, knee or shoulder hidden or unsure in {:.0}% of frames",
+            100.0 * (1.0 - visible_fraction)
+        ));
+    }
+    let use_3d = offset.is_some_and(|o| o > p.side_on_max_deg);
+    ViewQuality {
+        offset_3d_deg,
+        offset_2d_deg,
+        shoulder_width_ratio_2d,
+        hip_width_ratio_2d,
+        subject_size_px,
+        pose_fraction,
+        visible_fraction,
+        verdict,
+        use_3d,
+        reasons,
+    }
+}
+
+impl ViewVerdict {
+    fn rank(self) -> u8 {
+        match self {
+            ViewVerdict::Good => 0,
+            ViewVerdict::Oblique => 1,
+            ViewVerdict::Poor => 2,
+        }
+    }
+    /// The worse of two verdicts.
+    pub fn max(self, o: ViewVerdict) -> ViewVerdict {
+        if o.rank() > self.rank() { o } else { self }
+    }
+}

@@ -1,0 +1,474 @@
+//! End-to-end analysis on synthetic stick figures with known angles and tempo.
+
+mod analysis_support;
+
+use analysis_support::*;
+use hipflex::common::Exercise;
+use hipflex::exercise::{AnalysisConfig, Phase, analyze_landmarks};
+use hipflex::kinematics::{self, KinematicsParams};
+use hipflex::pose::PoseFrame;
+
+fn cfg() -> AnalysisConfig {
+    AnalysisConfig::default()
+}
+
+fn facings() -> [Render; 2] {
+    [
+        Render {
+            facing: 1.0,
+            ..Default::default()
+        },
+        Render {
+            facing: -1.0,
+            ..Default::default()
+        },
+    ]
+}
+
+#[test]
+fn angles_exact_on_clean_data_both_facings() {
+    let bodies = [
+        Body::standing(0.0, 0.0, 5.0),
+        Body::standing(60.0, 10.0, 20.0),
+        Body::standing(-10.0, -5.0, 5.0),
+        Body::standing(110.0, 40.0, 60.0),
+        Body::bridge(45.0, 0.0, 100.0),
+        Body::bridge(-10.0, 25.0, 80.0),
+        Body::bridge(5.0, 20.0, 70.0),
+        Body::nordic(90.0, 0.0),
+        Body::nordic(40.0, 20.0),
+    ];
+    for r in facings() {
+        let frames: Vec<PoseFrame> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, b)| PoseFrame {
+                index: i as u64,
+                timestamp_s: i as f64 * 2.0, // far apart: facing evidence not smoothed across
+                pose: Some(pose(b, &r)),
+            })
+            .collect();
+        let t: Vec<f64> = frames.iter().map(|f| f.timestamp_s).collect();
+        let k = kinematics::compute(&frames, &t, &KinematicsParams::default());
+        for (b, k) in bodies.iter().zip(&k) {
+            let h2 = k.hip_flexion_2d.unwrap();
+            let h3 = k.hip_flexion_3d.unwrap();
+            assert!(
+                (h2 - b.hip()).abs() < 1e-3,
+                "facing {} {b:?}: 2D {h2}",
+                r.facing
+            );
+            assert!(
+                (h3 - b.hip()).abs() < 1e-3,
+                "facing {} {b:?}: 3D {h3}",
+                r.facing
+            );
+            assert!((k.knee_flexion_2d.unwrap() - b.knee).abs() < 1e-3);
+            assert!((k.knee_flexion_3d.unwrap() - b.knee).abs() < 1e-3);
+            assert_eq!(k.side, Some(hipflex::kinematics::Side::Left));
+            assert!(!k.low_confidence);
+        }
+    }
+}
+
+/// Hinge set: (duration, hip flexion) segments with a known tempo.
+fn hinge_segments(
+    reps: usize,
+    ecc: f64,
+    bot: f64,
+    con: f64,
+    top: f64,
+    depth: f64,
+) -> Vec<(f64, f64)> {
+    let mut s = vec![(1.0, 0.0)];
+    for _ in 0..reps {
+        s.extend([(ecc, depth), (bot, depth), (con, 0.0), (top, 0.0)]);
+    }
+    s
+}
+
+#[test]
+fn deadlift_reps_and_tempo_exact_both_facings() {
+    let segs = hinge_segments(3, 2.0, 0.5, 1.5, 1.0, 80.0);
+    let dur = total(&segs);
+    for r in facings() {
+        let frames = clip(30.0, dur, &r, |t| {
+            Body::standing(piecewise(0.0, &segs, t), 5.0, 15.0)
+        });
+        let a = analyze_landmarks(&frames, Some(30.0), &cfg(), None).unwrap();
+        assert_eq!(
+            a.classification.exercise,
+            Exercise::Deadlift,
+            "{:?}",
+            a.classification.reasons
+        );
+        assert_eq!(a.rep_count, 3, "facing {}", r.facing);
+        assert_eq!(a.angle_source, "2d");
+        let frame = 1.0 / 30.0 + 1e-9;
+        for (i, rep) in a.counted_reps().enumerate() {
+            if i > 0 {
+                assert!(
+                    (rep.eccentric_s.unwrap() - 2.0).abs() <= frame,
+                    "{}",
+                    rep.tempo
+                );
+            }
+            assert!(
+                (rep.bottom_pause_s.unwrap() - 0.5).abs() <= frame,
+                "{}",
+                rep.tempo
+            );
+            assert!(
+                (rep.concentric_s.unwrap() - 1.5).abs() <= frame,
+                "{}",
+                rep.tempo
+            );
+            if i < 2 {
+                assert!(
+                    (rep.top_pause_s.unwrap() - 1.0).abs() <= frame,
+                    "{}",
+                    rep.tempo
+                );
+            }
+            assert!((rep.peak_hip_flexion_deg.unwrap() - 80.0).abs() < 1.0);
+            assert!((rep.peak_hip_flexion_3d_deg.unwrap() - 80.0).abs() < 1.0);
+            assert!((rep.peak_knee_flexion_deg.unwrap() - 15.0).abs() < 0.5);
+            assert!((rep.range_of_motion_deg - 80.0).abs() < 1.5);
+            // Phase labels agree with the tempo.
+            let bottom = a
+                .frames
+                .iter()
+                .filter(|f| {
+                    f.rep == Some(a.reps.iter().position(|x| x == rep).unwrap())
+                        && f.phase == Some(Phase::BottomPause)
+                })
+                .count();
+            assert!((bottom as f64 / 30.0 - 0.5).abs() <= 2.0 * frame);
+        }
+        // Time above a cap: 80 deg peak, ramps of 2 s and 1.5 s, pause 0.5 s: above 40 deg
+        // for 1 + 0.5 + 0.75 s.
+        let rep = a.counted_reps().nth(1).unwrap();
+        assert!(
+            (rep.time_above(40.0) - 2.25).abs() < 0.05,
+            "{}",
+            rep.time_above(40.0)
+        );
+    }
+}
+
+#[test]
+fn bridge_with_setup_partial_and_pause() {
+    // Setup: small wiggle, then 3 full reps (lower-and-lift from a raised start is not the
+    // case: starts at the bottom), one partial lift in the middle, a 3 s top hold.
+    let segs = vec![
+        (0.8, 50.0),
+        (0.4, 44.0), // setup wiggle
+        (0.4, 50.0),
+        (1.0, 50.0),
+        (1.5, 0.0), // lift 1
+        (1.0, 0.0),
+        (2.0, 50.0),
+        (0.5, 50.0),
+        (1.5, 0.0), // lift 2
+        (3.5, 0.0), // top hold
+        (2.0, 50.0),
+        (0.5, 50.0),
+        (0.8, 35.0), // partial lift (30% of range)
+        (0.8, 50.0),
+        (0.5, 50.0),
+        (1.5, 0.0), // lift 3
+        (1.0, 0.0),
+        (1.2, 30.0), // clip ends during the lowering
+    ];
+    let dur = total(&segs);
+    for r in facings() {
+        let frames = clip(30.0, dur, &r, |t| {
+            Body::bridge(piecewise(50.0, &segs, t), 0.0, 90.0)
+        });
+        let a = analyze_landmarks(&frames, None, &cfg(), None).unwrap();
+        assert_eq!(
+            a.classification.exercise,
+            Exercise::Bridge,
+            "{:?}",
+            a.classification.reasons
+        );
+        assert_eq!(
+            a.rep_count,
+            3,
+            "facing {}: {:?}",
+            r.facing,
+            a.reps
+                .iter()
+                .map(|r| (r.counted, r.tempo.to_string()))
+                .collect::<Vec<_>>()
+        );
+        assert!(a.reps.iter().any(|r| !r.counted), "partial rep reported");
+        let second = a.counted_reps().nth(1).unwrap();
+        assert!(
+            (second.top_pause_s.unwrap() - 3.5).abs() < 0.07,
+            "{}",
+            second.tempo
+        );
+        assert!((second.concentric_s.unwrap() - 1.5).abs() < 0.07);
+        let hold = a.holds.iter().find(|h| h.loaded).expect("top hold found");
+        assert!((hold.duration_s - 3.5).abs() < 0.3, "{hold:?}");
+        assert!(hold.hip_drift_deg.unwrap().abs() < 1.0);
+        // Pelvis resting on the floor is unloaded.
+        assert!(!a.frames[0].loaded);
+        assert!(a.frames.iter().any(|f| f.loaded));
+    }
+}
+
+#[test]
+fn noisy_dropouts_and_variable_frame_rate() {
+    let segs = hinge_segments(4, 1.5, 0.3, 1.5, 0.8, 70.0);
+    let dur = total(&segs);
+    let r = Render::default();
+    let mut frames = clip(30.0, dur, &r, |t| {
+        Body::standing(piecewise(0.0, &segs, t), 5.0, 10.0)
+    });
+    // Variable frame rate: jitter the timestamps and re-render at them.
+    let mut rng = Lcg(7);
+    let mut t = 0.0;
+    for f in frames.iter_mut() {
+        f.timestamp_s = t;
+        f.pose = Some(pose(
+            &Body::standing(piecewise(0.0, &segs, t), 5.0, 10.0),
+            &r,
+        ));
+        t += (1.0 + 0.45 * rng.next()) / 30.0;
+    }
+    add_noise(&mut frames, 2.0, 3, r.scale);
+    // Short dropouts (under 0.3 s) and a spike.
+    for k in [40, 41, 42, 100, 101, 160] {
+        frames[k].pose = None;
+    }
+    if let Some(p) = frames[70].pose.as_mut() {
+        p.image[hipflex::pose::idx::LEFT_KNEE].x += 120.0;
+    }
+    let a = analyze_landmarks(&frames, Some(30.0), &cfg(), None).unwrap();
+    assert!(a.variable_frame_rate);
+    assert_eq!(a.rep_count, 4);
+    for rep in a.counted_reps().skip(1) {
+        assert!(
+            (rep.eccentric_s.unwrap() - 1.5).abs() < 0.1,
+            "{}",
+            rep.tempo
+        );
+        assert!(
+            (rep.concentric_s.unwrap() - 1.5).abs() < 0.1,
+            "{}",
+            rep.tempo
+        );
+        assert!((rep.peak_hip_flexion_deg.unwrap() - 70.0).abs() < 3.0);
+    }
+    assert!(a.frames[41].filled);
+    assert!(a.frames[41].hip_flexion.is_some());
+    assert!(
+        a.frames[70].outlier
+            || (a.frames[70].hip_flexion.unwrap() - a.frames[69].hip_flexion.unwrap()).abs() < 5.0
+    );
+}
+
+#[test]
+fn long_gap_at_turning_point_is_uncertain_and_unfilled() {
+    let segs = hinge_segments(3, 2.0, 0.2, 2.0, 1.0, 80.0);
+    let dur = total(&segs);
+    let r = Render::default();
+    let mut frames = clip(30.0, dur, &r, |t| {
+        Body::standing(piecewise(0.0, &segs, t), 5.0, 10.0)
+    });
+    // Bottom of rep 2 at t = 1 + 5.2 + 2 = 8.2 .. 8.4 s; drop 0.6 s around it.
+    for f in frames.iter_mut() {
+        if (f.timestamp_s - 8.3).abs() < 0.3 {
+            f.pose = None;
+        }
+    }
+    let a = analyze_landmarks(&frames, Some(30.0), &cfg(), None).unwrap();
+    let gap: Vec<_> = a
+        .frames
+        .iter()
+        .filter(|f| (f.t - 8.3).abs() < 0.25)
+        .collect();
+    assert!(
+        gap.iter().all(|f| f.hip_flexion.is_none()),
+        "long gap stays a gap"
+    );
+    assert_eq!(a.rep_count, 3);
+    let rep2 = a.counted_reps().nth(1).unwrap();
+    assert!(rep2.uncertain, "{:?}", rep2.uncertain_reasons);
+    assert!(rep2.uncertain_reasons.iter().any(|s| s.contains("gap")));
+    assert!(
+        !a.counted_reps()
+            .nth(2)
+            .unwrap()
+            .uncertain_reasons
+            .iter()
+            .any(|s| s.contains("gap"))
+    );
+}
+
+#[test]
+fn clip_end_rules() {
+    // Starts at the bottom (conventional deadlift from the floor), lift, lower, lift, then a
+    // lowering cut off by the clip end: 2 reps; the trailing lowering is a partial rep.
+    let segs = vec![
+        (0.5, 90.0),
+        (1.5, 0.0),
+        (0.8, 0.0),
+        (1.8, 90.0),
+        (0.3, 90.0),
+        (1.5, 0.0),
+        (0.6, 0.0),
+        (1.0, 60.0),
+    ];
+    let r = Render::default();
+    let frames = clip(30.0, total(&segs), &r, |t| {
+        Body::standing(piecewise(90.0, &segs, t), 10.0, 20.0)
+    });
+    let a = analyze_landmarks(&frames, None, &cfg(), Some(Exercise::Deadlift)).unwrap();
+    assert_eq!(a.rep_count, 2);
+    assert!(a.classification.overridden);
+    let first = a.counted_reps().next().unwrap();
+    assert!(first.eccentric_s.is_none());
+    assert!(
+        first
+            .uncertain_reasons
+            .iter()
+            .any(|s| s.contains("starts mid-rep"))
+    );
+    let last = a.reps.last().unwrap();
+    assert!(!last.counted);
+}
+
+#[test]
+fn nordic_lowering_and_break_point() {
+    // Upright kneeling (knee 90) for 1 s; slow controlled start at 5 deg/s for 2 s (to 80),
+    // then a 1 s fall to 10 deg; 1 s at the floor; push back up in 1.5 s; 1 s rest. x2.
+    let one = [
+        (2.0, 80.0),
+        (1.0, 10.0),
+        (1.0, 10.0),
+        (1.5, 90.0),
+        (1.0, 90.0),
+    ];
+    let mut segs = vec![(1.0, 90.0)];
+    segs.extend(one);
+    segs.extend(one);
+    for r in facings() {
+        let frames = clip(30.0, total(&segs), &r, |t| {
+            Body::nordic(piecewise(90.0, &segs, t), 0.0)
+        });
+        let a = analyze_landmarks(&frames, None, &cfg(), None).unwrap();
+        assert_eq!(
+            a.classification.exercise,
+            Exercise::Nordic,
+            "{:?}",
+            a.classification.reasons
+        );
+        assert_eq!(a.driving_signal, "knee_flexion");
+        assert_eq!(a.rep_count, 2);
+        for rep in a.counted_reps() {
+            assert_eq!(rep.working_phase, Phase::Eccentric);
+            let bp = rep.break_point_knee_deg.unwrap();
+            assert!((bp - 80.0).abs() < 2.5, "break point {bp}");
+            // Creeping slower than the pause speed near the top counts as top pause until
+            // it leaves the pause band (10% of the range).
+            let low = rep.lowering_s.unwrap();
+            assert!(low > 1.0 && low < 1.7, "lowering {low}");
+            assert!((rep.peak_knee_flexion_deg.unwrap() - 90.0).abs() < 1.0);
+            assert!(rep.peak_hip_flexion_deg.unwrap().abs() < 1.0);
+        }
+    }
+}
+
+#[test]
+fn squat_is_not_a_deadlift() {
+    // Squat: thigh rotates to ~95 deg forward, trunk leans 35, knee flexes 120.
+    let segs = vec![
+        (1.0, 0.0),
+        (1.5, 1.0),
+        (1.5, 0.0),
+        (1.0, 0.0),
+        (1.5, 1.0),
+        (1.5, 0.0),
+    ];
+    let frames = clip(30.0, total(&segs), &Render::default(), |t| {
+        let s = piecewise(0.0, &segs, t);
+        Body::standing(s * 130.0, s * 95.0, s * 120.0)
+    });
+    let a = analyze_landmarks(&frames, None, &cfg(), None).unwrap();
+    assert_eq!(
+        a.classification.exercise,
+        Exercise::Unknown,
+        "{:?}",
+        a.classification.reasons
+    );
+}
+
+#[test]
+fn isometric_bridge_hold_with_drift() {
+    // Lift in 1 s, hold 30 s while sagging from 0 to 12 deg, lower.
+    let segs = vec![
+        (1.0, 50.0),
+        (1.0, 0.0),
+        (30.0, 12.0),
+        (1.0, 50.0),
+        (1.0, 50.0),
+    ];
+    let frames = clip(30.0, total(&segs), &Render::default(), |t| {
+        Body::bridge(piecewise(50.0, &segs, t), 0.0, 90.0)
+    });
+    let a = analyze_landmarks(&frames, None, &cfg(), None).unwrap();
+    let h = a.holds.iter().find(|h| h.loaded).expect("hold");
+    assert!((h.duration_s - 30.0).abs() < 0.5, "{}", h.duration_s);
+    assert!(
+        (h.hip_drift_deg.unwrap() - 12.0).abs() < 1.0,
+        "{:?}",
+        h.hip_drift_deg
+    );
+    assert!(h.time_above(6.0) > 14.0 && h.time_above(6.0) < 16.0);
+}
+
+#[test]
+fn slow_motion_rescales_time() {
+    let segs = hinge_segments(2, 2.0, 0.5, 2.0, 1.0, 80.0);
+    // Captured at 240 fps, played back at 30: the clip runs 8x longer than real time.
+    let frames = clip(30.0, total(&segs) * 8.0, &Render::default(), |t| {
+        Body::standing(piecewise(0.0, &segs, t / 8.0), 5.0, 10.0)
+    });
+    let c = AnalysisConfig {
+        capture_fps: Some(240.0),
+        ..cfg()
+    };
+    let a = analyze_landmarks(&frames, Some(30.0), &c, Some(Exercise::Deadlift)).unwrap();
+    assert!((a.time_scale - 0.125).abs() < 1e-12);
+    assert_eq!(a.rep_count, 2);
+    let rep = a.counted_reps().nth(1).unwrap();
+    assert!(
+        (rep.eccentric_s.unwrap() - 2.0).abs() < 0.05,
+        "{}",
+        rep.tempo
+    );
+}
+
+#[test]
+fn config_overrides_from_toml() {
+    let c = AnalysisConfig::from_toml("capture_fps = 120.0\n[signal]\ncutoff_hz = 4.0\n", "test")
+        .unwrap();
+    assert_eq!(c.signal.cutoff_hz, 4.0);
+    assert_eq!(c.signal.max_gap_s, 0.3);
+    assert_eq!(c.capture_fps, Some(120.0));
+    assert!(AnalysisConfig::from_toml("[signal]\ncutof_hz = 4.0\n", "test").is_err());
+}
+
+#[test]
+fn no_pose_is_an_error() {
+    let frames = vec![PoseFrame {
+        index: 0,
+        timestamp_s: 0.0,
+        pose: None,
+    }];
+    assert!(analyze_landmarks(&frames, None, &cfg(), None).is_err());
+    assert!(analyze_landmarks(&[], None, &cfg(), None).is_err());
+}
