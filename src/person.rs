@@ -164,11 +164,44 @@ impl Candidate {
     }
 }
 
+/// Normalised hip centre of a pose on a `w` x `h` frame.
+pub fn hip_centre_normalised(p: &Pose, w: f32, h: f32) -> [f32; 2] {
+    let (a, _) = anchor(p);
+    [a[0] / w, a[1] / h]
+}
+
+/// Index of the detection whose hip-centre keypoint is nearest to `target`
+/// (normalised coordinates).
+pub fn nearest_detection(dets: &[crate::pose::Detection], target: [f32; 2]) -> Option<usize> {
+    dets.iter()
+        .enumerate()
+        .min_by(|a, b| {
+            let d = |k: &[f32; 2]| (k[0] - target[0]).powi(2) + (k[1] - target[1]).powi(2);
+            d(&a.1.keypoints[0]).total_cmp(&d(&b.1.keypoints[0]))
+        })
+        .map(|(i, _)| i)
+}
+
 /// Adds the poses found in one scouted frame to the candidates: each pose joins the
 /// nearest candidate (hip centre within one body scale), or starts a new one.
 pub fn associate(cands: &mut Vec<Candidate>, t: f64, poses: Vec<Pose>) {
+    // Two detections can yield landmarks on the same body (overlapping crops): keep
+    // the more confident one.
+    let mut unique: Vec<Pose> = Vec::new();
+    for p in poses {
+        let (h, s) = anchor(&p);
+        let dup = unique.iter_mut().find(|q| {
+            let (a, _) = anchor(q);
+            ((a[0] - h[0]).powi(2) + (a[1] - h[1]).powi(2)).sqrt() < 0.5 * s
+        });
+        match dup {
+            Some(q) if q.score < p.score => *q = p,
+            Some(_) => {}
+            None => unique.push(p),
+        }
+    }
     let mut taken = vec![false; cands.len()];
-    for pose in poses {
+    for pose in unique {
         let (h, _) = anchor(&pose);
         let best = cands
             .iter()
@@ -217,8 +250,8 @@ pub fn choose(cands: &[Candidate], choice: PersonChoice, scouted_frames: usize) 
             let n = scouted_frames.max(1) as f32;
             by(&|c| {
                 let presence = c.samples.len() as f32 / n;
-                // Someone seen in under a third of the scouted frames is passing by.
-                if presence < 1.0 / 3.0 {
+                // Someone seen in under a sixth of the scouted frames is passing by.
+                if presence < 1.0 / 6.0 {
                     return -1.0 + presence;
                 }
                 c.movement_deg() * presence

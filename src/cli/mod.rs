@@ -35,6 +35,10 @@ pub struct EngineArgs {
     /// Threads for inference (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Who to follow when several people are in view: `auto` picks the one whose
+    /// hips and knees move like an exercise; `first` is MediaPipe's own choice.
+    #[arg(long, default_value = "auto")]
+    pub person: hipflex::person::PersonChoice,
 }
 
 impl EngineArgs {

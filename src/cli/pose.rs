@@ -44,9 +44,20 @@ pub fn run(a: PoseArgs) -> anyhow::Result<ExitCode> {
         .clone();
     let header = LandmarksHeader::new(info, a.engine.model, a.smooth);
     let mut writer = LandmarksWriter::create(&output, &header, a.force)?;
-    let summary = pipeline::track_video(&a.video, a.engine.rotate, &mut tracker, |pf, _| {
-        writer.write_frame(pf)
-    })?;
+    let scout = pipeline::scout_people(&a.video, a.engine.rotate, &mut tracker, a.engine.person)?;
+    let summary = pipeline::track_video_following(
+        &a.video,
+        a.engine.rotate,
+        &mut tracker,
+        scout.follow,
+        |pf, _| writer.write_frame(pf),
+    )?;
+    if scout.people > 1 {
+        println!(
+            "{} people in view; following the one chosen by --person {}",
+            scout.people, a.engine.person
+        );
+    }
     if summary.frames_with_person == 0 {
         // Dropping the writer removes its temporary file: nothing is left behind.
         drop(writer);
