@@ -65,6 +65,10 @@ fn session(path: &Path, threads: usize) -> Result<Session> {
         .map_err(|e| err(&e))?
         .with_inter_threads(1)
         .map_err(|e| err(&e))?
+        // No busy-waiting: on small machines the spinning threads would steal the
+        // core the decoding thread needs (measured: 94 vs 84 fps on 2 cores).
+        .with_intra_op_spinning(false)
+        .map_err(|e| err(&e))?
         .commit_from_file(path)
         .map_err(|e| err(&e))
 }
