@@ -190,7 +190,7 @@ fn lite_model_matches_mediapipe_on_a_sample_of_clips() {
             "deadlift_formfit_1",
             "bridge_darebee_1",
             "nordic_fittransformer_2",
-            "squat_formfit_1",
+            "lunge_rnhrn_1",
         ]),
     );
 }
