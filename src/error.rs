@@ -95,6 +95,15 @@ pub enum Error {
     )]
     NoLandmarks { reason: String },
 
+    #[error(
+        "phase {phase} is not in protocol \"{protocol}\" (it has phases {available}). Pick one of those with --phase, or add a [[phase]] table to the protocol file."
+    )]
+    PhaseMissing {
+        phase: u8,
+        protocol: String,
+        available: String,
+    },
+
     #[error("{0}")]
     Other(String),
 }

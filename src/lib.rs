@@ -3,6 +3,7 @@
 //! Data flows one way: frames (`video`) -> landmarks (`pose`) -> angles (`kinematics`)
 //! -> repetitions (`exercise`) -> flags (`protocol`) -> reports (`report`).
 
+pub mod analyze;
 pub mod common;
 pub mod error;
 pub mod exercise;
@@ -13,6 +14,8 @@ pub mod output;
 pub mod person;
 pub mod pipeline;
 pub mod pose;
+pub mod protocol;
+pub mod report;
 pub mod runtime;
 pub mod signal;
 pub mod video;

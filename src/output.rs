@@ -78,6 +78,12 @@ impl AtomicFile {
                 .map_err(|e| write_err(&self.target, e))?;
         }
         let tmp = self.tmp.take().expect("committed twice");
+        // Temporary files are private (0600); outputs get ordinary permissions.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
+        }
         tmp.persist(&self.target)
             .map_err(|e| write_err(&self.target, e.error))?;
         Ok(())

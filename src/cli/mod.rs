@@ -1,7 +1,9 @@
 //! Command definitions and dispatch.
 
+mod analyze;
 mod info;
 mod pose;
+mod protocol;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,12 +61,18 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Track body landmarks in a video with the pose model and write them per frame.
     Pose(pose::PoseArgs),
+    /// Measure hip flexion, reps and tempo and flag reps against a rehab phase.
+    Analyze(analyze::AnalyzeArgs),
+    /// Show the rehab protocol (phases, caps, tempo rules and their sources).
+    Protocol(protocol::ProtocolArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Info(a) => info::run(a),
         Command::Pose(a) => pose::run(a),
+        Command::Analyze(a) => analyze::run(a),
+        Command::Protocol(a) => protocol::run(a),
     }
 }
 

@@ -1,0 +1,222 @@
+//! Landmarks in, report out: the glue between the analysis (angles, reps) and the
+//! protocol (phase rules, flags). Every step is a plain-data transformation, so a
+//! clinician can re-run it from a landmarks file with another phase instantly.
+
+use std::path::Path;
+
+use crate::common::Exercise;
+use crate::error::Result;
+use crate::exercise::{Analysis, AnalysisConfig, analyze_landmarks};
+use crate::kinematics::ViewVerdict as KinView;
+use crate::pose::PoseFrame;
+use crate::protocol::{
+    self, HipSample, HipSource, Protocol, RepKind, RepMeasurement, SetMeasurement, ViewVerdict,
+};
+use crate::report::{self, ClipFacts, FlagOut, ProtocolUsed, Report};
+use crate::video::{VideoInfo, timing_stats};
+
+/// What to judge the clip against, and how to analyse it.
+#[derive(Clone, Debug)]
+pub struct AnalyzeOptions {
+    pub phase: u8,
+    pub protocol: Protocol,
+    /// Where the protocol came from (file path or "built-in").
+    pub protocol_source: String,
+    pub config: AnalysisConfig,
+    pub exercise: Option<Exercise>,
+}
+
+/// How the landmarks were obtained (for the report's clip facts).
+#[derive(Clone, Debug)]
+pub struct Provenance {
+    pub video: VideoInfo,
+    pub model: String,
+    pub person: String,
+    pub people_seen: Option<usize>,
+}
+
+/// Mean of the hip confidence over a time range.
+fn mean_conf(a: &Analysis, start: f64, end: f64) -> f64 {
+    let v: Vec<f64> = a
+        .frames
+        .iter()
+        .filter(|f| f.t >= start && f.t <= end && f.present)
+        .map(|f| f.conf_hip)
+        .collect();
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+/// Describes what the analysis measured in the protocol's terms.
+pub fn measurement(a: &Analysis) -> SetMeasurement {
+    let samples = |s: &[crate::exercise::RepSample]| -> Vec<HipSample> {
+        s.iter()
+            .filter_map(|x| {
+                x.hip_flexion_deg.map(|h| HipSample {
+                    t_s: x.t,
+                    hip_deg: h,
+                    loaded: x.loaded,
+                })
+            })
+            .collect()
+    };
+    let mut reps: Vec<RepMeasurement> = a
+        .counted_reps()
+        .map(|r| RepMeasurement {
+            number: r.number.unwrap_or(0),
+            kind: RepKind::Rep,
+            start_s: r.start_s,
+            end_s: r.end_s,
+            tempo: Some(r.tempo),
+            peak_hip_deg: r.peak_hip_flexion_deg,
+            peak_hip_time_s: r.peak_hip_flexion_s,
+            top_hip_deg: r.min_hip_flexion_deg,
+            hip_samples: samples(&r.series),
+            hold_duration_s: None,
+            hold_drift_deg: None,
+            nordic_lowering_s: r.lowering_s,
+            break_point_knee_deg: r.break_point_knee_deg,
+            confidence: mean_conf(a, r.start_s, r.end_s),
+            uncertain: r.uncertain.then(|| r.uncertain_reasons.join("; ")),
+        })
+        .collect();
+    // A set of isometric holds (phase 1) has no moving reps: judge the loaded holds.
+    if reps.is_empty() {
+        reps = a
+            .holds
+            .iter()
+            .filter(|h| h.loaded)
+            .enumerate()
+            .map(|(i, h)| RepMeasurement {
+                number: i + 1,
+                kind: RepKind::Hold,
+                start_s: h.start_s,
+                end_s: h.end_s,
+                tempo: None,
+                peak_hip_deg: h
+                    .series
+                    .iter()
+                    .filter_map(|s| s.hip_flexion_deg)
+                    .max_by(f64::total_cmp),
+                peak_hip_time_s: None,
+                top_hip_deg: None,
+                hip_samples: samples(&h.series),
+                hold_duration_s: Some(h.duration_s),
+                hold_drift_deg: h.hip_drift_deg.map(f64::abs),
+                nordic_lowering_s: None,
+                break_point_knee_deg: None,
+                confidence: mean_conf(a, h.start_s, h.end_s),
+                uncertain: h
+                    .truncated
+                    .then(|| "the hold runs into the start or end of the clip".to_string()),
+            })
+            .collect();
+    }
+    let present = a.frames.iter().filter(|f| f.present).count().max(1);
+    let low = a
+        .frames
+        .iter()
+        .filter(|f| f.present && f.low_confidence)
+        .count();
+    SetMeasurement {
+        exercise: a.classification.exercise,
+        exercise_confidence: a.classification.confidence,
+        reps,
+        view_verdict: match a.view.verdict {
+            KinView::Good => ViewVerdict::Good,
+            KinView::Oblique => ViewVerdict::Oblique,
+            KinView::Poor => ViewVerdict::Poor,
+        },
+        view_reason: a.view.reasons.join("; "),
+        hip_source: if a.angle_source == "3d" {
+            HipSource::ThreeD
+        } else {
+            HipSource::TwoD
+        },
+        low_confidence_fraction: low as f64 / present as f64,
+    }
+}
+
+/// Analyses landmarks and judges them against the protocol phase.
+pub fn analyze_frames(
+    prov: &Provenance,
+    frames: &[PoseFrame],
+    opts: &AnalyzeOptions,
+) -> Result<(Report, Analysis)> {
+    let fps_hint = (prov.video.nominal_fps > 0.0).then_some(prov.video.nominal_fps);
+    let analysis = analyze_landmarks(frames, fps_hint, &opts.config, opts.exercise)?;
+    let set = measurement(&analysis);
+    let eval = protocol::evaluate(&opts.protocol, opts.phase, &set)?;
+    let flags: Vec<FlagOut> = eval
+        .flags
+        .iter()
+        .map(|f| FlagOut {
+            code: f.code.as_str().to_string(),
+            severity: f.severity.name().to_string(),
+            rep: f.rep,
+            start_s: f.start_s,
+            end_s: f.end_s,
+            value: f.value,
+            limit: f.limit,
+            unit: f
+                .unit
+                .and_then(|u| serde_json::to_value(u).ok())
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            message: f.message.clone(),
+            uncertain: f.uncertain,
+        })
+        .collect();
+    let intervals: Vec<f64> = frames
+        .windows(2)
+        .map(|w| w[1].timestamp_s - w[0].timestamp_s)
+        .collect();
+    let timing = timing_stats(&intervals);
+    let clip = ClipFacts {
+        file: prov
+            .video
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        duration_s: analysis.duration_s,
+        frames: frames.len(),
+        frames_with_person: frames.iter().filter(|f| f.pose.is_some()).count(),
+        width: prov.video.width,
+        height: prov.video.height,
+        nominal_fps: prov.video.nominal_fps,
+        measured_fps: timing.mean_fps,
+        variable_frame_rate: analysis.variable_frame_rate || timing.variable,
+        rotation_applied_deg: prov.video.rotation_applied_deg,
+        codec: prov.video.codec.clone(),
+        capture_fps: opts.config.capture_fps,
+        time_scale: analysis.time_scale,
+        model: prov.model.clone(),
+        person: prov.person.clone(),
+        people_seen: prov.people_seen,
+    };
+    let used = ProtocolUsed {
+        name: eval.protocol_name.clone(),
+        version: eval.protocol_version.clone(),
+        source: opts.protocol_source.clone(),
+        phase: eval.phase,
+        phase_name: eval.phase_name.clone(),
+        cap_deg: eval.rules.cap_deg,
+        amber_band_deg: eval.rules.cap_deg.map(|_| eval.rules.amber_band_deg),
+    };
+    let mut notes = eval.summary.notes.clone();
+    notes.extend(eval.caveats.iter().cloned());
+    let report = report::build(clip, &analysis, used, flags, notes);
+    Ok((report, analysis))
+}
+
+/// Loads a protocol file, or the built-in one.
+pub fn load_protocol(path: Option<&Path>) -> Result<(Protocol, String)> {
+    match path {
+        Some(p) => Ok((Protocol::from_file(p)?, p.display().to_string())),
+        None => Ok((Protocol::default_pht(), "built-in pht-default".to_string())),
+    }
+}

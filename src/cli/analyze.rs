@@ -1,0 +1,225 @@
+//! `hipflex analyze VIDEO --phase N [--out DIR]` and `--from-landmarks FILE`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use hipflex::analyze::{AnalyzeOptions, Provenance, analyze_frames, load_protocol};
+use hipflex::common::Exercise;
+use hipflex::exercise::AnalysisConfig;
+use hipflex::landmarks_file::{LandmarksHeader, LandmarksWriter, read_landmarks};
+use hipflex::output::{check_writable, write_atomic};
+use hipflex::pipeline;
+use hipflex::pose::PoseFrame;
+
+use super::EngineArgs;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Amber,
+    Red,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// Video file (mp4, mov, mkv, avi, webm). Not needed with --from-landmarks.
+    #[arg(required_unless_present = "from_landmarks")]
+    pub video: Option<PathBuf>,
+    /// Rehab phase to judge against (see `hipflex protocol show`).
+    #[arg(long)]
+    pub phase: u8,
+    /// Protocol file (TOML); default: the built-in PHT protocol.
+    #[arg(long, value_name = "FILE")]
+    pub protocol: Option<PathBuf>,
+    /// Exercise: auto-detect, or say which.
+    #[arg(long, default_value = "auto")]
+    pub exercise: String,
+    /// Output folder (default: `hipflex-<video name>` in the current folder).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Re-run the analysis from a `hipflex pose` / `analyze` landmarks file, without the model.
+    #[arg(long, value_name = "FILE")]
+    pub from_landmarks: Option<PathBuf>,
+    /// Slow-motion clips: the frame rate the camera captured at (default: from metadata).
+    #[arg(long, value_name = "FPS")]
+    pub capture_fps: Option<f64>,
+    /// Analysis settings override (TOML; see docs/report-schema.md).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Exit with code 1 when flags of this severity (or worse) are raised (for CI).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Overwrite existing outputs in the output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Print report.json to stdout instead of the summary table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+fn parse_exercise(s: &str) -> anyhow::Result<Option<Exercise>> {
+    Ok(match s {
+        "auto" => None,
+        "bridge" => Some(Exercise::Bridge),
+        "nordic" => Some(Exercise::Nordic),
+        "deadlift" => Some(Exercise::Deadlift),
+        o => bail!("--exercise `{o}` is not one of auto, bridge, nordic, deadlift"),
+    })
+}
+
+/// The files `analyze` writes into its folder.
+pub const OUTPUTS: [&str; 4] = ["report.json", "reps.csv", "frames.csv", "landmarks.json"];
+
+pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let exercise = parse_exercise(&a.exercise)?;
+    let (protocol, protocol_source) = load_protocol(a.protocol.as_deref())?;
+    protocol.phase(a.phase)?;
+    let mut config = match &a.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("could not read {}", p.display()))?;
+            AnalysisConfig::from_toml(&text, &p.display().to_string())?
+        }
+        None => AnalysisConfig::default(),
+    };
+    let source_name = a
+        .video
+        .as_ref()
+        .or(a.from_landmarks.as_ref())
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "clip".into());
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("hipflex-{source_name}")));
+    for f in OUTPUTS {
+        check_writable(&out.join(f), a.force)?;
+    }
+
+    let (prov, frames, record_landmarks) = match &a.from_landmarks {
+        Some(path) => {
+            let (header, frames) = read_landmarks(path)?;
+            let prov = Provenance {
+                video: header.video.clone(),
+                model: header.model.name().to_string(),
+                person: "from landmarks file".into(),
+                people_seen: None,
+            };
+            (prov, frames, None)
+        }
+        None => {
+            let video = a
+                .video
+                .clone()
+                .expect("clap requires VIDEO without --from-landmarks");
+            let (prov, frames) = track(&video, &a.engine)?;
+            let header = LandmarksHeader::new(prov.video.clone(), a.engine.model, false);
+            if config.capture_fps.is_none() && a.capture_fps.is_none() {
+                config.capture_fps = hipflex::video::android_capture_fps(&video)
+                    .filter(|c| *c > prov.video.nominal_fps * 1.5);
+            }
+            (prov, frames, Some(header))
+        }
+    };
+    if let Some(c) = a.capture_fps {
+        if !(c.is_finite() && c > 0.0) {
+            bail!("--capture-fps must be a positive frame rate");
+        }
+        config.capture_fps = Some(c);
+    }
+    let opts = AnalyzeOptions {
+        phase: a.phase,
+        protocol,
+        protocol_source,
+        config,
+        exercise,
+    };
+    let (report, analysis) = analyze_frames(&prov, &frames, &opts)?;
+
+    std::fs::create_dir_all(&out).with_context(|| format!("could not create {}", out.display()))?;
+    write_atomic(
+        &out.join("report.json"),
+        serde_json::to_string_pretty(&report)?.as_bytes(),
+        a.force,
+    )?;
+    write_atomic(
+        &out.join("reps.csv"),
+        hipflex::report::csv::reps_csv(&report).as_bytes(),
+        a.force,
+    )?;
+    write_atomic(
+        &out.join("frames.csv"),
+        hipflex::report::csv::frames_csv(&analysis).as_bytes(),
+        a.force,
+    )?;
+    if let Some(header) = record_landmarks {
+        write_landmarks(&out.join("landmarks.json"), &header, &frames, a.force)?;
+    }
+
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let colour = std::io::stdout().is_terminal();
+        print!("{}", hipflex::report::terminal::render(&report, colour));
+        println!("Outputs in {}", out.display());
+    }
+    let worst = report.summary.worst_severity.as_str();
+    let fail = match a.fail_on {
+        Some(FailOn::Amber) => worst == "amber" || worst == "red",
+        Some(FailOn::Red) => worst == "red",
+        None => false,
+    };
+    Ok(if fail {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write_landmarks(
+    path: &Path,
+    header: &LandmarksHeader,
+    frames: &[PoseFrame],
+    force: bool,
+) -> anyhow::Result<()> {
+    let mut w = LandmarksWriter::create(path, header, force)?;
+    for f in frames {
+        w.write_frame(f)?;
+    }
+    w.finish()?;
+    Ok(())
+}
+
+/// Runs the pose model over the video, following the right person.
+pub fn track(video: &Path, engine: &EngineArgs) -> anyhow::Result<(Provenance, Vec<PoseFrame>)> {
+    let opts = engine.pose_options(false);
+    let mut tracker = pipeline::tracker(&opts, engine.ort_lib.as_deref())?;
+    let scout = pipeline::scout_people(video, engine.rotate, &mut tracker, engine.person)?;
+    let mut frames = Vec::new();
+    let summary = pipeline::track_video_following(
+        video,
+        engine.rotate,
+        &mut tracker,
+        scout.follow,
+        |pf, _| {
+            frames.push(pf.clone());
+            Ok(())
+        },
+    )?;
+    if summary.frames_with_person == 0 {
+        return Err(pipeline::no_person(video, summary.frames).into());
+    }
+    Ok((
+        Provenance {
+            video: summary.video.clone(),
+            model: engine.model.name().to_string(),
+            person: engine.person.to_string(),
+            people_seen: Some(scout.people),
+        },
+        frames,
+    ))
+}

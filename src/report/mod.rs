@@ -1,0 +1,359 @@
+//! What `hipflex analyze` writes: the versioned `report.json`, `reps.csv`,
+//! `frames.csv` and the terminal summary. Every output is built from the plain
+//! stage results (clip facts, [`Analysis`], protocol evaluation), never from video.
+
+pub mod csv;
+pub mod terminal;
+
+use serde::{Deserialize, Serialize};
+
+use crate::exercise::Classification;
+use crate::exercise::{Analysis, Hold, Rep};
+use crate::kinematics::ViewQuality;
+
+/// Schema name and version of `report.json` (see `docs/report-schema.md`).
+pub const SCHEMA: &str = "hipflex-report";
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Fixed caveats every report carries.
+pub const CAVEATS: [&str; 4] = [
+    "Hip flexion here is the trunk–thigh angle (thigh against the hip-to-shoulder line). Pelvic tilt cannot be seen on video, so it is not the hip joint angle itself: a rounded back overstates it, an arched lower back understates it.",
+    "Published error of 2D video angles against lab measurement is about 4-11° for the hip; treat differences of less than about 10° as within measurement error.",
+    "Pain and load cannot be seen on video. hipflex never suggests advancing a rehab phase; that decision belongs to the patient and their clinician.",
+    "Reliable numbers need a side-on camera at hip height, the whole body in frame, fitted clothing, and at least 30 frames per second.",
+];
+
+/// Facts about the analysed clip.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClipFacts {
+    pub file: String,
+    pub duration_s: f64,
+    pub frames: usize,
+    pub frames_with_person: usize,
+    pub width: u32,
+    pub height: u32,
+    pub nominal_fps: f64,
+    pub measured_fps: f64,
+    pub variable_frame_rate: bool,
+    pub rotation_applied_deg: u16,
+    pub codec: String,
+    /// Capture rate for slow-motion clips (from `--capture-fps` or metadata).
+    pub capture_fps: Option<f64>,
+    pub time_scale: f64,
+    pub model: String,
+    /// How the analysed person was chosen, and how many people were seen.
+    pub person: String,
+    pub people_seen: Option<usize>,
+}
+
+/// One flag as reported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlagOut {
+    pub code: String,
+    /// green, amber or red.
+    pub severity: String,
+    pub rep: Option<usize>,
+    pub start_s: Option<f64>,
+    pub end_s: Option<f64>,
+    pub value: Option<f64>,
+    pub limit: Option<f64>,
+    pub unit: String,
+    pub message: String,
+    /// The measurement behind it is uncertain (poor view or low confidence).
+    pub uncertain: bool,
+}
+
+/// Per-rep metrics as reported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RepOut {
+    /// 1-based among counted reps; `None` for partial reps.
+    pub number: Option<usize>,
+    pub counted: bool,
+    pub start_s: f64,
+    pub end_s: f64,
+    pub bottom_s: f64,
+    /// `eccentric-bottom pause-concentric-top pause` in seconds.
+    pub tempo: String,
+    pub eccentric_s: Option<f64>,
+    pub bottom_pause_s: Option<f64>,
+    pub concentric_s: Option<f64>,
+    pub top_pause_s: Option<f64>,
+    pub range_of_motion_deg: f64,
+    pub peak_hip_flexion_deg: Option<f64>,
+    pub peak_hip_flexion_s: Option<f64>,
+    pub peak_hip_flexion_2d_deg: Option<f64>,
+    pub peak_hip_flexion_3d_deg: Option<f64>,
+    pub min_hip_flexion_deg: Option<f64>,
+    pub peak_knee_flexion_deg: Option<f64>,
+    pub min_knee_flexion_deg: Option<f64>,
+    /// Loaded time above the phase cap, seconds (`None` when the phase has no cap).
+    pub time_above_cap_s: Option<f64>,
+    pub lowering_s: Option<f64>,
+    pub break_point_knee_deg: Option<f64>,
+    pub uncertain: bool,
+    pub uncertain_reasons: Vec<String>,
+    /// Codes of the flags raised on this rep.
+    pub flags: Vec<String>,
+    /// Worst severity of those flags (green when none).
+    pub severity: String,
+}
+
+/// Isometric hold as reported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HoldOut {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub duration_s: f64,
+    pub position: String,
+    pub loaded: bool,
+    pub hip_mean_deg: Option<f64>,
+    pub hip_drift_deg: Option<f64>,
+    pub truncated: bool,
+}
+
+/// The protocol and phase the clip was judged against.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProtocolUsed {
+    pub name: String,
+    pub version: String,
+    pub source: String,
+    pub phase: u8,
+    pub phase_name: String,
+    /// Loaded hip-flexion cap, degrees (`None`: report only).
+    pub cap_deg: Option<f64>,
+    /// Amber band above the cap, degrees.
+    pub amber_band_deg: Option<f64>,
+}
+
+/// Set-level summary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub reps_counted: usize,
+    pub partial_reps: usize,
+    pub holds: usize,
+    pub peak_hip_flexion_deg: Option<f64>,
+    pub time_above_cap_s: Option<f64>,
+    /// Median tempo over counted reps.
+    pub typical_tempo: Option<String>,
+    /// green, amber or red.
+    pub worst_severity: String,
+    pub flags_red: usize,
+    pub flags_amber: usize,
+    /// One sentence for a person.
+    pub verdict: String,
+}
+
+/// `report.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub schema_version: u32,
+    pub tool: String,
+    pub tool_version: String,
+    pub clip: ClipFacts,
+    pub view: ViewQuality,
+    pub exercise: Classification,
+    /// What the angles mean and where the primary hip angle comes from.
+    pub angle_definition: String,
+    /// `2d` or `3d`.
+    pub angle_source: String,
+    pub driving_signal: String,
+    pub protocol: ProtocolUsed,
+    pub summary: Summary,
+    pub reps: Vec<RepOut>,
+    pub holds: Vec<HoldOut>,
+    pub flags: Vec<FlagOut>,
+    pub caveats: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+pub const ANGLE_DEFINITION: &str = "hip flexion = signed trunk–thigh angle: 0° with trunk and thigh in line, positive for flexion, negative for extension; knee flexion 0° = straight; trunk inclination from vertical";
+
+/// Worst of two severities (green < amber < red).
+pub fn worse(a: &str, b: &str) -> &'static str {
+    let rank = |s: &str| match s {
+        "red" => 2,
+        "amber" => 1,
+        _ => 0,
+    };
+    match rank(a).max(rank(b)) {
+        2 => "red",
+        1 => "amber",
+        _ => "green",
+    }
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.retain(|x| x.is_finite());
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v[v.len() / 2])
+}
+
+/// Per-rep output from the analysis rep and the flags raised on it.
+pub fn rep_out(r: &Rep, cap: Option<f64>, flags: &[FlagOut]) -> RepOut {
+    let mine: Vec<&FlagOut> = flags
+        .iter()
+        .filter(|f| f.rep.is_some() && f.rep == r.number)
+        .collect();
+    let severity = mine.iter().fold("green", |acc, f| worse(acc, &f.severity));
+    RepOut {
+        number: r.number,
+        counted: r.counted,
+        start_s: r.start_s,
+        end_s: r.end_s,
+        bottom_s: r.bottom_s,
+        tempo: r.tempo.to_string(),
+        eccentric_s: r.eccentric_s,
+        bottom_pause_s: r.bottom_pause_s,
+        concentric_s: r.concentric_s,
+        top_pause_s: r.top_pause_s,
+        range_of_motion_deg: r.range_of_motion_deg,
+        peak_hip_flexion_deg: r.peak_hip_flexion_deg,
+        peak_hip_flexion_s: r.peak_hip_flexion_s,
+        peak_hip_flexion_2d_deg: r.peak_hip_flexion_2d_deg,
+        peak_hip_flexion_3d_deg: r.peak_hip_flexion_3d_deg,
+        min_hip_flexion_deg: r.min_hip_flexion_deg,
+        peak_knee_flexion_deg: r.peak_knee_flexion_deg,
+        min_knee_flexion_deg: r.min_knee_flexion_deg,
+        time_above_cap_s: cap.map(|c| r.time_above(c)),
+        lowering_s: r.lowering_s,
+        break_point_knee_deg: r.break_point_knee_deg,
+        uncertain: r.uncertain,
+        uncertain_reasons: r.uncertain_reasons.clone(),
+        flags: mine.iter().map(|f| f.code.clone()).collect(),
+        severity: severity.to_string(),
+    }
+}
+
+fn hold_out(h: &Hold) -> HoldOut {
+    HoldOut {
+        start_s: h.start_s,
+        end_s: h.end_s,
+        duration_s: h.duration_s,
+        position: format!("{:?}", h.position).to_lowercase(),
+        loaded: h.loaded,
+        hip_mean_deg: h.hip_mean_deg,
+        hip_drift_deg: h.hip_drift_deg,
+        truncated: h.truncated,
+    }
+}
+
+/// Assembles the report.
+pub fn build(
+    clip: ClipFacts,
+    analysis: &Analysis,
+    protocol: ProtocolUsed,
+    flags: Vec<FlagOut>,
+    extra_notes: Vec<String>,
+) -> Report {
+    let cap = protocol.cap_deg;
+    let reps: Vec<RepOut> = analysis
+        .reps
+        .iter()
+        .map(|r| rep_out(r, cap, &flags))
+        .collect();
+    let counted: Vec<&Rep> = analysis.counted_reps().collect();
+    let worst = flags.iter().fold("green", |acc, f| worse(acc, &f.severity));
+    let flags_red = flags.iter().filter(|f| f.severity == "red").count();
+    let flags_amber = flags.iter().filter(|f| f.severity == "amber").count();
+    let peak = analysis
+        .reps
+        .iter()
+        .filter_map(|r| r.loaded_peak().map(|p| p.0))
+        .chain(analysis.holds.iter().filter(|h| h.loaded).filter_map(|h| {
+            h.series
+                .iter()
+                .filter_map(|s| s.hip_flexion_deg)
+                .max_by(f64::total_cmp)
+        }))
+        .max_by(f64::total_cmp);
+    // Holds inside a rep (pauses) are already counted with the rep.
+    let in_rep = |t: f64| analysis.reps.iter().any(|r| t >= r.start_s && t <= r.end_s);
+    let time_above = cap.map(|c| {
+        let reps: f64 = analysis.reps.iter().map(|r| r.time_above(c)).sum();
+        let holds: f64 = analysis
+            .holds
+            .iter()
+            .filter(|h| h.loaded && !in_rep((h.start_s + h.end_s) / 2.0))
+            .map(|h| h.time_above(c))
+            .sum();
+        reps + holds
+    });
+    let typical_tempo = (!counted.is_empty()).then(|| {
+        let m = |f: fn(&Rep) -> f64| median(counted.iter().map(|r| f(r)).collect()).unwrap_or(0.0);
+        crate::common::Tempo {
+            eccentric_s: m(|r| r.tempo.eccentric_s),
+            bottom_pause_s: m(|r| r.tempo.bottom_pause_s),
+            concentric_s: m(|r| r.tempo.concentric_s),
+            top_pause_s: m(|r| r.tempo.top_pause_s),
+        }
+        .to_string()
+    });
+    let verdict = verdict_sentence(analysis, &protocol, worst, flags_red, flags_amber, &flags);
+    let mut notes = analysis.notes.clone();
+    notes.extend(extra_notes);
+    Report {
+        schema: SCHEMA.into(),
+        schema_version: SCHEMA_VERSION,
+        tool: "hipflex".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        clip,
+        view: analysis.view.clone(),
+        exercise: analysis.classification.clone(),
+        angle_definition: ANGLE_DEFINITION.into(),
+        angle_source: analysis.angle_source.clone(),
+        driving_signal: analysis.driving_signal.clone(),
+        protocol,
+        summary: Summary {
+            reps_counted: counted.len(),
+            partial_reps: analysis.reps.len() - counted.len(),
+            holds: analysis.holds.len(),
+            peak_hip_flexion_deg: peak,
+            time_above_cap_s: time_above,
+            typical_tempo,
+            worst_severity: worst.into(),
+            flags_red,
+            flags_amber,
+            verdict,
+        },
+        reps,
+        holds: analysis.holds.iter().map(hold_out).collect(),
+        flags,
+        caveats: CAVEATS.iter().map(|s| s.to_string()).collect(),
+        notes,
+    }
+}
+
+fn verdict_sentence(
+    a: &Analysis,
+    p: &ProtocolUsed,
+    worst: &str,
+    red: usize,
+    amber: usize,
+    flags: &[FlagOut],
+) -> String {
+    let n = a.counted_reps().count();
+    let ex = a.classification.exercise;
+    if flags.iter().any(|f| f.code == "poor_view") {
+        return format!(
+            "{n} {ex} rep(s) found, but the camera view is not good enough to judge the hip angle reliably; see the view notes and film again from the side at hip height."
+        );
+    }
+    match worst {
+        "red" => format!(
+            "{n} {ex} rep(s): {red} red flag(s) — loading beyond what phase {} ({}) allows; see the flags for which reps and why.",
+            p.phase, p.phase_name
+        ),
+        "amber" => format!(
+            "{n} {ex} rep(s): {amber} amber flag(s) — at the edge of what phase {} ({}) allows or within measurement error of it.",
+            p.phase, p.phase_name
+        ),
+        _ => format!(
+            "{n} {ex} rep(s), all within what phase {} ({}) allows.",
+            p.phase, p.phase_name
+        ),
+    }
+}

@@ -1,0 +1,122 @@
+//! The summary a person reads at a glance in the terminal.
+
+use std::fmt::Write as _;
+
+use super::Report;
+
+/// ANSI colour for a severity (only used when writing to a terminal).
+fn paint(s: &str, severity: &str, colour: bool) -> String {
+    if !colour {
+        return s.to_string();
+    }
+    let code = match severity {
+        "red" => "31",
+        "amber" => "33",
+        _ => "32",
+    };
+    format!("\x1b[{code}m{s}\x1b[0m")
+}
+
+fn deg(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.0}°")).unwrap_or_else(|| "–".into())
+}
+
+/// Renders the summary; `colour` adds ANSI colours.
+pub fn render(r: &Report, colour: bool) -> String {
+    let mut s = String::new();
+    let p = &r.protocol;
+    let _ = writeln!(
+        s,
+        "{} — {} ({:.0}% confident), {:.1} s, view: {:?}{}",
+        r.clip.file,
+        r.exercise.exercise,
+        r.exercise.confidence * 100.0,
+        r.clip.duration_s,
+        r.view.verdict,
+        if r.angle_source == "3d" {
+            " (hip angles from 3D landmarks)"
+        } else {
+            ""
+        }
+    );
+    let cap = p
+        .cap_deg
+        .map(|c| {
+            format!(
+                "cap {c:.0}° (amber to {:.0}°)",
+                c + p.amber_band_deg.unwrap_or(0.0)
+            )
+        })
+        .unwrap_or_else(|| "no angle cap (report only)".into());
+    let _ = writeln!(
+        s,
+        "Protocol {} v{}, phase {} ({}): {cap}",
+        p.name, p.version, p.phase, p.phase_name
+    );
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "{:>5}  {:>13}  {:>19}  {:>9}  {:>8}  {:>9}  flags",
+        "rep", "time (s)", "tempo ecc-p-con-p", "peak hip", "hip 3D", "above cap"
+    );
+    for rep in &r.reps {
+        let label = rep
+            .number
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "part".into());
+        let row = format!(
+            "{:>5}  {:>6.1}-{:<6.1}  {:>19}  {:>9}  {:>8}  {:>9}  {}{}",
+            label,
+            rep.start_s,
+            rep.end_s,
+            rep.tempo,
+            deg(rep.peak_hip_flexion_deg),
+            deg(rep.peak_hip_flexion_3d_deg),
+            rep.time_above_cap_s
+                .map(|t| format!("{t:.1} s"))
+                .unwrap_or_else(|| "–".into()),
+            if rep.flags.is_empty() {
+                "–".to_string()
+            } else {
+                rep.flags.join(", ")
+            },
+            if rep.uncertain { " (uncertain)" } else { "" }
+        );
+        let _ = writeln!(s, "{}", paint(&row, &rep.severity, colour));
+    }
+    if r.reps.is_empty() {
+        let _ = writeln!(s, "  (no repetitions found)");
+    }
+    for h in &r.holds {
+        let _ = writeln!(
+            s,
+            " hold  {:>6.1}-{:<6.1}  {:.1} s at the {}{}",
+            h.start_s,
+            h.end_s,
+            h.duration_s,
+            h.position,
+            h.hip_drift_deg
+                .map(|d| format!(", drift {d:+.0}°"))
+                .unwrap_or_default()
+        );
+    }
+    let _ = writeln!(s);
+    for f in &r.flags {
+        let _ = writeln!(
+            s,
+            "{}",
+            paint(
+                &format!("[{}] {}", f.severity, f.message),
+                &f.severity,
+                colour
+            )
+        );
+    }
+    let sum = &r.summary;
+    let _ = writeln!(s, "{}", paint(&sum.verdict, &sum.worst_severity, colour));
+    let _ = writeln!(
+        s,
+        "Angles are trunk–thigh angles with about ±10° measurement error; pain and load cannot be seen on video."
+    );
+    s
+}
