@@ -1,0 +1,103 @@
+//! End to end on real clips: the real model on real decoded video, then the
+//! analysis, against the hand-counted labels in `LABELS.tsv`.
+
+mod common;
+
+use hipflex::analyze::{AnalyzeOptions, Provenance, analyze_frames};
+use hipflex::common::Exercise;
+use hipflex::exercise::AnalysisConfig;
+use hipflex::models::ModelSize;
+use hipflex::pipeline;
+use hipflex::pose::PoseOptions;
+use hipflex::protocol::Protocol;
+use hipflex::video::RotateMode;
+
+struct Label {
+    file: String,
+    class: String,
+    reps: Option<usize>,
+}
+
+fn labels(dir: &std::path::Path) -> Vec<Label> {
+    std::fs::read_to_string(dir.join("LABELS.tsv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f.len() >= 4).then(|| Label {
+                file: f[0].to_string(),
+                class: f[1].to_string(),
+                reps: f[3].parse().ok(),
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn classes_and_rep_counts_match_the_hand_counted_labels() {
+    let Some(dir) = common::real_videos_dir("analyze_real") else {
+        return;
+    };
+    let opts = PoseOptions {
+        model: ModelSize::Full,
+        ..Default::default()
+    };
+    let mut tracker = pipeline::tracker(&opts, None).expect("run scripts/setup first");
+    let analyze = AnalyzeOptions {
+        phase: 2,
+        protocol: Protocol::default_pht(),
+        protocol_source: "built-in".into(),
+        config: AnalysisConfig::default(),
+        exercise: None,
+    };
+    let (mut class_ok, mut class_n, mut reps_ok, mut reps_n) = (0, 0, 0, 0);
+    let mut lines = Vec::new();
+    for l in labels(&dir) {
+        let clip = dir.join(&l.file);
+        let scout = pipeline::scout_people(&clip, RotateMode::Auto, &mut tracker, Default::default()).unwrap();
+        let mut frames = Vec::new();
+        let s = pipeline::track_video_following(&clip, RotateMode::Auto, &mut tracker, scout.follow, |f, _| {
+            frames.push(f.clone());
+            Ok(())
+        })
+        .unwrap();
+        let prov = Provenance {
+            video: s.video.clone(),
+            model: "full".into(),
+            person: "auto".into(),
+            people_seen: Some(scout.people),
+        };
+        let (report, _) = analyze_frames(&prov, &frames, &analyze).unwrap();
+        let want = match l.class.as_str() {
+            "bridge" => Exercise::Bridge,
+            "nordic" => Exercise::Nordic,
+            "deadlift" => Exercise::Deadlift,
+            _ => Exercise::Unknown,
+        };
+        let got = report.exercise.exercise;
+        class_n += 1;
+        class_ok += (got == want) as usize;
+        // Rep counts are judged with the labelled exercise, so counting is tested on
+        // its own.
+        let counted = if let Some(n) = l.reps {
+            let fixed = AnalyzeOptions {
+                exercise: Some(want),
+                ..analyze.clone()
+            };
+            let (r, _) = analyze_frames(&prov, &frames, &fixed).unwrap();
+            reps_n += 1;
+            reps_ok += (r.summary.reps_counted == n) as usize;
+            format!("{} / {n}", r.summary.reps_counted)
+        } else {
+            "-".into()
+        };
+        lines.push(format!("{:<36} class {:<9} (label {:<8}) reps {counted}", l.file, got.name(), l.class));
+    }
+    eprintln!("{}", lines.join("\n"));
+    eprintln!("classes {class_ok}/{class_n}, rep counts {reps_ok}/{reps_n}");
+    // Known misses at the time of writing: the partner-held Nordic (the partner is
+    // tracked; see the closing notes) and the 1.8 s rise-only RDL fragment.
+    assert!(class_ok + 2 >= class_n, "too many exercise misclassifications:\n{}", lines.join("\n"));
+    assert!(reps_ok + 1 >= reps_n, "too many wrong rep counts:\n{}", lines.join("\n"));
+}
