@@ -7,6 +7,7 @@ pub mod common;
 pub mod error;
 pub mod models;
 pub mod pose;
+pub mod protocol;
 pub mod runtime;
 
 pub use error::{Error, Result};

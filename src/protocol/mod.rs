@@ -1,0 +1,23 @@
+//! The rehab protocol (phases, caps, tempo and hold rules, with sources) and the flags it
+//! raises on a measured set.
+//!
+//! - [`Protocol`]: one TOML file (`protocols/pht-default.toml` is embedded), validated.
+//! - [`evaluate`]: a [`SetMeasurement`] (plain data describing what was measured) in,
+//!   an [`Evaluation`] (flags, per-rep verdicts, set summary, caveats) out.
+//! - [`render_protocol`]: the effective rules as text, for `hipflex protocol show`.
+//!
+//! hipflex never suggests changing phase; see [`CAVEATS`].
+
+mod config;
+mod eval;
+mod render;
+
+pub use config::{
+    BridgeTop, DEFAULT_PHT_ORIGIN, DEFAULT_PHT_TOML, ExerciseOverride, Grade, Limit, Measurement,
+    Phase, Protocol, Rules, SCHEMA_VERSION, Source, Sources,
+};
+pub use eval::{
+    CAVEATS, Evaluation, Flag, FlagCode, HipSample, HipSource, RepKind, RepMeasurement, RepVerdict,
+    SetMeasurement, SetSummary, Severity, Unit, ViewVerdict, evaluate,
+};
+pub use render::render_protocol;
