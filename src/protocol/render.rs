@@ -182,7 +182,7 @@ pub fn render_protocol(protocol: &Protocol, phase: Option<u8>) -> Result<String>
             }
             if let Some((lo, hi)) = r.bridge_top_deg {
                 items.push(format!(
-                    "top must reach {} to {} (above: incomplete_extension, below: over_extension) {}",
+                    "top (most extended) between {} and {}: above is incomplete_extension, below is over_extension {}",
                     d(lo),
                     d(hi),
                     tag(&src.bridge_top, "bridge_top")
