@@ -371,7 +371,7 @@ fn range_above(rep: &RepMeasurement, samples: &[HipSample], thr: f64) -> (f64, f
     let mut it = samples.iter().filter(|s| s.loaded && s.hip_deg > thr);
     match it.next() {
         Some(first) => {
-            let last = it.last().unwrap_or(first);
+            let last = it.next_back().unwrap_or(first);
             (first.t_s, last.t_s)
         }
         None => (rep.start_s, rep.end_s),

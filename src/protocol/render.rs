@@ -94,8 +94,7 @@ pub fn render_protocol(protocol: &Protocol, phase: Option<u8>) -> Result<String>
         if p.report_only {
             let _ = writeln!(
                 w,
-                "  Report only: angles, tempo and speed are reported; no cap, tempo, hold or technique flags. {}",
-                tag(&src.caps, "caps")
+                "  Report only: angles, tempo and speed are reported; no cap, tempo, hold or technique flags."
             );
             continue;
         }
@@ -105,32 +104,44 @@ pub fn render_protocol(protocol: &Protocol, phase: Option<u8>) -> Result<String>
             cap_line(p.cap_deg.value(), band),
             tag(&src.caps, "caps")
         );
-        let _ = writeln!(
-            w,
-            "  Eccentric (lowering): {}; concentric: {} {}",
-            min_s(p.eccentric_min_s.value()),
-            min_s(p.concentric_min_s.value()),
-            tag(&src.tempo, "tempo")
-        );
-        let _ = writeln!(
-            w,
-            "  Pause in the loaded bottom position: {} {}",
-            max_s(p.max_bottom_pause_s.value()),
-            tag(&src.pause, "pause")
-        );
-        let hold = match (p.hold_min_s.value(), p.hold_target_s.value()) {
-            (Some(min), Some(t)) if t > min => format!("{} (target {})", min_s(Some(min)), s(t)),
-            (min, _) => min_s(min),
-        };
-        let drift = p
-            .hold_max_drift_deg
-            .value()
-            .map_or("not checked".to_string(), |v| format!("at most {}", d(v)));
-        let _ = writeln!(
-            w,
-            "  Holds: {hold}; drift during a hold: {drift} {}",
-            tag(&src.holds, "holds")
-        );
+        let (ecc, con) = (p.eccentric_min_s.value(), p.concentric_min_s.value());
+        if ecc.is_none() && con.is_none() {
+            let _ = writeln!(w, "  Tempo: not checked");
+        } else {
+            let _ = writeln!(
+                w,
+                "  Tempo: eccentric (lowering) {}; concentric {} {}",
+                min_s(ecc),
+                min_s(con),
+                tag(&src.tempo, "tempo")
+            );
+        }
+        if let Some(v) = p.max_bottom_pause_s.value() {
+            let _ = writeln!(
+                w,
+                "  Pause in the loaded bottom position: {} {}",
+                max_s(Some(v)),
+                tag(&src.pause, "pause")
+            );
+        }
+        let (hmin, htarget) = (p.hold_min_s.value(), p.hold_target_s.value());
+        let hdrift = p.hold_max_drift_deg.value();
+        if hmin.is_none() && hdrift.is_none() {
+            let _ = writeln!(w, "  Holds: not checked");
+        } else {
+            let hold = match (hmin, htarget) {
+                (Some(min), Some(t)) if t > min => {
+                    format!("{} (target {})", min_s(Some(min)), s(t))
+                }
+                (min, _) => min_s(min),
+            };
+            let drift = hdrift.map_or("not checked".to_string(), |v| format!("at most {}", d(v)));
+            let _ = writeln!(
+                w,
+                "  Holds: {hold}; drift during a hold: {drift} {}",
+                tag(&src.holds, "holds")
+            );
+        }
 
         let _ = writeln!(w, "  Per exercise:");
         for ex in [Exercise::Bridge, Exercise::Nordic, Exercise::Deadlift] {
@@ -171,7 +182,7 @@ pub fn render_protocol(protocol: &Protocol, phase: Option<u8>) -> Result<String>
             }
             if let Some((lo, hi)) = r.bridge_top_deg {
                 items.push(format!(
-                    "top must reach {} to {} (above: incomplete_extension, below: over_extension) {}",
+                    "top (most extended) between {} and {}: above is incomplete_extension, below is over_extension {}",
                     d(lo),
                     d(hi),
                     tag(&src.bridge_top, "bridge_top")
