@@ -8,5 +8,6 @@ pub mod error;
 pub mod models;
 pub mod pose;
 pub mod runtime;
+pub mod synth;
 
 pub use error::{Error, Result};
