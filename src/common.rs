@@ -72,7 +72,9 @@ impl FromStr for Tempo {
                 .parse()
                 .map_err(|_| format!("tempo part `{p}` in `{s}` is not a number of seconds"))?;
             if !x.is_finite() || x < 0.0 {
-                return Err(format!("tempo part `{p}` in `{s}` must be zero or more seconds"));
+                return Err(format!(
+                    "tempo part `{p}` in `{s}` must be zero or more seconds"
+                ));
             }
             *slot = x;
         }

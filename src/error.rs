@@ -16,15 +16,23 @@ pub enum Error {
     )]
     OrtLibraryBroken { path: PathBuf, reason: String },
 
-    #[error("model file {path} is missing. Restore it with `git checkout -- models/` or rebuild it with `python3 tools/convert_models.py`.")]
+    #[error(
+        "model file {path} is missing. Restore it with `git checkout -- models/` or rebuild it with `python3 tools/convert_models.py`."
+    )]
     ModelMissing { path: PathBuf },
 
     #[error(
         "model file {path} is corrupt: its sha256 is {actual}, expected {expected}. Restore it with `git checkout -- models/` or rebuild it with `python3 tools/convert_models.py`."
     )]
-    ModelChecksum { path: PathBuf, expected: String, actual: String },
+    ModelChecksum {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
 
-    #[error("model file {path} could not be loaded by ONNX Runtime: {reason}. Restore it with `git checkout -- models/`.")]
+    #[error(
+        "model file {path} could not be loaded by ONNX Runtime: {reason}. Restore it with `git checkout -- models/`."
+    )]
     ModelLoad { path: PathBuf, reason: String },
 
     #[error("inference failed in {stage}: {reason}")]
@@ -47,13 +55,20 @@ pub enum Error {
     VideoNoFrames { path: PathBuf, reason: String },
 
     #[error("video decoding failed in {path} at frame {frame}: {reason}")]
-    VideoDecode { path: PathBuf, frame: u64, reason: String },
+    VideoDecode {
+        path: PathBuf,
+        frame: u64,
+        reason: String,
+    },
 
     #[error("{path} already exists; pass --force to overwrite it or choose another output path.")]
     OutputExists { path: PathBuf },
 
     #[error("could not write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error("could not read {path}: {reason}")]
     Read { path: PathBuf, reason: String },

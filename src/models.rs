@@ -94,7 +94,10 @@ pub fn verify(path: &Path) -> Result<()> {
             path: path.to_path_buf(),
         });
     }
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     let Some(expected) = expected_sha256(name) else {
         return Err(Error::ModelChecksum {
             path: path.to_path_buf(),
@@ -116,7 +119,9 @@ pub fn verify(path: &Path) -> Result<()> {
 impl ModelFiles {
     /// Resolves and verifies the model pair for `size` in `dir` (or the default dir).
     pub fn resolve(size: ModelSize, dir: Option<&Path>) -> Result<ModelFiles> {
-        let dir = dir.map(Path::to_path_buf).unwrap_or_else(default_models_dir);
+        let dir = dir
+            .map(Path::to_path_buf)
+            .unwrap_or_else(default_models_dir);
         let detector = dir.join(DETECTOR_FILE);
         let landmark = dir.join(size.landmark_file());
         verify(&detector)?;

@@ -83,7 +83,12 @@ impl Style {
             [70.0, 100.0, 145.0],
             [140.0, 170.0, 215.0],
         ];
-        let hairs = [[30.0, 35.0, 45.0], [40.0, 70.0, 110.0], [20.0, 20.0, 22.0], [60.0, 100.0, 150.0]];
+        let hairs = [
+            [30.0, 35.0, 45.0],
+            [40.0, 70.0, 110.0],
+            [20.0, 20.0, 22.0],
+            [60.0, 100.0, 150.0],
+        ];
         let shirts = [
             [170.0, 90.0, 40.0],
             [60.0, 60.0, 190.0],
@@ -92,16 +97,34 @@ impl Style {
             [60.0, 140.0, 220.0],
             [140.0, 60.0, 120.0],
         ];
-        let pants = [[50.0, 45.0, 40.0], [90.0, 60.0, 40.0], [70.0, 70.0, 75.0], [35.0, 35.0, 35.0]];
-        let shoes = [[235.0, 235.0, 235.0], [40.0, 40.0, 40.0], [60.0, 90.0, 200.0]];
+        let pants = [
+            [50.0, 45.0, 40.0],
+            [90.0, 60.0, 40.0],
+            [70.0, 70.0, 75.0],
+            [35.0, 35.0, 35.0],
+        ];
+        let shoes = [
+            [235.0, 235.0, 235.0],
+            [40.0, 40.0, 40.0],
+            [60.0, 90.0, 200.0],
+        ];
         let walls = [
             ([215.0, 220.0, 222.0], [185.0, 195.0, 200.0]),
             ([200.0, 215.0, 225.0], [170.0, 185.0, 200.0]),
             ([225.0, 215.0, 200.0], [190.0, 180.0, 170.0]),
             ([205.0, 215.0, 210.0], [175.0, 185.0, 180.0]),
         ];
-        let floors = [[90.0, 120.0, 150.0], [120.0, 120.0, 125.0], [70.0, 95.0, 125.0]];
-        let mats = [[120.0, 80.0, 40.0], [80.0, 80.0, 160.0], [90.0, 130.0, 90.0], [60.0, 60.0, 60.0]];
+        let floors = [
+            [90.0, 120.0, 150.0],
+            [120.0, 120.0, 125.0],
+            [70.0, 95.0, 125.0],
+        ];
+        let mats = [
+            [120.0, 80.0, 40.0],
+            [80.0, 80.0, 160.0],
+            [90.0, 130.0, 90.0],
+            [60.0, 60.0, 60.0],
+        ];
         let wall = walls[rng.pick(walls.len())];
         Style {
             skin: skins[rng.pick(skins.len())],
@@ -122,12 +145,22 @@ fn sc(c: [f64; 3]) -> Scalar {
 }
 
 fn shade(c: [f64; 3], k: f64) -> [f64; 3] {
-    [(c[0] * k).min(255.0), (c[1] * k).min(255.0), (c[2] * k).min(255.0)]
+    [
+        (c[0] * k).min(255.0),
+        (c[1] * k).min(255.0),
+        (c[2] * k).min(255.0),
+    ]
 }
 
 /// Static background: wall with a soft gradient and blotches, a door frame, skirting board,
 /// floor with planks, and the floor line.
-pub fn background(width: u32, height: u32, cam: &Camera, style: &Style, rng: &mut Rng) -> CvResult<Mat> {
+pub fn background(
+    width: u32,
+    height: u32,
+    cam: &Camera,
+    style: &Style,
+    rng: &mut Rng,
+) -> CvResult<Mat> {
     let (w, h) = (width as i32, height as i32);
     let floor_v = cam.oy.round() as i32;
     let mut img = Mat::new_rows_cols_with_default(h, w, core::CV_8UC3, Scalar::all(0.0))?;
@@ -140,7 +173,14 @@ pub fn background(width: u32, height: u32, cam: &Camera, style: &Style, rng: &mu
         }
     }
     let mut blot = Mat::default();
-    imgproc::resize(&small, &mut blot, Size::new(w, h), 0.0, 0.0, imgproc::INTER_CUBIC)?;
+    imgproc::resize(
+        &small,
+        &mut blot,
+        Size::new(w, h),
+        0.0,
+        0.0,
+        imgproc::INTER_CUBIC,
+    )?;
     {
         let data = img.data_bytes_mut()?;
         for y in 0..h {
@@ -183,7 +223,12 @@ pub fn background(width: u32, height: u32, cam: &Camera, style: &Style, rng: &mu
     let pic_y = (rng.range(0.08, 0.3) * h as f64) as i32;
     imgproc::rectangle(
         &mut img,
-        core::Rect::new(pic_x, pic_y, (0.1 * w as f64) as i32, (0.08 * h as f64) as i32),
+        core::Rect::new(
+            pic_x,
+            pic_y,
+            (0.1 * w as f64) as i32,
+            (0.08 * h as f64) as i32,
+        ),
         sc(shade(style.wall_bottom, 0.7)),
         -1,
         imgproc::LINE_AA,
@@ -241,15 +286,38 @@ impl Painter<'_> {
         let v: Vector<Point> = pts.iter().map(|p| self.cam.pt(*p)).collect();
         let mut vv: Vector<Vector<Point>> = Vector::new();
         vv.push(v);
-        imgproc::fill_poly(self.img, &vv, sc(color), imgproc::LINE_AA, SHIFT, Point::new(0, 0))
+        imgproc::fill_poly(
+            self.img,
+            &vv,
+            sc(color),
+            imgproc::LINE_AA,
+            SHIFT,
+            Point::new(0, 0),
+        )
     }
 
     fn line(&mut self, a: P2, b: P2, width_world: f64, color: [f64; 3]) -> CvResult<()> {
         let t = (width_world * self.cam.scale).round().max(1.0) as i32;
-        imgproc::line(self.img, self.cam.pt(a), self.cam.pt(b), sc(color), t, imgproc::LINE_AA, SHIFT)
+        imgproc::line(
+            self.img,
+            self.cam.pt(a),
+            self.cam.pt(b),
+            sc(color),
+            t,
+            imgproc::LINE_AA,
+            SHIFT,
+        )
     }
 
-    fn ellipse(&mut self, c: P2, ax: P2, ay: P2, rx: f64, ry: f64, color: [f64; 3]) -> CvResult<()> {
+    fn ellipse(
+        &mut self,
+        c: P2,
+        ax: P2,
+        ay: P2,
+        rx: f64,
+        ry: f64,
+        color: [f64; 3],
+    ) -> CvResult<()> {
         let pts: Vec<P2> = (0..36)
             .map(|i| {
                 let t = i as f64 * std::f64::consts::TAU / 36.0;
@@ -308,11 +376,32 @@ impl Painter<'_> {
     }
 }
 
-const THIGH_PROFILE: Profile = &[(0.0, 0.052, 0.058), (0.45, 0.045, 0.047), (1.0, 0.031, 0.031)];
-const SHANK_PROFILE: Profile = &[(0.0, 0.031, 0.029), (0.3, 0.026, 0.043), (0.7, 0.021, 0.027), (1.0, 0.018, 0.02)];
-const UPPER_ARM_PROFILE: Profile = &[(0.0, 0.031, 0.033), (0.5, 0.027, 0.028), (1.0, 0.022, 0.022)];
-const FOREARM_PROFILE: Profile = &[(0.0, 0.021, 0.021), (0.3, 0.024, 0.024), (1.0, 0.016, 0.016)];
-const HAND_PROFILE: Profile = &[(0.0, 0.016, 0.016), (0.5, 0.018, 0.017), (1.0, 0.012, 0.012)];
+const THIGH_PROFILE: Profile = &[
+    (0.0, 0.052, 0.058),
+    (0.45, 0.045, 0.047),
+    (1.0, 0.031, 0.031),
+];
+const SHANK_PROFILE: Profile = &[
+    (0.0, 0.031, 0.029),
+    (0.3, 0.026, 0.043),
+    (0.7, 0.021, 0.027),
+    (1.0, 0.018, 0.02),
+];
+const UPPER_ARM_PROFILE: Profile = &[
+    (0.0, 0.031, 0.033),
+    (0.5, 0.027, 0.028),
+    (1.0, 0.022, 0.022),
+];
+const FOREARM_PROFILE: Profile = &[
+    (0.0, 0.021, 0.021),
+    (0.3, 0.024, 0.024),
+    (1.0, 0.016, 0.016),
+];
+const HAND_PROFILE: Profile = &[
+    (0.0, 0.016, 0.016),
+    (0.5, 0.018, 0.017),
+    (1.0, 0.012, 0.012),
+];
 
 /// Torso outline in trunk coordinates (u along hip→shoulder from the hip joint, v towards
 /// the front), body heights.
@@ -324,7 +413,7 @@ const TORSO: [(f64, f64); 16] = [
     (0.20, -0.062),
     (0.26, -0.070),
     (0.30, -0.055),
-    (0.318, -0.025),
+    (0.317, -0.025),
     (0.322, 0.012),
     (0.305, 0.045),
     (0.265, 0.078),
@@ -347,7 +436,13 @@ const PELVIS: [(f64, f64); 9] = [
 ];
 
 /// Draws one frame of the figure (and exercise props) onto `img`.
-pub fn figure(img: &mut Mat, cam: &Camera, style: &Style, exercise: Exercise, sk: &Skeleton) -> CvResult<()> {
+pub fn figure(
+    img: &mut Mat,
+    cam: &Camera,
+    style: &Style,
+    exercise: Exercise,
+    sk: &Skeleton,
+) -> CvResult<()> {
     let mut p = Painter { img, cam };
     // Props behind the figure.
     if matches!(exercise, Exercise::Bridge | Exercise::Nordic) {
@@ -356,11 +451,21 @@ pub fn figure(img: &mut Mat, cam: &Camera, style: &Style, exercise: Exercise, sk
             _ => (sk.ankle.x - 0.15, 0.25),
         };
         p.poly(
-            &[P2::new(x0, 0.0), P2::new(x1, 0.0), P2::new(x1, -0.014), P2::new(x0, -0.014)],
+            &[
+                P2::new(x0, 0.0),
+                P2::new(x1, 0.0),
+                P2::new(x1, -0.014),
+                P2::new(x0, -0.014),
+            ],
             style.mat,
         )?;
         p.poly(
-            &[P2::new(x0, 0.006), P2::new(x1, 0.006), P2::new(x1, 0.0), P2::new(x0, 0.0)],
+            &[
+                P2::new(x0, 0.006),
+                P2::new(x1, 0.006),
+                P2::new(x1, 0.0),
+                P2::new(x0, 0.0),
+            ],
             shade(style.mat, 1.15),
         )?;
     }
@@ -376,14 +481,31 @@ pub fn figure(img: &mut Mat, cam: &Camera, style: &Style, exercise: Exercise, sk
             ],
             [70.0, 70.0, 70.0],
         )?;
-        p.line(P2::new(post, 0.09), sk.ankle + P2::new(0.0, 0.06), 0.02, [70.0, 70.0, 70.0])?;
+        p.line(
+            P2::new(post, 0.09),
+            sk.ankle + P2::new(0.0, 0.06),
+            0.02,
+            [70.0, 70.0, 70.0],
+        )?;
     }
 
     let far = P2::new(0.022, 0.008);
     let dark = 0.72;
     // Far arm and leg.
-    arm(&mut p, sk, far, shade(style.skin, dark), shade(style.shirt, dark))?;
-    leg(&mut p, sk, far, shade(style.pants, dark), shade(style.shoe, dark))?;
+    arm(
+        &mut p,
+        sk,
+        far,
+        shade(style.skin, dark),
+        shade(style.shirt, dark),
+    )?;
+    leg(
+        &mut p,
+        sk,
+        far,
+        shade(style.pants, dark),
+        shade(style.shoe, dark),
+    )?;
     // Torso and pelvis.
     let u = (sk.shoulder - sk.hip).unit();
     let v = u.cw();
@@ -403,21 +525,36 @@ pub fn figure(img: &mut Mat, cam: &Camera, style: &Style, exercise: Exercise, sk
         .collect();
     let lit_front = v.y >= u.y.min(0.0) - 0.3;
     p.poly(&back, shade(style.shirt, if lit_front { 0.8 } else { 1.1 }))?;
-    p.poly(&front, shade(style.shirt, if lit_front { 1.1 } else { 0.85 }))?;
+    p.poly(
+        &front,
+        shade(style.shirt, if lit_front { 1.1 } else { 0.85 }),
+    )?;
     let pelvis: Vec<P2> = PELVIS.iter().map(|&x| tp(x)).collect();
     p.poly(&pelvis, style.pants)?;
     // Near leg.
     leg(&mut p, sk, P2::default(), style.pants, style.shoe)?;
     if exercise == Exercise::Nordic {
         // The pad over the near ankle.
-        p.ellipse(sk.ankle + P2::new(0.0, 0.058), P2::new(1.0, 0.0), P2::new(0.0, 1.0), 0.05, 0.028, [55.0, 55.0, 60.0])?;
+        p.ellipse(
+            sk.ankle + P2::new(0.0, 0.058),
+            P2::new(1.0, 0.0),
+            P2::new(0.0, 1.0),
+            0.05,
+            0.028,
+            [55.0, 55.0, 60.0],
+        )?;
     }
     // Neck and head.
     let up = P2::dir(sk.head_up_deg);
     let fwd = up.cw();
     let neck0 = sk.shoulder + u * 0.01 + v * 0.004;
     let neck1 = sk.head - up * 0.035 - fwd * 0.012;
-    p.limb(neck0, neck1, &[(0.0, 0.032, 0.032), (1.0, 0.026, 0.026)], shade(style.skin, 0.92))?;
+    p.limb(
+        neck0,
+        neck1,
+        &[(0.0, 0.032, 0.032), (1.0, 0.026, 0.026)],
+        shade(style.skin, 0.92),
+    )?;
     head(&mut p, sk.head, up, style)?;
     // Near arm over everything.
     arm(&mut p, sk, P2::default(), style.skin, style.shirt)?;
@@ -427,7 +564,10 @@ pub fn figure(img: &mut Mat, cam: &Camera, style: &Style, exercise: Exercise, sk
 fn leg(p: &mut Painter, sk: &Skeleton, off: P2, pants: [f64; 3], shoe: [f64; 3]) -> CvResult<()> {
     p.limb(sk.hip + off, sk.knee + off, THIGH_PROFILE, pants)?;
     p.limb(sk.knee + off, sk.ankle + off, SHANK_PROFILE, pants)?;
-    let foot: Vec<P2> = FOOT_OUTLINE.iter().map(|&q| foot_point(sk.ankle + off, sk.foot_deg, q)).collect();
+    let foot: Vec<P2> = FOOT_OUTLINE
+        .iter()
+        .map(|&q| foot_point(sk.ankle + off, sk.foot_deg, q))
+        .collect();
     p.poly(&foot, shoe)?;
     let sole: Vec<P2> = [
         P2::new(-0.05, -0.028),
@@ -445,11 +585,27 @@ fn leg(p: &mut Painter, sk: &Skeleton, off: P2, pants: [f64; 3], shoe: [f64; 3])
 }
 
 fn arm(p: &mut Painter, sk: &Skeleton, off: P2, skin: [f64; 3], sleeve: [f64; 3]) -> CvResult<()> {
-    let (s, e, w, h) = (sk.shoulder + off, sk.elbow + off, sk.wrist + off, sk.hand + off);
+    let (s, e, w, h) = (
+        sk.shoulder + off,
+        sk.elbow + off,
+        sk.wrist + off,
+        sk.hand + off,
+    );
     p.limb(s, e, UPPER_ARM_PROFILE, skin)?;
-    // Short sleeve over the top half of the upper arm.
+    // Short sleeve over the top half of the upper arm, with a rounded deltoid centred on the
+    // shoulder joint.
     let mid = s + (e - s) * 0.5;
     p.limb(s, mid, &[(0.0, 0.036, 0.038), (1.0, 0.031, 0.032)], sleeve)?;
+    let ax = (e - s).unit();
+    p.ellipse(s + ax * 0.008, ax, ax.ccw(), 0.045, 0.04, sleeve)?;
+    p.ellipse(
+        s + ax * 0.004 + ax.ccw() * 0.012,
+        ax,
+        ax.ccw(),
+        0.024,
+        0.016,
+        shade(sleeve, 1.1),
+    )?;
     p.limb(e, w, FOREARM_PROFILE, skin)?;
     p.limb(w, h, HAND_PROFILE, shade(skin, 0.95))?;
     Ok(())
@@ -514,12 +670,29 @@ fn head(p: &mut Painter, c: P2, up: P2, style: &Style) -> CvResult<()> {
     p.ellipse(at(-0.012, 0.0), f, up, 0.011, 0.018, shade(skin, 0.85))?;
     p.ellipse(at(-0.010, 0.0), f, up, 0.005, 0.01, shade(skin, 0.6))?;
     // Eye: white, iris, upper lid; brow above.
-    p.ellipse(at(0.043, 0.010), f, up, 0.009, 0.0048, [235.0, 240.0, 240.0])?;
+    p.ellipse(
+        at(0.043, 0.010),
+        f,
+        up,
+        0.009,
+        0.0048,
+        [235.0, 240.0, 240.0],
+    )?;
     p.ellipse(at(0.047, 0.010), f, up, 0.0045, 0.0045, [40.0, 40.0, 50.0])?;
     p.line(at(0.034, 0.015), at(0.053, 0.014), 0.003, shade(skin, 0.5))?;
-    p.line(at(0.030, 0.024), at(0.056, 0.022), 0.005, shade(style.hair, 1.0))?;
+    p.line(
+        at(0.030, 0.024),
+        at(0.056, 0.022),
+        0.005,
+        shade(style.hair, 1.0),
+    )?;
     // Nostril and mouth.
     p.ellipse(at(0.060, -0.015), f, up, 0.004, 0.0025, shade(skin, 0.55))?;
-    p.line(at(0.044, -0.034), at(0.058, -0.032), 0.004, [80.0, 80.0, 150.0])?;
+    p.line(
+        at(0.044, -0.034),
+        at(0.058, -0.032),
+        0.004,
+        [80.0, 80.0, 150.0],
+    )?;
     Ok(())
 }

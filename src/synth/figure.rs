@@ -139,7 +139,7 @@ impl Setup {
             let dy = knee.y - ANKLE_HEIGHT;
             if !(bridge_floor_hip > 5.0 && dy < SHANK * 0.995) {
                 return Err(format!(
-                    "a bridge whose deepest hip flexion is {bridge_floor_hip:.0}° cannot be drawn with the feet flat on the floor; use 10 to 60°"
+                    "a bridge whose deepest hip flexion is {bridge_floor_hip:.0}° cannot be drawn with the feet flat on the floor; use 10 to 58°"
                 ));
             }
             s.bridge_ankle_x = knee.x + (SHANK * SHANK - dy * dy).sqrt();
@@ -218,7 +218,13 @@ impl Skeleton {
         }
         let up = P2::dir(self.head_up_deg);
         let fwd = up.cw();
-        for (a, b) in [(0.0, 0.075), (0.075, 0.0), (-0.065, 0.0), (0.05, -0.065), (0.0, -0.07)] {
+        for (a, b) in [
+            (0.0, 0.075),
+            (0.075, 0.0),
+            (-0.065, 0.0),
+            (0.05, -0.065),
+            (0.0, -0.07),
+        ] {
             v.push(self.head + fwd * a + up * b);
         }
         v
@@ -287,8 +293,31 @@ fn nordic(d: Drive) -> Skeleton {
     // Hands held in front of the chest, reaching forward to catch as the body nears the floor.
     let flex = 35.0 + 65.0 * q; // shoulder flexion
     let elbow = 110.0 - 50.0 * q; // elbow flexion
-    let upper = trunk + 180.0 + flex;
-    arm(&mut s, upper, upper + elbow, upper + elbow * 0.9);
+    // If the hands would reach the floor (low positions, hip pike), raise the arms forward
+    // just enough to keep them clear: the smallest extra shoulder flexion, found by bisection.
+    let place = |s: &mut Skeleton, extra: f64| {
+        let upper = trunk + 180.0 + flex + extra;
+        arm(s, upper, upper + elbow, upper + elbow * 0.9);
+    };
+    let arm_clear = |s: &Skeleton| {
+        (s.hand.y - 0.016)
+            .min(s.wrist.y - 0.02)
+            .min(s.elbow.y - 0.026)
+    };
+    place(&mut s, 0.0);
+    if arm_clear(&s) < 0.0 {
+        let (mut lo, mut hi) = (0.0, 120.0);
+        for _ in 0..40 {
+            let mid = 0.5 * (lo + hi);
+            place(&mut s, mid);
+            if arm_clear(&s) < 0.0 {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        place(&mut s, hi);
+    }
     // Feet plantar-flexed, lying along the floor behind the knees (ankles held by a pad).
     set_foot(&mut s, -160.0);
     s
@@ -358,19 +387,24 @@ impl Skeleton {
         (at(-0.012, 0.0), at(0.045, 0.010), at(0.075, -0.012))
     }
 
-    /// Smallest distance between a body part's outline and the floor (negative when the pose
-    /// would push a hand, the head or the trunk through the floor).
-    pub fn floor_clearance(&self, exercise: Exercise) -> f64 {
-        let mut m = (self.hand.y - 0.012)
-            .min(self.wrist.y - 0.016)
-            .min(self.elbow.y - 0.022)
-            .min(self.head.y - 0.055)
-            .min(self.knee.y - 0.03)
-            .min(self.ankle.y - 0.017);
+    /// Smallest distance between a body part's outline and the floor, and that part
+    /// (negative when the pose would push a hand, the head or the trunk through the floor).
+    pub fn floor_clearance(&self, exercise: Exercise) -> (f64, &'static str) {
+        let mut parts = vec![
+            (self.hand.y - 0.012, "hand"),
+            (self.wrist.y - 0.016, "wrist"),
+            (self.elbow.y - 0.022, "elbow"),
+            (self.head.y - 0.055, "head"),
+            (self.knee.y - 0.03, "knee"),
+            (self.ankle.y - 0.017, "ankle"),
+        ];
         if exercise != Exercise::Bridge {
-            m = m.min(self.shoulder.y - 0.06).min(self.hip.y - 0.07);
+            parts.push((self.shoulder.y - 0.06, "shoulder"));
+            parts.push((self.hip.y - 0.07, "pelvis"));
         }
-        m
+        parts
+            .into_iter()
+            .fold((f64::INFINITY, ""), |a, b| if b.0 < a.0 { b } else { a })
     }
 }
 
@@ -386,7 +420,11 @@ mod tests {
                 secondary: k,
                 depth: 0.5,
             });
-            assert!((s.hip_flexion() - h).abs() < 1e-9, "{h} {}", s.hip_flexion());
+            assert!(
+                (s.hip_flexion() - h).abs() < 1e-9,
+                "{h} {}",
+                s.hip_flexion()
+            );
             assert!((s.knee_flexion() - k).abs() < 1e-9);
         }
         let s = deadlift(Drive::default());
@@ -423,7 +461,11 @@ mod tests {
                     ..Default::default()
                 },
             );
-            assert!((s.hip_flexion() - h).abs() < 1e-6, "{h} -> {}", s.hip_flexion());
+            assert!(
+                (s.hip_flexion() - h).abs() < 1e-6,
+                "{h} -> {}",
+                s.hip_flexion()
+            );
             assert!((s.shoulder.y - SUPINE_JOINT_HEIGHT).abs() < 1e-12);
             assert!(((s.knee - s.ankle).norm() - SHANK).abs() < 1e-9);
             assert!(((s.knee - s.hip).norm() - THIGH).abs() < 1e-9);

@@ -150,10 +150,15 @@ impl SynthSpec {
     /// Checks ranges and list lengths (pose feasibility is checked by `Clip::new`).
     pub fn validate(&self) -> Result<()> {
         if self.exercise == Exercise::Unknown {
-            return Err(Self::bad("synth draws bridge, nordic or deadlift, not `unknown`"));
+            return Err(Self::bad(
+                "synth draws bridge, nordic or deadlift, not `unknown`",
+            ));
         }
         if !(1..=50).contains(&self.reps) {
-            return Err(Self::bad(format!("--reps must be 1 to 50, got {}", self.reps)));
+            return Err(Self::bad(format!(
+                "--reps must be 1 to 50, got {}",
+                self.reps
+            )));
         }
         for (name, len) in [
             ("--tempo", self.tempo.len()),
@@ -174,9 +179,14 @@ impl SynthSpec {
                     "tempo {t}: eccentric and concentric phases must last at least 0.2 s"
                 )));
             }
-            if [t.eccentric_s, t.bottom_pause_s, t.concentric_s, t.top_pause_s]
-                .iter()
-                .any(|x| *x > 30.0)
+            if [
+                t.eccentric_s,
+                t.bottom_pause_s,
+                t.concentric_s,
+                t.top_pause_s,
+            ]
+            .iter()
+            .any(|x| *x > 30.0)
             {
                 return Err(Self::bad(format!("tempo {t}: phases must be at most 30 s")));
             }
@@ -184,8 +194,8 @@ impl SynthSpec {
         let fin = |x: f64| x.is_finite();
         let all = |v: &[f64], lo: f64, hi: f64| v.iter().all(|x| fin(*x) && *x >= lo && *x <= hi);
         let (plo, phi, tlo, thi) = match self.exercise {
-            Exercise::Bridge => (10.0, 60.0, -20.0, 40.0),
-            Exercise::Nordic => (0.0, 60.0, -10.0, 30.0),
+            Exercise::Bridge => (10.0, 58.0, -20.0, 40.0),
+            Exercise::Nordic => (0.0, 90.0, -10.0, 30.0),
             _ => (0.0, 110.0, -15.0, 40.0),
         };
         if !all(&self.peak_hip_deg, plo, phi) {
@@ -201,7 +211,10 @@ impl SynthSpec {
             )));
         }
         for i in 0..self.reps {
-            let (p, t) = (Self::per_rep(&self.peak_hip_deg, i), Self::per_rep(&self.top_hip_deg, i));
+            let (p, t) = (
+                Self::per_rep(&self.peak_hip_deg, i),
+                Self::per_rep(&self.top_hip_deg, i),
+            );
             if self.exercise != Exercise::Nordic && p < t + 5.0 {
                 return Err(Self::bad(format!(
                     "rep {}: peak hip {p}° must exceed top hip {t}° by at least 5°",
@@ -221,12 +234,14 @@ impl SynthSpec {
                     )));
                 }
             }
-            Exercise::Deadlift => {
-                if !(fin(self.knee_top_deg) && (0.0..=30.0).contains(&self.knee_top_deg))
-                    || !all(&self.knee_bottom_deg, 0.0, 45.0)
-                {
-                    return Err(Self::bad("deadlift knee flexion must be 0 to 30° standing and 0 to 45° at the bottom"));
-                }
+            Exercise::Deadlift
+                if !(fin(self.knee_top_deg)
+                    && (0.0..=30.0).contains(&self.knee_top_deg)
+                    && all(&self.knee_bottom_deg, 0.0, 45.0)) =>
+            {
+                return Err(Self::bad(
+                    "deadlift knee flexion must be 0 to 30° standing and 0 to 45° at the bottom",
+                ));
             }
             _ => {}
         }
@@ -234,7 +249,10 @@ impl SynthSpec {
             return Err(Self::bad("--partial-fraction must be 0.1 to 0.9"));
         }
         if !(fin(self.fps) && (5.0..=120.0).contains(&self.fps)) {
-            return Err(Self::bad(format!("--fps must be 5 to 120, got {}", self.fps)));
+            return Err(Self::bad(format!(
+                "--fps must be 5 to 120, got {}",
+                self.fps
+            )));
         }
         if self.width < 96 || self.height < 96 || self.width > 1920 || self.height > 1920 {
             return Err(Self::bad(format!(
@@ -243,9 +261,14 @@ impl SynthSpec {
             )));
         }
         if self.width % 2 != 0 || self.height % 2 != 0 {
-            return Err(Self::bad("--size width and height must be even (H.264 needs it)"));
+            return Err(Self::bad(
+                "--size width and height must be even (H.264 needs it)",
+            ));
         }
-        for (name, x) in [("--lead-in", self.lead_in_s), ("--lead-out", self.lead_out_s)] {
+        for (name, x) in [
+            ("--lead-in", self.lead_in_s),
+            ("--lead-out", self.lead_out_s),
+        ] {
             if !(fin(x) && (0.0..=30.0).contains(&x)) {
                 return Err(Self::bad(format!("{name} must be 0 to 30 s, got {x}")));
             }
@@ -313,7 +336,10 @@ impl SynthSpec {
             );
         }
         if self.partial_last {
-            c += &format!(" --partial-last --partial-fraction {}", num(self.partial_fraction));
+            c += &format!(
+                " --partial-last --partial-fraction {}",
+                num(self.partial_fraction)
+            );
         }
         c += &format!(
             " --fps {} --size {}x{} --lead-in {} --lead-out {} --seed {}",
@@ -440,10 +466,14 @@ impl SynthArgs {
         }
         if let Some(p) = self.hip_pike {
             if self.exercise != Exercise::Nordic {
-                return Err(SynthSpec::bad("--hip-pike applies to --exercise nordic only"));
+                return Err(SynthSpec::bad(
+                    "--hip-pike applies to --exercise nordic only",
+                ));
             }
             if !self.peak_hip.is_empty() {
-                return Err(SynthSpec::bad("give --hip-pike or --peak-hip for a Nordic, not both"));
+                return Err(SynthSpec::bad(
+                    "give --hip-pike or --peak-hip for a Nordic, not both",
+                ));
             }
             s.peak_hip_deg = vec![p];
         }
@@ -598,7 +628,9 @@ impl Clip {
         let floor_hip = spec.peak_hip_deg.iter().cloned().fold(f64::MIN, f64::max);
         let setup = Setup::new(spec.exercise, floor_hip).map_err(SynthSpec::bad)?;
         let targets = spec.targets();
-        let tempi: Vec<Tempo> = (0..spec.reps).map(|i| SynthSpec::per_rep(&spec.tempo, i)).collect();
+        let tempi: Vec<Tempo> = (0..spec.reps)
+            .map(|i| SynthSpec::per_rep(&spec.tempo, i))
+            .collect();
         let trajectory = trajectory::build(
             spec.exercise,
             &targets,
@@ -610,7 +642,10 @@ impl Clip {
         let depth_range = match spec.exercise {
             Exercise::Nordic => (
                 spec.knee_top_deg,
-                spec.knee_bottom_deg.iter().cloned().fold(f64::MAX, f64::min),
+                spec.knee_bottom_deg
+                    .iter()
+                    .cloned()
+                    .fold(f64::MAX, f64::min),
             ),
             Exercise::Bridge => (floor_hip, 0.0),
             _ => (0.0, floor_hip),
@@ -636,10 +671,10 @@ impl Clip {
         for i in 0..n {
             let t = clip.time(i);
             let sk = clip.skeleton_at(t);
-            let c = sk.floor_clearance(spec.exercise);
+            let (c, part) = sk.floor_clearance(spec.exercise);
             if c < -0.002 {
                 return Err(SynthSpec::bad(format!(
-                    "at {t:.2} s the pose (hip {:.0}°, knee {:.0}°) would push the body through the floor; use a smaller hip pike / peak hip or a larger bottom knee angle",
+                    "at {t:.2} s the pose (hip {:.0}°, knee {:.0}°) would push the {part} through the floor; use a smaller hip pike / peak hip or a larger bottom knee angle",
                     sk.hip_flexion(),
                     sk.knee_flexion()
                 )));
@@ -648,10 +683,12 @@ impl Clip {
         }
         clip.camera = Camera::framing(&pts, spec.width, spec.height, spec.facing == Facing::Left);
         let mut rng = Rng::new(spec.seed.wrapping_mul(31).wrapping_add(7));
-        clip.background = draw::background(spec.width, spec.height, &clip.camera, &clip.style, &mut rng)?;
+        clip.background =
+            draw::background(spec.width, spec.height, &clip.camera, &clip.style, &mut rng)?;
         if spec.noise > 0.0 {
             for _ in 0..4 {
-                clip.noise.push(noise_pair(spec.width, spec.height, spec.noise, &mut rng)?);
+                clip.noise
+                    .push(noise_pair(spec.width, spec.height, spec.noise, &mut rng)?);
             }
         }
         Ok(clip)
@@ -659,6 +696,11 @@ impl Clip {
 
     pub fn frame_count(&self) -> usize {
         self.trajectory.frame_count(self.spec.fps)
+    }
+
+    /// The static background the figure is drawn over (before blur and noise).
+    pub fn background(&self) -> &Mat {
+        &self.background
     }
 
     /// Time shown by frame `i`, seconds.
@@ -670,7 +712,11 @@ impl Clip {
     pub fn skeleton_at(&self, t: f64) -> Skeleton {
         let ch = self.trajectory.at(t);
         let (a, b) = self.depth_range;
-        let depth = if (b - a).abs() > 1e-9 { ((ch[0] - a) / (b - a)).clamp(0.0, 1.0) } else { 0.0 };
+        let depth = if (b - a).abs() > 1e-9 {
+            ((ch[0] - a) / (b - a)).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         Skeleton::pose(
             &self.setup,
             Drive {
@@ -687,7 +733,14 @@ impl Clip {
         let mut img = self.background.try_clone()?;
         draw::figure(&mut img, &self.camera, &self.style, self.spec.exercise, &sk)?;
         let mut soft = Mat::default();
-        imgproc::gaussian_blur(&img, &mut soft, Size::new(3, 3), 0.7, 0.0, core::BORDER_REPLICATE)?;
+        imgproc::gaussian_blur(
+            &img,
+            &mut soft,
+            Size::new(3, 3),
+            0.7,
+            0.0,
+            core::BORDER_REPLICATE,
+        )?;
         if let Some((pos, neg)) = self.noise.get(i % self.noise.len().max(1)) {
             let mut a = Mat::default();
             core::add(&soft, pos, &mut a, &core::no_array(), -1)?;
@@ -727,7 +780,10 @@ impl Clip {
         for i in 0..n {
             let t = self.time(i);
             let sk = self.skeleton_at(t);
-            let seg_i = tr.segments.partition_point(|s| s.t1 <= t).min(tr.segments.len() - 1);
+            let seg_i = tr
+                .segments
+                .partition_point(|s| s.t1 <= t)
+                .min(tr.segments.len() - 1);
             let seg = &tr.segments[seg_i];
             frames.push(FrameTruth {
                 frame: i,
@@ -760,19 +816,36 @@ impl Clip {
                     }
                 })
                 .collect();
-            let dur = |k: PhaseKind| segs.iter().find(|s| s.kind == k).map(|s| s.duration()).unwrap_or(0.0);
+            let dur = |k: PhaseKind| {
+                segs.iter()
+                    .find(|s| s.kind == k)
+                    .map(|s| s.duration())
+                    .unwrap_or(0.0)
+            };
             let tempo = Tempo {
                 eccentric_s: r3(dur(PhaseKind::Eccentric)),
                 bottom_pause_s: r3(dur(PhaseKind::BottomPause)),
                 concentric_s: r3(dur(PhaseKind::Concentric)),
                 top_pause_s: r3(dur(PhaseKind::TopPause)),
             };
-            let hips: Vec<f64> = phases.iter().flat_map(|p| [p.hip_from_deg, p.hip_to_deg]).collect();
-            let knees: Vec<f64> = phases.iter().flat_map(|p| [p.knee_from_deg, p.knee_to_deg]).collect();
+            let hips: Vec<f64> = phases
+                .iter()
+                .flat_map(|p| [p.hip_from_deg, p.hip_to_deg])
+                .collect();
+            let knees: Vec<f64> = phases
+                .iter()
+                .flat_map(|p| [p.knee_from_deg, p.knee_to_deg])
+                .collect();
             let max = |v: &[f64]| v.iter().cloned().fold(f64::MIN, f64::max);
             let min = |v: &[f64]| v.iter().cloned().fold(f64::MAX, f64::min);
             let working_first = trajectory::working_phase_first(spec.exercise);
-            let counted_at = complete.then(|| if working_first { segs[0].t1 } else { segs[2].t1 });
+            let counted_at = complete.then(|| {
+                if working_first {
+                    segs[0].t1
+                } else {
+                    segs[2].t1
+                }
+            });
             reps.push(RepTruth {
                 index: i + 1,
                 complete,
@@ -836,13 +909,22 @@ fn noise_pair(w: u32, h: u32, sd: f64, rng: &mut Rng) -> Result<(Mat, Mat)> {
 
 /// `x.mp4` -> `x.truth.json`.
 pub fn truth_path_for(video: &Path) -> PathBuf {
-    let stem = video.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = video
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     video.with_file_name(format!("{stem}.truth.json"))
 }
 
 fn temp_path_for(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let ext = path.extension().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "tmp".into());
+    let name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "tmp".into());
     path.with_file_name(format!(".{name}.{}.tmp.{ext}", std::process::id()))
 }
 
@@ -920,18 +1002,23 @@ pub fn render(spec: &SynthSpec, video_out: &Path, force: bool) -> Result<GroundT
             source: e,
         }
     })?;
-    let file = video_out.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = video_out
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     Ok(clip.truth(&file, cc, video_out))
 }
 
 /// The truth as JSON text: pretty-printed, with one line per frame.
 pub fn truth_json(truth: &GroundTruth) -> Result<String> {
-    let mut v = serde_json::to_value(truth).map_err(|e| Error::Other(format!("truth JSON: {e}")))?;
+    let mut v =
+        serde_json::to_value(truth).map_err(|e| Error::Other(format!("truth JSON: {e}")))?;
     let frames = v
         .as_object_mut()
         .and_then(|o| o.remove("frames"))
         .unwrap_or(serde_json::Value::Array(vec![]));
-    let head = serde_json::to_string_pretty(&v).map_err(|e| Error::Other(format!("truth JSON: {e}")))?;
+    let head =
+        serde_json::to_string_pretty(&v).map_err(|e| Error::Other(format!("truth JSON: {e}")))?;
     let mut out = head.trim_end().trim_end_matches('}').trim_end().to_string();
     out.push_str(",\n  \"frames\": [\n");
     let rows: Vec<String> = frames
@@ -981,7 +1068,7 @@ pub fn read_truth(path: &Path) -> Result<GroundTruth> {
 /// Renders `spec` to `video_out` and writes its truth beside it; returns the truth.
 pub fn generate(spec: &SynthSpec, video_out: &Path, force: bool) -> Result<GroundTruth> {
     let truth_path = truth_path_for(video_out);
-    refuse_existing(&truth_path, force)?;
+    // `render` refuses an existing video or truth file before it writes anything.
     let truth = render(spec, video_out, force)?;
     write_truth(&truth, &truth_path, force)?;
     Ok(truth)

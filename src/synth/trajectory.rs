@@ -45,7 +45,11 @@ impl Segment {
     }
     fn at(&self, t: f64) -> Channels {
         let d = self.duration();
-        let s = if d <= 0.0 { 1.0 } else { ((t - self.t0) / d).clamp(0.0, 1.0) };
+        let s = if d <= 0.0 {
+            1.0
+        } else {
+            ((t - self.t0) / d).clamp(0.0, 1.0)
+        };
         let e = 0.5 - 0.5 * (std::f64::consts::PI * s).cos();
         [
             self.from[0] + (self.to[0] - self.from[0]) * e,
@@ -94,7 +98,13 @@ pub fn build(
     let mut segs: Vec<Segment> = Vec::new();
     let mut t = 0.0;
     let mut cur = targets.first().map(|r| r.rest).unwrap_or([0.0, 0.0]);
-    let push = |segs: &mut Vec<Segment>, kind, rep, dur: f64, to: Channels, cur: &mut Channels, t: &mut f64| {
+    let push = |segs: &mut Vec<Segment>,
+                kind,
+                rep,
+                dur: f64,
+                to: Channels,
+                cur: &mut Channels,
+                t: &mut f64| {
         segs.push(Segment {
             kind,
             rep,
@@ -106,13 +116,22 @@ pub fn build(
         *t += dur;
         *cur = to;
     };
-    push(&mut segs, PhaseKind::LeadIn, None, lead_in_s, cur, &mut cur, &mut t);
+    push(
+        &mut segs,
+        PhaseKind::LeadIn,
+        None,
+        lead_in_s,
+        cur,
+        &mut cur,
+        &mut t,
+    );
     let n = targets.len();
     let mut complete = vec![true; n];
     for (i, (tg, tp)) in targets.iter().zip(tempi).enumerate() {
         let r = Some(i);
         let partial = if i + 1 == n { partial_fraction } else { None };
-        let lerp = |a: Channels, b: Channels, f: f64| [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f];
+        let lerp =
+            |a: Channels, b: Channels, f: f64| [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f];
         // Phase order: first movement (to the turn), pause at the turn, second movement (back
         // to rest), pause at rest.
         let (k1, p1, k2, p2, d1, dp1, d2, dp2) = if lift_first {
@@ -167,7 +186,15 @@ pub fn build(
             }
         }
     }
-    push(&mut segs, PhaseKind::LeadOut, None, lead_out_s, cur, &mut cur, &mut t);
+    push(
+        &mut segs,
+        PhaseKind::LeadOut,
+        None,
+        lead_out_s,
+        cur,
+        &mut cur,
+        &mut t,
+    );
     Trajectory {
         segments: segs,
         duration: t,
@@ -188,7 +215,10 @@ impl Trajectory {
 
     /// Segments of repetition `rep`, in order.
     pub fn rep_segments(&self, rep: usize) -> Vec<&Segment> {
-        self.segments.iter().filter(|s| s.rep == Some(rep)).collect()
+        self.segments
+            .iter()
+            .filter(|s| s.rep == Some(rep))
+            .collect()
     }
 
     /// Number of frames in a clip of this trajectory at `fps`.
@@ -211,7 +241,14 @@ mod tests {
             rest: [0.0, 5.0],
             turn: [70.0, 20.0],
         };
-        let tr = build(Exercise::Deadlift, &[tg; 3], &[tempo("3-1-2-1"); 3], 1.0, 1.5, None);
+        let tr = build(
+            Exercise::Deadlift,
+            &[tg; 3],
+            &[tempo("3-1-2-1"); 3],
+            1.0,
+            1.5,
+            None,
+        );
         assert!((tr.duration - (1.0 + 3.0 * 7.0 + 1.5)).abs() < 1e-12);
         for w in tr.segments.windows(2) {
             assert_eq!(w[0].t1, w[1].t0);
@@ -221,14 +258,23 @@ mod tests {
         let kinds: Vec<_> = r1.iter().map(|s| s.kind).collect();
         assert_eq!(
             kinds,
-            [PhaseKind::Eccentric, PhaseKind::BottomPause, PhaseKind::Concentric, PhaseKind::TopPause]
+            [
+                PhaseKind::Eccentric,
+                PhaseKind::BottomPause,
+                PhaseKind::Concentric,
+                PhaseKind::TopPause
+            ]
         );
         let durs: Vec<_> = r1.iter().map(|s| s.duration()).collect();
         assert_eq!(durs, [3.0, 1.0, 2.0, 1.0]);
         assert!((r1[0].t0 - 8.0).abs() < 1e-12);
         // Extremes are reached exactly at the phase boundaries and eased in between.
         assert_eq!(tr.at(r1[0].t1), [70.0, 20.0]);
-        assert_eq!(tr.at(r1[0].t0 + 1.5), [35.0, 12.5]);
+        let mid = tr.at(r1[0].t0 + 1.5);
+        assert!((mid[0] - 35.0).abs() < 1e-9 && (mid[1] - 12.5).abs() < 1e-9);
+        // Cosine easing: a quarter of the way through, (1 - cos 45°) / 2 of the range.
+        let q = tr.at(r1[0].t0 + 0.75)[0];
+        assert!((q - 70.0 * (1.0 - std::f64::consts::FRAC_1_SQRT_2) / 2.0).abs() < 1e-9);
         assert_eq!(tr.at(0.5), [0.0, 5.0]);
         assert_eq!(tr.at(100.0), [0.0, 5.0]);
     }
@@ -239,7 +285,14 @@ mod tests {
             rest: [45.0, 0.0],
             turn: [0.0, 0.0],
         };
-        let tr = build(Exercise::Bridge, &[tg; 2], &[tempo("2-1-1-0.5"); 2], 1.0, 1.0, Some(0.5));
+        let tr = build(
+            Exercise::Bridge,
+            &[tg; 2],
+            &[tempo("2-1-1-0.5"); 2],
+            1.0,
+            1.0,
+            Some(0.5),
+        );
         let r0 = tr.rep_segments(0);
         assert_eq!(r0[0].kind, PhaseKind::Concentric);
         assert_eq!(r0[0].duration(), 1.0);
@@ -257,7 +310,14 @@ mod tests {
             rest: [0.0, 5.0],
             turn: [60.0, 15.0],
         };
-        let tr = build(Exercise::Deadlift, &[tg; 2], &[tempo("2-0-2-0"); 2], 0.5, 0.5, Some(0.5));
+        let tr = build(
+            Exercise::Deadlift,
+            &[tg; 2],
+            &[tempo("2-0-2-0"); 2],
+            0.5,
+            0.5,
+            Some(0.5),
+        );
         let last = tr.segments.last().unwrap();
         assert_eq!(last.kind, PhaseKind::LeadOut);
         assert_eq!(last.to, [60.0, 15.0]);
