@@ -18,6 +18,7 @@ pub mod protocol;
 pub mod report;
 pub mod runtime;
 pub mod signal;
+pub mod synth;
 pub mod video;
 
 pub use error::{Error, Result};

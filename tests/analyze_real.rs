@@ -55,12 +55,20 @@ fn classes_and_rep_counts_match_the_hand_counted_labels() {
     let mut lines = Vec::new();
     for l in labels(&dir) {
         let clip = dir.join(&l.file);
-        let scout = pipeline::scout_people(&clip, RotateMode::Auto, &mut tracker, Default::default()).unwrap();
+        let scout =
+            pipeline::scout_people(&clip, RotateMode::Auto, &mut tracker, Default::default())
+                .unwrap();
         let mut frames = Vec::new();
-        let s = pipeline::track_video_following(&clip, RotateMode::Auto, &mut tracker, scout.follow, |f, _| {
-            frames.push(f.clone());
-            Ok(())
-        })
+        let s = pipeline::track_video_following(
+            &clip,
+            RotateMode::Auto,
+            &mut tracker,
+            scout.follow,
+            |f, _| {
+                frames.push(f.clone());
+                Ok(())
+            },
+        )
         .unwrap();
         let prov = Provenance {
             video: s.video.clone(),
@@ -92,12 +100,25 @@ fn classes_and_rep_counts_match_the_hand_counted_labels() {
         } else {
             "-".into()
         };
-        lines.push(format!("{:<36} class {:<9} (label {:<8}) reps {counted}", l.file, got.name(), l.class));
+        lines.push(format!(
+            "{:<36} class {:<9} (label {:<8}) reps {counted}",
+            l.file,
+            got.name(),
+            l.class
+        ));
     }
     eprintln!("{}", lines.join("\n"));
     eprintln!("classes {class_ok}/{class_n}, rep counts {reps_ok}/{reps_n}");
     // Known misses at the time of writing: the partner-held Nordic (the partner is
     // tracked; see the closing notes) and the 1.8 s rise-only RDL fragment.
-    assert!(class_ok + 2 >= class_n, "too many exercise misclassifications:\n{}", lines.join("\n"));
-    assert!(reps_ok + 1 >= reps_n, "too many wrong rep counts:\n{}", lines.join("\n"));
+    assert!(
+        class_ok + 2 >= class_n,
+        "too many exercise misclassifications:\n{}",
+        lines.join("\n")
+    );
+    assert!(
+        reps_ok + 1 >= reps_n,
+        "too many wrong rep counts:\n{}",
+        lines.join("\n")
+    );
 }

@@ -41,7 +41,11 @@ fn analyze_writes_outputs_and_reruns_from_landmarks_with_another_phase() {
     assert_eq!(r["protocol"]["phase"], 2);
     let reps = r["summary"]["reps_counted"].as_u64().unwrap();
     assert!(reps >= 1);
-    let rows = std::fs::read_to_string(out.join("reps.csv")).unwrap().lines().count() - 1;
+    let rows = std::fs::read_to_string(out.join("reps.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
     assert_eq!(rows, r["reps"].as_array().unwrap().len());
 
     // Refuses to overwrite without --force.
@@ -65,7 +69,9 @@ fn analyze_writes_outputs_and_reruns_from_landmarks_with_another_phase() {
     let r1 = report(&out1);
     assert_eq!(r1["summary"]["reps_counted"].as_u64().unwrap(), reps);
     assert_eq!(r1["protocol"]["phase"], 1);
-    assert!(r1["protocol"]["cap_deg"].as_f64().unwrap() < r["protocol"]["cap_deg"].as_f64().unwrap());
+    assert!(
+        r1["protocol"]["cap_deg"].as_f64().unwrap() < r["protocol"]["cap_deg"].as_f64().unwrap()
+    );
     assert!(!out1.join("landmarks.json").exists());
 }
 
@@ -84,7 +90,13 @@ fn fail_on_sets_the_exit_code_for_ci() {
     // A cap of 0° in a custom protocol makes any flexed bridge red.
     let strict = tmp.path().join("strict.toml");
     let text = String::from_utf8(
-        hipflex().args(["protocol", "default"]).assert().success().get_output().stdout.clone(),
+        hipflex()
+            .args(["protocol", "default"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
     )
     .unwrap();
     std::fs::write(&strict, text.replacen("cap_deg = 45.0", "cap_deg = 0.0", 1)).unwrap();
@@ -113,7 +125,13 @@ fn bad_protocol_and_phase_fail_with_a_clear_message() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("bad.toml");
     let text = String::from_utf8(
-        hipflex().args(["protocol", "default"]).assert().success().get_output().stdout.clone(),
+        hipflex()
+            .args(["protocol", "default"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
     )
     .unwrap();
     std::fs::write(&bad, format!("{text}\nsurprise_key = 1\n")).unwrap();
