@@ -361,3 +361,16 @@ cap_deg = "none"
         "pike limit defaults to the cap"
     );
 }
+
+#[test]
+fn per_exercise_cap_override() {
+    // docs/protocol.md: raise the phase 3 cap to 90° for RDLs only.
+    let text = edited(
+        "[[phase]]\nnumber = 4",
+        "[phase.deadlift]\ncap_deg = 90.0\n\n[[phase]]\nnumber = 4",
+    );
+    let p = parse(&text).unwrap();
+    assert_eq!(p.rules(3, Exercise::Deadlift).unwrap().cap_deg, Some(90.0));
+    assert_eq!(p.rules(3, Exercise::Bridge).unwrap().cap_deg, Some(70.0));
+    assert_eq!(p.rules(3, Exercise::Unknown).unwrap().cap_deg, Some(70.0));
+}

@@ -188,7 +188,7 @@ pub struct ExerciseOverride {
     pub concentric_min_s: Option<Limit>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_bottom_pause_s: Option<Limit>,
-    /// Nordic only: hip flexion limit during the Nordic. Left out = the phase cap.
+    /// Nordic only: hip flexion limit during the Nordic. Left out or "none" = the phase cap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hip_pike_limit_deg: Option<Limit>,
 }
@@ -360,8 +360,8 @@ impl Protocol {
                 phase
                     .nordic
                     .hip_pike_limit_deg
-                    .map(Limit::value)
-                    .unwrap_or(cap)
+                    .and_then(Limit::value)
+                    .or(cap)
             } else {
                 None
             },
