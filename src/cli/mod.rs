@@ -65,6 +65,8 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Show the rehab protocol (phases, caps, tempo rules and their sources).
     Protocol(protocol::ProtocolArgs),
+    /// Render a synthetic exercise clip with exactly known angles, plus its ground truth.
+    Synth(hipflex::synth::SynthArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -73,6 +75,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pose(a) => pose::run(a),
         Command::Analyze(a) => analyze::run(a),
         Command::Protocol(a) => protocol::run(a),
+        Command::Synth(a) => {
+            let truth = hipflex::synth::run(&a)?;
+            println!(
+                "wrote {} ({} frames) and its ground truth",
+                a.output.display(),
+                truth.frames.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

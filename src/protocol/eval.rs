@@ -786,10 +786,14 @@ pub fn evaluate(protocol: &Protocol, phase: u8, set: &SetMeasurement) -> Result<
                 limit: Some(m.min_rep_confidence),
                 unit: Some(Unit::Fraction),
                 uncertain: true,
-                message: format!(
-                    "{word} {n} was tracked with confidence {:.2} (limit {:.2}){why}. Check it on the video.",
-                    rep.confidence, m.min_rep_confidence
-                ),
+                message: if rep.confidence < m.min_rep_confidence {
+                    format!(
+                        "{word} {n} was tracked with confidence {:.2} (limit {:.2}){why}. Check it on the video.",
+                        rep.confidence, m.min_rep_confidence
+                    )
+                } else {
+                    format!("{word} {n} is uncertain{why}. Check it on the video.")
+                },
             });
         }
 
