@@ -70,7 +70,14 @@ pub fn measurement(a: &Analysis) -> SetMeasurement {
             kind: RepKind::Rep,
             start_s: r.start_s,
             end_s: r.end_s,
-            tempo: Some(r.tempo),
+            // Phases the clip does not show (e.g. the lowering before a set that starts
+            // on the floor) are not measured, so they must not be judged as 0 s.
+            tempo: Some(crate::common::Tempo {
+                eccentric_s: r.eccentric_s.unwrap_or(f64::NAN),
+                bottom_pause_s: r.bottom_pause_s.unwrap_or(f64::NAN),
+                concentric_s: r.concentric_s.unwrap_or(f64::NAN),
+                top_pause_s: r.top_pause_s.unwrap_or(f64::NAN),
+            }),
             peak_hip_deg: r.peak_hip_flexion_deg,
             peak_hip_time_s: r.peak_hip_flexion_s,
             top_hip_deg: r.min_hip_flexion_deg,

@@ -393,7 +393,10 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
                 ));
             }
         }
-        if tp.is_none() || bl <= first_valid {
+        // Starting at rest in the bottom position (a bridge on the floor, a deadlift
+        // bar on the floor) is the normal start of a set, not a cut-off rep: only a
+        // clip that starts while the person is already moving down is uncertain.
+        if tp.is_none() && bl > first_valid {
             reasons.push("the clip starts mid-rep".into());
         }
         if tn.is_none_or(|x| x.provisional) && end >= last_valid {
