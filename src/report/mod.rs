@@ -192,6 +192,15 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     Some(v[v.len() / 2])
 }
 
+/// `ecc-pause-con-pause` with `?` for phases the clip does not show.
+fn tempo_text(r: &Rep) -> String {
+    [r.eccentric_s, r.bottom_pause_s, r.concentric_s, r.top_pause_s]
+        .iter()
+        .map(|p| p.map(|x| format!("{x:.1}")).unwrap_or_else(|| "?".into()))
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// Per-rep output from the analysis rep and the flags raised on it.
 pub fn rep_out(r: &Rep, cap: Option<f64>, flags: &[FlagOut]) -> RepOut {
     let mine: Vec<&FlagOut> = flags
@@ -205,7 +214,7 @@ pub fn rep_out(r: &Rep, cap: Option<f64>, flags: &[FlagOut]) -> RepOut {
         start_s: r.start_s,
         end_s: r.end_s,
         bottom_s: r.bottom_s,
-        tempo: r.tempo.to_string(),
+        tempo: tempo_text(r),
         eccentric_s: r.eccentric_s,
         bottom_pause_s: r.bottom_pause_s,
         concentric_s: r.concentric_s,
