@@ -170,15 +170,15 @@ pub struct Skeleton {
 /// Foot outline in foot-local coordinates (x forward, y up, ankle joint at the origin),
 /// standing flat: the sole lies at y = -ANKLE_HEIGHT.
 pub const FOOT_OUTLINE: [P2; 9] = [
-    P2::new(-0.030, 0.030),
-    P2::new(-0.052, 0.000),
+    P2::new(-0.032, 0.012),
+    P2::new(-0.052, -0.002),
     P2::new(-0.055, -0.025),
     P2::new(-0.045, -0.039),
     P2::new(0.112, -0.039),
     P2::new(0.122, -0.030),
     P2::new(0.110, -0.018),
-    P2::new(0.045, 0.010),
-    P2::new(0.025, 0.030),
+    P2::new(0.045, 0.004),
+    P2::new(0.022, 0.014),
 ];
 
 pub fn foot_point(ankle: P2, foot_deg: f64, local: P2) -> P2 {
@@ -384,7 +384,7 @@ impl Skeleton {
         let up = P2::dir(self.head_up_deg);
         let f = up.cw();
         let at = |x: f64, y: f64| self.head + f * x + up * y;
-        (at(-0.012, 0.0), at(0.045, 0.010), at(0.075, -0.012))
+        (at(0.0, 0.0), at(0.045, 0.010), at(0.075, -0.012))
     }
 
     /// Smallest distance between a body part's outline and the floor, and that part
