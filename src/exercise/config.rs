@@ -98,6 +98,10 @@ pub struct RepParams {
     pub pause_velocity_deg_s: f64,
     /// See `pause_velocity_deg_s` (default 0.1).
     pub pause_band_fraction: f64,
+    /// Slow movements: the pause speed threshold is at most this fraction of the rep's
+    /// peak speed, so the slow start and end of a deliberate 3 s lowering count as
+    /// movement, not pause (default 0.2).
+    pub pause_speed_fraction: f64,
     /// Holds: smoothed speed below this, degrees/s (default 5).
     pub hold_velocity_deg_s: f64,
     /// Window of the speed smoothing for holds, seconds (default 0.5).
@@ -123,6 +127,7 @@ impl Default for RepParams {
             min_rep_fraction: 0.5,
             pause_velocity_deg_s: 10.0,
             pause_band_fraction: 0.1,
+            pause_speed_fraction: 0.2,
             hold_velocity_deg_s: 5.0,
             hold_smoothing_s: 0.5,
             hold_min_s: 3.0,

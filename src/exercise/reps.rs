@@ -334,7 +334,6 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
     let ext = turning_points(s.e, p.turning_fraction * range);
     let first_valid = s.e.iter().position(|x| x.is_finite()).unwrap_or(0);
     let last_valid = s.e.iter().rposition(|x| x.is_finite()).unwrap_or(0);
-    let vthr = p.pause_velocity_deg_s;
     let mut count = 0usize;
     for (j, b) in ext.iter().enumerate() {
         if !b.bottom {
@@ -346,6 +345,21 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         let con_amp = tn.map(|x| s.e[b.i] - s.e[x.i]);
         let rom = ecc_amp.unwrap_or(0.0).max(con_amp.unwrap_or(0.0));
         let band = p.pause_band_fraction * rom;
+        // Pause threshold: the absolute one, lowered for slow reps to a fraction of the
+        // rep's peak speed (a deliberate slow lowering is movement from start to end).
+        let rep_peak_speed = {
+            let a = tp.map(|x| x.i).unwrap_or(b.i);
+            let z = tn.map(|x| x.i).unwrap_or(b.i);
+            (a..=z.min(n - 1))
+                .filter(|&k| v[k].is_finite())
+                .fold(0.0f64, |m, k| m.max(v[k].abs()))
+        };
+        let vthr = if rep_peak_speed > 0.0 {
+            p.pause_velocity_deg_s
+                .min(p.pause_speed_fraction * rep_peak_speed)
+        } else {
+            p.pause_velocity_deg_s
+        };
         let (bl, br) = pause_region(s.e, v, b.i, true, band, vthr);
         let tpr = tp.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
         let tnr = tn.map(|x| pause_region(s.e, v, x.i, false, band, vthr));

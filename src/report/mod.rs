@@ -194,11 +194,16 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 
 /// `ecc-pause-con-pause` with `?` for phases the clip does not show.
 fn tempo_text(r: &Rep) -> String {
-    [r.eccentric_s, r.bottom_pause_s, r.concentric_s, r.top_pause_s]
-        .iter()
-        .map(|p| p.map(|x| format!("{x:.1}")).unwrap_or_else(|| "?".into()))
-        .collect::<Vec<_>>()
-        .join("-")
+    [
+        r.eccentric_s,
+        r.bottom_pause_s,
+        r.concentric_s,
+        r.top_pause_s,
+    ]
+    .iter()
+    .map(|p| p.map(|x| format!("{x:.1}")).unwrap_or_else(|| "?".into()))
+    .collect::<Vec<_>>()
+    .join("-")
 }
 
 /// Per-rep output from the analysis rep and the flags raised on it.
