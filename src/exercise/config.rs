@@ -52,7 +52,8 @@ pub struct ClassifyParams {
     pub min_posture_fraction: f64,
     /// Smallest hip-flexion range (p95 - p5) of a standing hinge set (default 20).
     pub hinge_min_range_deg: f64,
-    /// Trunk inclination reached at the bottom of a hinge, at least (default 40).
+    /// Trunk inclination reached at the bottom of a hinge, at least (default 25: a
+    /// phase-2 partial hinge to 40° of hip flexion tilts the trunk only about 30°).
     pub hinge_trunk_min_deg: f64,
     /// Share of the hip-flexion change that comes from the trunk tilting, at least (default
     /// 0.45; an RDL is about 0.8, a squat about 0.3, a lunge about 0).
@@ -72,7 +73,7 @@ impl Default for ClassifyParams {
             hip_above_knee_max_deg: 100.0,
             min_posture_fraction: 0.5,
             hinge_min_range_deg: 20.0,
-            hinge_trunk_min_deg: 40.0,
+            hinge_trunk_min_deg: 25.0,
             hinge_trunk_share_min: 0.45,
             hinge_knee_max_deg: 100.0,
         }
