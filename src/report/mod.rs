@@ -341,6 +341,27 @@ pub fn build(
     }
 }
 
+/// A flag code in plain words.
+pub fn plain_words(code: &str) -> &'static str {
+    match code {
+        "early_compression" => "hip flexed deeper than the phase allows under load",
+        "time_under_compression" => "time spent beyond the hip-flexion cap",
+        "fast_eccentric" => "lowering faster than the phase asks",
+        "fast_concentric" => "lifting faster than the phase asks",
+        "long_pause" => "long pause in the loaded bottom position",
+        "short_hold" => "hold shorter than the phase asks",
+        "hold_drift" => "hip angle drifting during a hold",
+        "nordic_hip_pike" => "hips piking during the Nordic",
+        "incomplete_extension" => "bridge top not reaching neutral",
+        "over_extension" => "bridge top arching past neutral",
+        "low_confidence" => "some reps tracked with low confidence",
+        "poor_view" => "camera view too poor to trust the angles",
+        "oblique_view" => "camera not side-on",
+        "uncertain_exercise" => "exercise not recognised with confidence",
+        _ => "other findings",
+    }
+}
+
 fn verdict_sentence(
     a: &Analysis,
     p: &ProtocolUsed,
@@ -356,13 +377,24 @@ fn verdict_sentence(
             "{n} {ex} rep(s) found, but the camera view is not good enough to judge the hip angle reliably; see the view notes and film again from the side at hip height."
         );
     }
+    // The distinct problems, in plain words, most severe first.
+    let mut kinds: Vec<&str> = Vec::new();
+    for sev in ["red", "amber"] {
+        for f in flags.iter().filter(|f| f.severity == sev) {
+            let w = plain_words(&f.code);
+            if !kinds.contains(&w) {
+                kinds.push(w);
+            }
+        }
+    }
+    let what = kinds.join(", ");
     match worst {
         "red" => format!(
-            "{n} {ex} rep(s): {red} red flag(s) — loading beyond what phase {} ({}) allows; see the flags for which reps and why.",
+            "{n} {ex} rep(s) against phase {} ({}): {red} red and {amber} amber flag(s) — {what}. See the flags for which reps and why.",
             p.phase, p.phase_name
         ),
         "amber" => format!(
-            "{n} {ex} rep(s): {amber} amber flag(s) — at the edge of what phase {} ({}) allows or within measurement error of it.",
+            "{n} {ex} rep(s) against phase {} ({}): {amber} amber flag(s) to review — {what}.",
             p.phase, p.phase_name
         ),
         _ => format!(
