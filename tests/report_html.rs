@@ -8,6 +8,9 @@ use std::path::PathBuf;
 use analysis_support::*;
 use hipflex::analyze::{AnalyzeOptions, Provenance, analyze_frames};
 use hipflex::exercise::{Analysis, AnalysisConfig};
+use hipflex::landmarks_file::{LandmarksHeader, LandmarksWriter};
+use hipflex::models::ModelSize;
+use hipflex::pose::PoseFrame;
 use hipflex::protocol::Protocol;
 use hipflex::report::Report;
 use hipflex::report::html::{escape, report_html};
@@ -23,24 +26,32 @@ fn hinge_segments(reps: usize, depth: f64) -> Vec<(f64, f64)> {
     s
 }
 
-fn analyse(file: &str, phase: u8) -> (Report, Analysis) {
+fn deadlift_frames() -> Vec<PoseFrame> {
     let segs = hinge_segments(3, 80.0);
-    let frames = clip(30.0, total(&segs), &Render::default(), |t| {
+    clip(30.0, total(&segs), &Render::default(), |t| {
         Body::standing(piecewise(0.0, &segs, t), 5.0, 15.0)
-    });
+    })
+}
+
+fn video_info(file: &str, frames: usize) -> VideoInfo {
+    VideoInfo {
+        path: PathBuf::from(file),
+        width: 1280,
+        height: 720,
+        stored_width: 1280,
+        stored_height: 720,
+        nominal_fps: 30.0,
+        frame_count_hint: Some(frames as u64),
+        rotation_metadata_deg: 0,
+        rotation_applied_deg: 0,
+        codec: "h264".into(),
+    }
+}
+
+fn analyse(file: &str, phase: u8) -> (Report, Analysis) {
+    let frames = deadlift_frames();
     let prov = Provenance {
-        video: VideoInfo {
-            path: PathBuf::from(file),
-            width: 1280,
-            height: 720,
-            stored_width: 1280,
-            stored_height: 720,
-            nominal_fps: 30.0,
-            frame_count_hint: Some(frames.len() as u64),
-            rotation_metadata_deg: 0,
-            rotation_applied_deg: 0,
-            codec: "h264".into(),
-        },
+        video: video_info(file, frames.len()),
         model: "full".into(),
         person: "auto".into(),
         people_seen: Some(1),
@@ -297,4 +308,57 @@ fn html_escapes_every_report_string() {
     assert!(!html.contains("<b>"));
     assert!(!html.contains("<img"));
     assert!(svg.contains("phase &lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;"));
+}
+
+#[test]
+fn analyze_writes_svg_and_html_from_landmarks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let frames = deadlift_frames();
+    let lm = tmp.path().join("landmarks.json");
+    let header = LandmarksHeader::new(
+        video_info("synthetic_deadlift.mp4", frames.len()),
+        ModelSize::Full,
+        false,
+    );
+    let mut w = LandmarksWriter::create(&lm, &header, false).unwrap();
+    for f in &frames {
+        w.write_frame(f).unwrap();
+    }
+    w.finish().unwrap();
+    let out = tmp.path().join("out");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_hipflex"))
+        .arg("analyze")
+        .arg("--from-landmarks")
+        .arg(&lm)
+        .args(["--phase", "2", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let svg = std::fs::read_to_string(out.join("hip_flexion.svg")).unwrap();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    balanced(&svg).unwrap();
+    balanced(&html).unwrap();
+    assert!(svg.starts_with("<svg xmlns="));
+    assert_eq!(count(&html, "<svg"), 1);
+    assert!(!html.contains("http"));
+    assert!(html.contains("synthetic_deadlift.mp4"));
+    // Both count as outputs: a second run refuses to overwrite them without --force.
+    std::fs::remove_file(out.join("report.json")).unwrap();
+    std::fs::remove_file(out.join("reps.csv")).unwrap();
+    std::fs::remove_file(out.join("frames.csv")).unwrap();
+    std::fs::remove_file(out.join("hip_flexion.svg")).unwrap();
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_hipflex"))
+        .arg("analyze")
+        .arg("--from-landmarks")
+        .arg(&lm)
+        .args(["--phase", "2", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("report.html"),
+        "{again:?}"
+    );
 }

@@ -50,6 +50,7 @@ table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #f1f5f9; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.tempo { white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.partial td { color: var(--muted); font-style: italic; }
 tr.row-red td:first-child { border-left: 4px solid var(--red); }
 tr.row-amber td:first-child { border-left: 4px solid var(--amber); }
@@ -59,6 +60,8 @@ dl.kv dt { color: var(--muted); }
 dl.kv dd { margin: 0; overflow-wrap: anywhere; }
 figure { margin: 12px 0; }
 figure .scroll svg { display: block; width: 100%; min-width: 640px; height: auto; }
+.hint { display: none; color: var(--muted); font-size: 0.85rem; margin: 4px 0 0; }
+table.reps td:last-child { min-width: 15em; }
 figcaption { color: var(--muted); font-size: 0.9rem; margin-top: 6px; }
 ol.flags { padding-left: 1.4em; }
 ol.flags li { margin: 0.5em 0; }
@@ -70,6 +73,7 @@ footer { color: var(--muted); font-size: 0.85rem; margin-top: 2em; border-top: 1
   h1 { font-size: 1.25rem; }
   dl.kv { grid-template-columns: 1fr; gap: 0 0; }
   dl.kv dd { margin-bottom: 6px; }
+  .hint { display: block; }
 }
 @media print {
   body { background: none; font-size: 11pt; }
@@ -77,6 +81,7 @@ footer { color: var(--muted); font-size: 0.85rem; margin-top: 2em; border-top: 1
   .verdict, th, .sev-red, .sev-amber, .sev-green { background: none !important; }
   .scroll { overflow: visible; }
   figure .scroll svg { min-width: 0; }
+  .hint { display: none !important; }
   tr, li, .verdict, figure { break-inside: avoid; page-break-inside: avoid; }
   h2 { break-after: avoid; page-break-after: avoid; }
   thead { display: table-header-group; }
@@ -273,6 +278,10 @@ pub fn report_html(report: &Report, svg: &str) -> String {
     let _ = writeln!(s, "</div>");
     let _ = writeln!(
         s,
+        r#"<p class="hint">Swipe sideways to see the whole plot.</p>"#
+    );
+    let _ = writeln!(
+        s,
         "<figcaption>{}</figcaption>",
         escape(&format!(
             "Top: trunk–thigh hip flexion ({} angle is the primary one), reps shaded and numbered, flags marked at their time. Bottom: knee flexion.",
@@ -316,7 +325,7 @@ pub fn report_html(report: &Report, svg: &str) -> String {
             }
             let _ = writeln!(
                 s,
-                r#"<tr class="{class}"><td>{}</td><td class="num">{:.1}–{:.1}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{flags}</td></tr>"#,
+                r#"<tr class="{class}"><td>{}</td><td class="num">{:.1}–{:.1}</td><td class="tempo">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{flags}</td></tr>"#,
                 escape(&label),
                 rep.start_s,
                 rep.end_s,

@@ -304,30 +304,19 @@ pub fn hip_flexion_svg(report: &Report, analysis: &Analysis) -> String {
         .amber_band_deg
         .filter(|b| b.is_finite())
         .unwrap_or(0.0);
-    let hip_vals = frames.iter().flat_map(|f| {
-        [
-            f.hip_flexion_2d,
-            f.hip_flexion_3d,
-            f.hip_flexion_2d_raw,
-            f.hip_flexion_3d_raw,
-        ]
-        .into_iter()
-        .flatten()
-    });
+    let hip_vals = frames
+        .iter()
+        .flat_map(|f| [f.hip_flexion_2d, f.hip_flexion_3d].into_iter().flatten());
     let extra = [Some(0.0), cap.map(|c| c + band + 5.0)];
     let (lo, hi) = range(hip_vals.chain(extra.into_iter().flatten())).unwrap_or((0.0, 90.0));
-    let (hlo, hhi, hstep) = axis_range(lo.max(-60.0), hi.min(200.0), 6.0);
+    let (hlo, hhi, hstep) = axis_range(lo.max(-60.0), hi.min(200.0), 8.0);
     let hy = Scale {
         d0: hlo,
         d1: hhi,
         p0: HIP_TOP + HIP_H,
         p1: HIP_TOP,
     };
-    let knee_vals = frames.iter().flat_map(|f| {
-        [f.knee_flexion, f.knee_flexion_2d_raw, f.knee_flexion_3d_raw]
-            .into_iter()
-            .flatten()
-    });
+    let knee_vals = frames.iter().flat_map(|f| f.knee_flexion);
     let (klo, khi) = range(knee_vals.chain([0.0, 30.0])).unwrap_or((0.0, 90.0));
     let (klo, khi, kstep) = axis_range(klo.max(-30.0), khi.min(200.0), 4.0);
     let ky = Scale {
@@ -412,7 +401,7 @@ pub fn hip_flexion_svg(report: &Report, analysis: &Analysis) -> String {
         }
         let _ = writeln!(
             s,
-            r#"<rect class="red-zone" x="{}" y="{}" width="{}" height="{}" fill="{C_RED}" fill-opacity="0.10"><title>{}</title></rect>"#,
+            r#"<rect class="red-zone" x="{}" y="{}" width="{}" height="{}" fill="{C_RED}" fill-opacity="0.08"><title>{}</title></rect>"#,
             n(LEFT),
             n(HIP_TOP),
             n(W - RIGHT - LEFT),
@@ -476,37 +465,32 @@ pub fn hip_flexion_svg(report: &Report, analysis: &Analysis) -> String {
         }
     }
     let _ = writeln!(s, "</g>");
-    // Flags: a triangle at the flag's time, a bar along its span.
+    // Flags: a triangle at the flag's time, numbered as in the report's flag list;
+    // markers that would overlap are stacked upwards.
     let _ = writeln!(s, r#"<g class="flags">"#);
+    let mut placed: Vec<(f64, usize)> = Vec::new();
     for (i, f) in report.flags.iter().enumerate() {
         let Some(t) = flag_time(report, f) else {
             continue;
         };
         let colour = severity_colour(&f.severity);
-        let px = x.at(t.clamp(0.0, duration));
-        let y0 = HIP_TOP + HIP_H;
-        let _ = write!(
-            s,
-            r#"<g class="flag flag-{}" data-flag="{}"><title>{}</title>"#,
-            escape(&f.severity),
-            i + 1,
-            escape(&f.message)
-        );
-        if let Some(e) = f.end_s.filter(|e| e.is_finite() && *e > t) {
-            let pe = x.at(e.min(duration));
-            let _ = write!(
-                s,
-                r#"<rect x="{}" y="{}" width="{}" height="5" fill="{colour}"/>"#,
-                n(px),
-                n(y0 - 5.0),
-                n((pe - px).max(1.0))
-            );
-        }
+        let px = x.at(t.clamp(0.0, duration)).max(LEFT + 7.0);
+        let lane = (0..)
+            .find(|l| !placed.iter().any(|(q, m)| m == l && (q - px).abs() < 26.0))
+            .unwrap_or(0);
+        placed.push((px, lane));
+        let base = HIP_TOP + HIP_H - 3.0 - lane as f64 * 16.0;
         let _ = writeln!(
             s,
-            r##"<path d="M{} {}l-7 12h14z" fill="{colour}" stroke="#ffffff" stroke-width="1"/></g>"##,
+            r##"<g class="flag flag-{}" data-flag="{}"><title>{}</title><path d="M{} {}l-7 12h14z" fill="{colour}" stroke="#ffffff" stroke-width="1"/><text x="{}" y="{}" font-size="11" font-weight="bold" fill="{colour}">{}</text></g>"##,
+            escape(&f.severity),
+            i + 1,
+            escape(&format!("Flag {}: {}", i + 1, f.message)),
             n(px),
-            n(y0 - 14.0)
+            n(base - 12.0),
+            n(px + 8.0),
+            n(base - 1.0),
+            i + 1
         );
     }
     let _ = writeln!(s, "</g>");
@@ -647,14 +631,16 @@ fn legend(s: &mut String, report: &Report, has_cap: bool) {
     ));
     items.push((
         format!(r#"<path d="M11 -6l-7 12h14z" fill="{C_RED}"/>"#),
-        "flag (red / amber)".into(),
+        "flag (number as in the list)".into(),
     ));
-    let per_row = items.len().div_ceil(2);
-    let col_w = (W - LEFT - RIGHT) / per_row as f64;
-    for (i, (sym, label)) in items.iter().enumerate() {
-        let (row, col) = (i / per_row, i % per_row);
-        let gx = LEFT + col as f64 * col_w;
-        let gy = 50.0 + row as f64 * 20.0;
+    // Flow layout with an estimate of the text width (no fonts are loaded).
+    let (mut gx, mut gy) = (LEFT, 50.0);
+    for (sym, label) in &items {
+        let w = 28.0 + label.chars().count() as f64 * 7.0 + 22.0;
+        if gx + w > W - RIGHT && gx > LEFT {
+            gx = LEFT;
+            gy += 20.0;
+        }
         let _ = writeln!(
             s,
             r#"<g class="legend-item" transform="translate({} {})">{sym}<text x="28" y="4">{}</text></g>"#,
@@ -662,6 +648,7 @@ fn legend(s: &mut String, report: &Report, has_cap: bool) {
             n(gy),
             escape(label)
         );
+        gx += w;
     }
     let _ = writeln!(s, "</g>");
 }
