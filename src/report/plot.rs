@@ -231,12 +231,17 @@ fn rep_bands(
     for (i, r) in report.reps.iter().enumerate() {
         let x0 = x.at(r.start_s);
         let x1 = x.at(r.end_s).max(x0 + 1.0);
-        let (fill, op) = if !r.counted {
-            ("#94a3b8", "0.12")
+        // Partial reps: lighter, with a dashed outline.
+        let (fill, op, outline) = if !r.counted {
+            (
+                "#94a3b8",
+                "0.08",
+                r##" stroke="#64748b" stroke-opacity="0.6" stroke-dasharray="4 3""##,
+            )
         } else if i % 2 == 0 {
-            ("#64748b", "0.10")
+            ("#64748b", "0.10", "")
         } else {
-            ("#64748b", "0.20")
+            ("#64748b", "0.20", "")
         };
         let name = match r.number {
             Some(k) => format!("Rep {k}"),
@@ -244,7 +249,7 @@ fn rep_bands(
         };
         let _ = writeln!(
             s,
-            r#"<rect class="{class}" x="{}" y="{}" width="{}" height="{}" fill="{fill}" fill-opacity="{op}"><title>{}: {:.2}–{:.2} s</title></rect>"#,
+            r#"<rect class="{class}" x="{}" y="{}" width="{}" height="{}" fill="{fill}" fill-opacity="{op}"{outline}><title>{}: {:.2}–{:.2} s</title></rect>"#,
             n(x0),
             n(top),
             n(x1 - x0),
