@@ -71,7 +71,14 @@ fn parse_exercise(s: &str) -> anyhow::Result<Option<Exercise>> {
 }
 
 /// The files `analyze` writes into its folder.
-pub const OUTPUTS: [&str; 4] = ["report.json", "reps.csv", "frames.csv", "landmarks.json"];
+pub const OUTPUTS: [&str; 6] = [
+    "report.json",
+    "reps.csv",
+    "frames.csv",
+    "landmarks.json",
+    "hip_flexion.svg",
+    "report.html",
+];
 
 pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let exercise = parse_exercise(&a.exercise)?;
@@ -154,6 +161,13 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     write_atomic(
         &out.join("frames.csv"),
         hipflex::report::csv::frames_csv(&analysis).as_bytes(),
+        a.force,
+    )?;
+    let svg = hipflex::report::plot::hip_flexion_svg(&report, &analysis);
+    write_atomic(&out.join("hip_flexion.svg"), svg.as_bytes(), a.force)?;
+    write_atomic(
+        &out.join("report.html"),
+        hipflex::report::html::report_html(&report, &svg).as_bytes(),
         a.force,
     )?;
     if let Some(header) = record_landmarks {

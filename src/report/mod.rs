@@ -1,8 +1,11 @@
 //! What `hipflex analyze` writes: the versioned `report.json`, `reps.csv`,
-//! `frames.csv` and the terminal summary. Every output is built from the plain
+//! `frames.csv`, the hip-flexion plot (`hip_flexion.svg`), the self-contained
+//! `report.html` and the terminal summary. Every output is built from the plain
 //! stage results (clip facts, [`Analysis`], protocol evaluation), never from video.
 
 pub mod csv;
+pub mod html;
+pub mod plot;
 pub mod terminal;
 
 use serde::{Deserialize, Serialize};

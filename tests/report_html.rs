@@ -1,0 +1,364 @@
+//! The hip-flexion SVG plot and the self-contained HTML report, built from a synthetic
+//! deadlift set (no video): structure, self-containment and escaping.
+
+mod analysis_support;
+
+use std::path::PathBuf;
+
+use analysis_support::*;
+use hipflex::analyze::{AnalyzeOptions, Provenance, analyze_frames};
+use hipflex::exercise::{Analysis, AnalysisConfig};
+use hipflex::landmarks_file::{LandmarksHeader, LandmarksWriter};
+use hipflex::models::ModelSize;
+use hipflex::pose::PoseFrame;
+use hipflex::protocol::Protocol;
+use hipflex::report::Report;
+use hipflex::report::html::{escape, report_html};
+use hipflex::report::plot::{self, hip_flexion_svg};
+use hipflex::video::VideoInfo;
+
+/// Hinge set: (duration, hip flexion) segments.
+fn hinge_segments(reps: usize, depth: f64) -> Vec<(f64, f64)> {
+    let mut s = vec![(1.0, 0.0)];
+    for _ in 0..reps {
+        s.extend([(2.0, depth), (0.5, depth), (1.5, 0.0), (1.0, 0.0)]);
+    }
+    s
+}
+
+fn deadlift_frames() -> Vec<PoseFrame> {
+    let segs = hinge_segments(3, 80.0);
+    clip(30.0, total(&segs), &Render::default(), |t| {
+        Body::standing(piecewise(0.0, &segs, t), 5.0, 15.0)
+    })
+}
+
+fn video_info(file: &str, frames: usize) -> VideoInfo {
+    VideoInfo {
+        path: PathBuf::from(file),
+        width: 1280,
+        height: 720,
+        stored_width: 1280,
+        stored_height: 720,
+        nominal_fps: 30.0,
+        frame_count_hint: Some(frames as u64),
+        rotation_metadata_deg: 0,
+        rotation_applied_deg: 0,
+        codec: "h264".into(),
+    }
+}
+
+fn analyse(file: &str, phase: u8) -> (Report, Analysis) {
+    let frames = deadlift_frames();
+    let prov = Provenance {
+        video: video_info(file, frames.len()),
+        model: "full".into(),
+        person: "auto".into(),
+        people_seen: Some(1),
+    };
+    let opts = AnalyzeOptions {
+        phase,
+        protocol: Protocol::default_pht(),
+        protocol_source: "built-in pht-default".into(),
+        config: AnalysisConfig::default(),
+        exercise: None,
+    };
+    analyze_frames(&prov, &frames, &opts).unwrap()
+}
+
+const VOID: [&str; 6] = ["meta", "br", "hr", "img", "input", "link"];
+
+/// Checks that every element is closed, in order (a small stack-based tag checker for
+/// the markup hipflex writes). Returns the element names seen, in order.
+fn balanced(doc: &str) -> Result<Vec<String>, String> {
+    let mut stack: Vec<String> = Vec::new();
+    let mut seen = Vec::new();
+    let mut rest = doc;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        if let Some(r) = rest.strip_prefix("<!--") {
+            let e = r.find("-->").ok_or("unclosed comment")?;
+            rest = &r[e + 3..];
+            continue;
+        }
+        let end = rest.find('>').ok_or("unclosed tag")?;
+        let tag = &rest[1..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with('!') || tag.starts_with('?') {
+            continue;
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            let name = name.trim().to_ascii_lowercase();
+            match stack.pop() {
+                Some(open) if open == name => {}
+                other => return Err(format!("</{name}> closes {other:?}")),
+            }
+            continue;
+        }
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name.is_empty() {
+            return Err(format!("bad tag <{tag}>"));
+        }
+        seen.push(name.clone());
+        if tag.ends_with('/') || VOID.contains(&name.as_str()) {
+            continue;
+        }
+        if name == "style" {
+            let e = rest.find("</style>").ok_or("unclosed style")?;
+            rest = &rest[e + "</style>".len()..];
+            continue;
+        }
+        stack.push(name);
+    }
+    if stack.is_empty() {
+        Ok(seen)
+    } else {
+        Err(format!("unclosed: {stack:?}"))
+    }
+}
+
+fn count(hay: &str, needle: &str) -> usize {
+    hay.matches(needle).count()
+}
+
+#[test]
+fn svg_structure_reps_cap_and_axes() {
+    let (report, analysis) = analyse("deadlift.mp4", 2);
+    assert_eq!(report.summary.reps_counted, 3);
+    assert_eq!(report.protocol.cap_deg, Some(45.0));
+    let svg = hip_flexion_svg(&report, &analysis);
+    balanced(&svg).unwrap();
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.trim_end().ends_with("</svg>"));
+    // One shaded region per rep (counted or partial) in each panel, counted reps numbered.
+    assert_eq!(count(&svg, r#"class="rep-band""#), report.reps.len());
+    assert_eq!(count(&svg, r#"class="rep-band-knee""#), report.reps.len());
+    assert_eq!(count(&svg, r#"class="rep-label""#), report.reps.len());
+    for k in 1..=3 {
+        assert!(
+            svg.contains(&format!(r#"font-weight="bold">{k}</text>"#)),
+            "rep {k}"
+        );
+    }
+    // Cap line, amber band and red zone once each.
+    assert_eq!(count(&svg, r#"class="cap-line""#), 1);
+    assert_eq!(count(&svg, r#"class="amber-band""#), 1);
+    assert_eq!(count(&svg, r#"class="red-zone""#), 1);
+    assert!(svg.contains("cap 45°"));
+    // Filtered 2D and 3D hip lines, the knee line, raw points.
+    for c in [
+        "line hip-2d",
+        "line hip-3d",
+        "line knee",
+        "raw raw-2d",
+        "raw raw-knee",
+    ] {
+        assert_eq!(count(&svg, &format!(r#"class="{c}""#)), 1, "{c}");
+    }
+    // Titles and axis labels with units.
+    for t in [
+        plot::TITLE,
+        plot::HIP_AXIS,
+        plot::KNEE_AXIS,
+        plot::TIME_AXIS,
+    ] {
+        assert!(svg.contains(&format!(">{}</text>", escape(t))), "{t}");
+    }
+    assert!(svg.contains(r#"class="legend""#));
+    // Every flag with a time (or a rep) is marked, coloured by severity.
+    let timed = report
+        .flags
+        .iter()
+        .filter(|f| f.start_s.is_some() || f.rep.is_some())
+        .count();
+    assert!(timed > 0, "{:?}", report.flags);
+    assert_eq!(count(&svg, r#"<g class="flag flag-"#), timed);
+    assert!(report.flags.iter().any(|f| f.severity == "red"));
+    assert!(svg.contains(r#"class="flag flag-red""#));
+    // Deterministic.
+    assert_eq!(svg, hip_flexion_svg(&report, &analysis));
+}
+
+#[test]
+fn svg_without_cap_has_no_cap_line() {
+    let (report, analysis) = analyse("deadlift.mp4", 4);
+    assert_eq!(report.protocol.cap_deg, None);
+    let svg = hip_flexion_svg(&report, &analysis);
+    balanced(&svg).unwrap();
+    for c in ["cap-line", "amber-band", "red-zone"] {
+        assert!(!svg.contains(&format!(r#"class="{c}""#)), "{c}");
+    }
+    assert!(svg.contains("no angle cap (report only)"));
+    assert_eq!(count(&svg, r#"class="rep-band""#), report.reps.len());
+    let html = report_html(&report, &svg);
+    assert!(html.contains("none (report only)"));
+}
+
+#[test]
+fn html_is_self_contained_and_well_formed() {
+    let (report, analysis) = analyse("deadlift.mp4", 2);
+    let svg = hip_flexion_svg(&report, &analysis);
+    let html = report_html(&report, &svg);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    let tags = balanced(&html).unwrap();
+    for t in [
+        "html", "head", "body", "main", "style", "section", "table", "thead", "tbody", "tr", "th",
+        "td", "svg", "figure", "ol", "ul", "li",
+    ] {
+        assert!(tags.iter().any(|x| x == t), "no <{t}>");
+    }
+    // No network: no URLs, no external resources, no scripts.
+    for bad in [
+        "http://", "https://", "src=", "href=", "<link", "<script", "@import", "<img", "//cdn",
+    ] {
+        assert!(!html.contains(bad), "found {bad}");
+    }
+    // Only local fragment references (the SVG clip paths).
+    assert_eq!(count(&html, "url("), count(&html, "url(#"));
+    // Phone and print.
+    assert!(
+        html.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#)
+    );
+    assert!(html.contains(r#"<meta charset="utf-8">"#));
+    assert!(html.contains("@media print"));
+    assert!(html.contains("break-inside: avoid"));
+    assert!(html.contains("overflow-x: auto"));
+    assert!(html.contains("max-width:"));
+    // Exactly one inline plot.
+    assert_eq!(count(&html, "<svg"), 1);
+    assert_eq!(count(&html, r#"class="rep-band""#), report.reps.len());
+}
+
+#[test]
+fn html_has_every_rep_flag_caveat_and_protocol() {
+    let (report, analysis) = analyse("deadlift.mp4", 2);
+    let html = report_html(&report, &hip_flexion_svg(&report, &analysis));
+    // The verdict, coloured by the worst severity.
+    assert_eq!(report.summary.worst_severity, "red");
+    assert!(html.contains(r#"class="verdict sev-red""#));
+    assert!(html.contains(&escape(&report.summary.verdict)));
+    // One table row per rep, numbered; partial reps marked.
+    let rows = html
+        .split(r#"<table class="reps">"#)
+        .nth(1)
+        .unwrap()
+        .split("</table>")
+        .next()
+        .unwrap();
+    assert_eq!(count(rows, "<tr class="), report.reps.len());
+    for r in &report.reps {
+        let label = match r.number {
+            Some(k) => k.to_string(),
+            None => "partial".into(),
+        };
+        assert!(rows.contains(&format!("<td>{label}</td>")), "rep {label}");
+        assert!(rows.contains(&escape(&r.tempo)));
+        if let Some(p) = r.peak_hip_flexion_2d_deg {
+            assert!(rows.contains(&format!("{p:.0}°")));
+        }
+    }
+    // Every flag explained with its message, escaped.
+    assert!(!report.flags.is_empty());
+    for f in &report.flags {
+        assert!(html.contains(&escape(&f.message)), "{}", f.message);
+    }
+    assert_eq!(count(&html, "<li class=\"flag-"), report.flags.len());
+    // Caveats, protocol and phase, clip facts, view verdict, exercise.
+    for c in &report.caveats {
+        assert!(html.contains(&escape(c)), "{c}");
+    }
+    let p = &report.protocol;
+    assert!(html.contains(&escape(&format!("{} v{}", p.name, p.version))));
+    assert!(html.contains(&escape(&format!("{} — {}", p.phase, p.phase_name))));
+    assert!(html.contains("45° under load"));
+    assert!(html.contains("45–55° (+10°)"));
+    assert!(html.contains("deadlift.mp4"));
+    assert!(html.contains("1280×720"));
+    assert!(html.contains(r#"<span class="badge green">good</span>"#));
+    assert!(html.contains("<strong>deadlift</strong>"));
+    for reason in &report.view.reasons {
+        assert!(html.contains(&escape(reason)));
+    }
+}
+
+#[test]
+fn html_escapes_every_report_string() {
+    // A file name cannot hold `/`, so the analysed name has no closing tag; the report's
+    // string is then set directly to the worst case.
+    let (mut report, analysis) = analyse("<script>x.mp4", 2);
+    assert_eq!(report.clip.file, "<script>x.mp4");
+    report.clip.file = "<script>alert('x')</script>.mp4".into();
+    report.flags[0].message = "peak <b>80°</b> & \"more\"".into();
+    report
+        .notes
+        .push("note <img src=x onerror=alert(1)>".into());
+    report.protocol.phase_name = "phase </td></tr></table>".into();
+    let svg = hip_flexion_svg(&report, &analysis);
+    balanced(&svg).unwrap();
+    let html = report_html(&report, &svg);
+    balanced(&html).unwrap();
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;.mp4"));
+    assert!(html.contains("peak &lt;b&gt;80°&lt;/b&gt; &amp; &quot;more&quot;"));
+    assert!(html.contains("note &lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!html.contains("<script"));
+    assert!(!html.contains("<b>"));
+    assert!(!html.contains("<img"));
+    assert!(svg.contains("phase &lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;"));
+}
+
+#[test]
+fn analyze_writes_svg_and_html_from_landmarks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let frames = deadlift_frames();
+    let lm = tmp.path().join("landmarks.json");
+    let header = LandmarksHeader::new(
+        video_info("synthetic_deadlift.mp4", frames.len()),
+        ModelSize::Full,
+        false,
+    );
+    let mut w = LandmarksWriter::create(&lm, &header, false).unwrap();
+    for f in &frames {
+        w.write_frame(f).unwrap();
+    }
+    w.finish().unwrap();
+    let out = tmp.path().join("out");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_hipflex"))
+        .arg("analyze")
+        .arg("--from-landmarks")
+        .arg(&lm)
+        .args(["--phase", "2", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let svg = std::fs::read_to_string(out.join("hip_flexion.svg")).unwrap();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    balanced(&svg).unwrap();
+    balanced(&html).unwrap();
+    assert!(svg.starts_with("<svg xmlns="));
+    assert_eq!(count(&html, "<svg"), 1);
+    assert!(!html.contains("http"));
+    assert!(html.contains("synthetic_deadlift.mp4"));
+    // Both count as outputs: a second run refuses to overwrite them without --force.
+    std::fs::remove_file(out.join("report.json")).unwrap();
+    std::fs::remove_file(out.join("reps.csv")).unwrap();
+    std::fs::remove_file(out.join("frames.csv")).unwrap();
+    std::fs::remove_file(out.join("hip_flexion.svg")).unwrap();
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_hipflex"))
+        .arg("analyze")
+        .arg("--from-landmarks")
+        .arg(&lm)
+        .args(["--phase", "2", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("report.html"),
+        "{again:?}"
+    );
+}
