@@ -33,7 +33,14 @@ fn analyze_writes_outputs_and_reruns_from_landmarks_with_another_phase() {
         .success();
     let stdout = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
     assert!(stdout.contains("bridge"), "{stdout}");
-    for f in ["report.json", "reps.csv", "frames.csv", "landmarks.json"] {
+    for f in [
+        "report.json",
+        "reps.csv",
+        "frames.csv",
+        "landmarks.json",
+        "hip_flexion.svg",
+        "report.html",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let r = report(&out);
@@ -87,7 +94,7 @@ fn fail_on_sets_the_exit_code_for_ci() {
         .assert()
         .success();
     let lm = out.join("landmarks.json");
-    // A cap of 0° in a custom protocol makes any flexed bridge red.
+    // A phase-1 cap of 20° in a custom protocol makes the 40° bridges red.
     let strict = tmp.path().join("strict.toml");
     let text = String::from_utf8(
         hipflex()
@@ -99,12 +106,16 @@ fn fail_on_sets_the_exit_code_for_ci() {
             .clone(),
     )
     .unwrap();
-    std::fs::write(&strict, text.replacen("cap_deg = 45.0", "cap_deg = 0.0", 1)).unwrap();
+    std::fs::write(
+        &strict,
+        text.replacen("cap_deg = 30.0", "cap_deg = 20.0", 1),
+    )
+    .unwrap();
     let o = tmp.path().join("b");
     hipflex()
         .args(["analyze", "--from-landmarks"])
         .arg(&lm)
-        .args(["--phase", "2", "--fail-on", "red", "--protocol"])
+        .args(["--phase", "1", "--fail-on", "red", "--protocol"])
         .arg(&strict)
         .arg("--out")
         .arg(&o)

@@ -290,7 +290,8 @@ pub fn build(
     // Holds inside a rep (pauses) are already counted with the rep.
     let in_rep = |t: f64| analysis.reps.iter().any(|r| t >= r.start_s && t <= r.end_s);
     let time_above = cap.map(|c| {
-        let reps: f64 = analysis.reps.iter().map(|r| r.time_above(c)).sum();
+        // Counted reps only, like the protocol's time_under_compression flag.
+        let reps: f64 = analysis.counted_reps().map(|r| r.time_above(c)).sum();
         let holds: f64 = analysis
             .holds
             .iter()
