@@ -331,14 +331,39 @@ fn clip_end_rules() {
     assert!(a.classification.overridden);
     let first = a.counted_reps().next().unwrap();
     assert!(first.eccentric_s.is_none());
+    // Resting at the bottom is the normal start of the set, not a cut-off rep.
     assert!(
-        first
+        !first
             .uncertain_reasons
             .iter()
             .any(|s| s.contains("starts mid-rep"))
     );
     let last = a.reps.last().unwrap();
     assert!(!last.counted);
+
+    // A clip that starts while the person is already lowering: that rep is uncertain.
+    let segs = vec![
+        (1.0, 90.0),
+        (1.5, 0.0),
+        (0.8, 0.0),
+        (1.8, 90.0),
+        (0.3, 90.0),
+        (1.5, 0.0),
+        (0.6, 0.0),
+    ];
+    let frames = clip(30.0, total(&segs), &r, |t| {
+        Body::standing(piecewise(30.0, &segs, t), 10.0, 20.0)
+    });
+    let a = analyze_landmarks(&frames, None, &cfg(), Some(Exercise::Deadlift)).unwrap();
+    let first = a.reps.first().unwrap();
+    assert!(
+        first
+            .uncertain_reasons
+            .iter()
+            .any(|s| s.contains("starts mid-rep")),
+        "{:?}",
+        first.uncertain_reasons
+    );
 }
 
 #[test]

@@ -410,7 +410,11 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         // Starting at rest in the bottom position (a bridge on the floor, a deadlift
         // bar on the floor) is the normal start of a set, not a cut-off rep: only a
         // clip that starts while the person is already moving down is uncertain.
-        if tp.is_none() && bl > first_valid {
+        let starts_moving = v
+            .get(first_valid)
+            .is_some_and(|x| x.is_finite() && x.abs() >= vthr);
+        let top_is_clip_start = tp.is_some_and(|x| x.i <= first_valid);
+        if (tp.is_none() && bl > first_valid) || (top_is_clip_start && starts_moving) {
             reasons.push("the clip starts mid-rep".into());
         }
         if tn.is_none_or(|x| x.provisional) && end >= last_valid {
