@@ -17,7 +17,7 @@ pub enum Error {
     OrtLibraryBroken { path: PathBuf, reason: String },
 
     #[error(
-        "model file {path} is missing. Restore it with `git checkout -- models/` or rebuild it with `python3 tools/convert_models.py`."
+        "model file {path} is missing. Restore it with `git checkout -- models/`, or rebuild it with `tools/convert_models.py` (the heavy model is built on demand with `--heavy`; rebuild hipflex afterwards so it knows the new checksum)."
     )]
     ModelMissing { path: PathBuf },
 

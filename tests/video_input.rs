@@ -250,3 +250,33 @@ fn android_slow_motion_capture_rate_is_read_from_metadata() {
     assert_eq!(hipflex::video::android_capture_fps(&slo), Some(240.0));
     assert_eq!(hipflex::video::android_capture_fps(&src), None);
 }
+
+#[test]
+fn common_containers_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, codec) in [
+        ("a.mov", "libx264"),
+        ("a.mkv", "libx264"),
+        ("a.avi", "mpeg4"),
+    ] {
+        let p = dir.path().join(name);
+        common::ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=25:duration=1",
+            "-c:v",
+            codec,
+            "-pix_fmt",
+            "yuv420p",
+            p.to_str().unwrap(),
+        ]);
+        let (m, ts, info) = frames(&p, RotateMode::Auto);
+        assert_eq!(m.len(), 25, "{name}: {info:?}");
+        assert!(
+            ts.windows(2).all(|w| w[1] > w[0]),
+            "{name}: timestamps increase"
+        );
+        assert_eq!((info.width, info.height), (320, 240));
+    }
+}
