@@ -257,17 +257,6 @@ pub fn scout_people(
         associate(&mut cands, f.timestamp_s, poses);
     }
     tracker.reset();
-    if std::env::var_os("HIPFLEX_DEBUG_SCOUT").is_some() {
-        for c in &cands {
-            eprintln!(
-                "candidate: {} samples, x {:.0}, movement {:.1}, area {:.0}",
-                c.samples.len(),
-                c.mean_x(),
-                c.movement_deg(),
-                c.mean_area()
-            );
-        }
-    }
     let movement_deg = cands.iter().map(Candidate::movement_deg).collect();
     let people = cands.len();
     let needs_choice = people > 1 || (people == 1 && choice != PersonChoice::Auto);

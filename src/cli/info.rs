@@ -27,9 +27,6 @@ pub fn run(a: InfoArgs) -> anyhow::Result<ExitCode> {
             first = Some(f.timestamp_s);
         } else {
             deltas.push(f.timestamp_s - last);
-            if std::env::var_os("HIPFLEX_DEBUG_TS").is_some() {
-                eprintln!("{} {:.4}", f.index, f.timestamp_s);
-            }
         }
         last = f.timestamp_s;
     }

@@ -186,13 +186,9 @@ pub fn worse(a: &str, b: &str) -> &'static str {
     }
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    v.retain(|x| x.is_finite());
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    Some(v[v.len() / 2])
+fn median(v: Vec<f64>) -> Option<f64> {
+    let m = crate::signal::median(&v);
+    m.is_finite().then_some(m)
 }
 
 /// `ecc-pause-con-pause` with `?` for phases the clip does not show.
