@@ -40,9 +40,11 @@ fn analyze_writes_outputs_and_reruns_from_landmarks_with_another_phase() {
         "landmarks.json",
         "hip_flexion.svg",
         "report.html",
+        "annotated.mp4",
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
+    annotated_video_matches_the_source(&sample(), &out.join("annotated.mp4"));
     let r = report(&out);
     assert_eq!(r["schema"], "hipflex-report");
     assert_eq!(r["protocol"]["phase"], 2);
@@ -167,4 +169,54 @@ fn bad_protocol_and_phase_fail_with_a_clear_message() {
     let e = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
     assert!(e.contains("phase 9"), "{e}");
     assert!(!tmp.path().join("x").exists() && !tmp.path().join("y").exists());
+}
+
+/// The annotated video decodes, has as many frames as the source and its (upright)
+/// size, and carries the overlay: the header band differs from the source.
+fn annotated_video_matches_the_source(source: &Path, annotated: &Path) {
+    use hipflex::video::{RotateMode, VideoReader};
+    use opencv::core::{Rect, absdiff, mean, no_array};
+    use opencv::prelude::*;
+    let mut a = VideoReader::open(source, RotateMode::Auto).unwrap();
+    let mut b = VideoReader::open(annotated, RotateMode::Auto).unwrap();
+    assert_eq!(
+        (a.info().width, a.info().height),
+        (b.info().width, b.info().height)
+    );
+    let (mut n, mut overlay_seen) = (0, 0);
+    loop {
+        let fa = a
+            .next_frame()
+            .unwrap()
+            .map(|f| f.image.try_clone().unwrap());
+        let fb = b
+            .next_frame()
+            .unwrap()
+            .map(|f| f.image.try_clone().unwrap());
+        match (fa, fb) {
+            (Some(x), Some(y)) => {
+                n += 1;
+                if n % 15 == 1 {
+                    let band = Rect::new(0, 0, x.cols(), 12);
+                    let (xa, ya) = (Mat::roi(&x, band).unwrap(), Mat::roi(&y, band).unwrap());
+                    let mut d = Mat::default();
+                    absdiff(&xa, &ya, &mut d).unwrap();
+                    let m = mean(&d, &no_array()).unwrap();
+                    if m[0] + m[1] + m[2] > 60.0 {
+                        overlay_seen += 1;
+                    }
+                }
+            }
+            (None, None) => break,
+            other => panic!(
+                "frame counts differ at {n}: {:?}",
+                (other.0.is_some(), other.1.is_some())
+            ),
+        }
+    }
+    assert!(n > 0);
+    assert!(
+        overlay_seen >= n / 15,
+        "overlay found on {overlay_seen} sampled frames of {n}"
+    );
 }

@@ -56,6 +56,9 @@ pub struct AnalyzeArgs {
     /// Print report.json to stdout instead of the summary table.
     #[arg(long)]
     pub json: bool,
+    /// Skip the annotated video (`annotated.mp4`), which costs a second decoding pass.
+    #[arg(long)]
+    pub no_video: bool,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -105,6 +108,10 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from(format!("hipflex-{source_name}")));
     for f in OUTPUTS {
         check_writable(&out.join(f), a.force)?;
+    }
+    let annotate = a.from_landmarks.is_none() && !a.no_video;
+    if annotate {
+        check_writable(&out.join("annotated.mp4"), a.force)?;
     }
 
     let (prov, frames, record_landmarks) = match &a.from_landmarks {
@@ -172,6 +179,17 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     )?;
     if let Some(header) = record_landmarks {
         write_landmarks(&out.join("landmarks.json"), &header, &frames, a.force)?;
+    }
+    if annotate && let Some(video) = &a.video {
+        hipflex::report::overlay::write_annotated(
+            video,
+            a.engine.rotate,
+            &frames,
+            &analysis,
+            &report,
+            &out.join("annotated.mp4"),
+            a.force,
+        )?;
     }
 
     if a.json {

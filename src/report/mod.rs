@@ -5,6 +5,7 @@
 
 pub mod csv;
 pub mod html;
+pub mod overlay;
 pub mod plot;
 pub mod terminal;
 

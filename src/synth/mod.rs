@@ -937,26 +937,12 @@ fn refuse_existing(path: &Path, force: bool) -> Result<()> {
 
 fn open_writer(path: &Path, spec: &SynthSpec) -> Result<(videoio::VideoWriter, &'static str)> {
     let order: &[&'static str] = match spec.codec {
-        Codec::Auto => &["avc1", "mp4v"],
+        Codec::Auto => &crate::video::DEFAULT_CODECS,
         Codec::Avc1 => &["avc1"],
         Codec::Mp4v => &["mp4v"],
     };
     let size = Size::new(spec.width as i32, spec.height as i32);
-    let name = path.to_string_lossy().into_owned();
-    for cc in order {
-        let c: Vec<char> = cc.chars().collect();
-        let fourcc = videoio::VideoWriter::fourcc(c[0], c[1], c[2], c[3])?;
-        let w = videoio::VideoWriter::new(&name, fourcc, spec.fps, size, true)?;
-        if w.is_opened()? {
-            return Ok((w, cc));
-        }
-    }
-    Err(Error::Write {
-        path: path.into(),
-        source: std::io::Error::other(format!(
-            "the OpenCV video writer could not open it with codec {order:?}; use an .mp4 name and check that OpenCV was built with FFmpeg"
-        )),
-    })
+    crate::video::open_writer(path, spec.fps, size, order)
 }
 
 /// Renders the clip to `video_out` (written to a temporary file in the same directory and

@@ -5,8 +5,10 @@ mod capture_rate;
 mod reader;
 mod rotation;
 mod timing;
+mod writer;
 
 pub use capture_rate::android_capture_fps;
 pub use reader::{Frame, VideoInfo, VideoReader};
 pub use rotation::RotateMode;
 pub use timing::{TimingStats, VFR_CV_THRESHOLD, timing_stats};
+pub use writer::{DEFAULT_CODECS, open_writer};

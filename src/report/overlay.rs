@@ -1,0 +1,346 @@
+//! The annotated video: skeleton, the hip-flexion angle drawn as an arc at the hip
+//! with its value, the phase zone colour, rep counter and tempo phase, and a banner
+//! while a flag is active. Drawn on a second decoding pass, after the analysis, so
+//! every frame shows the final (filtered) numbers.
+
+use std::path::Path;
+
+use opencv::core::{Mat, Point, Scalar, Size};
+use opencv::imgproc;
+use opencv::prelude::*;
+
+use super::{FlagOut, Report, plain_words};
+use crate::error::{Error, Result};
+use crate::exercise::{Analysis, FrameKinematics};
+use crate::kinematics::Side;
+use crate::pose::{Landmark, PoseFrame, idx};
+use crate::video::{DEFAULT_CODECS, RotateMode, VideoReader, open_writer};
+
+/// Body connections drawn as the skeleton.
+const BONES: [(usize, usize); 14] = [
+    (idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER),
+    (idx::LEFT_HIP, idx::RIGHT_HIP),
+    (idx::LEFT_SHOULDER, idx::LEFT_HIP),
+    (idx::RIGHT_SHOULDER, idx::RIGHT_HIP),
+    (idx::LEFT_SHOULDER, idx::LEFT_ELBOW),
+    (idx::LEFT_ELBOW, idx::LEFT_WRIST),
+    (idx::RIGHT_SHOULDER, idx::RIGHT_ELBOW),
+    (idx::RIGHT_ELBOW, idx::RIGHT_WRIST),
+    (idx::LEFT_HIP, idx::LEFT_KNEE),
+    (idx::LEFT_KNEE, idx::LEFT_ANKLE),
+    (idx::RIGHT_HIP, idx::RIGHT_KNEE),
+    (idx::RIGHT_KNEE, idx::RIGHT_ANKLE),
+    (idx::LEFT_ANKLE, idx::LEFT_FOOT_INDEX),
+    (idx::RIGHT_ANKLE, idx::RIGHT_FOOT_INDEX),
+];
+/// Landmarks less visible than this are not drawn.
+const MIN_VISIBILITY: f32 = 0.5;
+
+/// BGR colours.
+fn colour(severity: &str) -> Scalar {
+    match severity {
+        "red" => Scalar::new(40.0, 40.0, 220.0, 0.0),
+        "amber" => Scalar::new(0.0, 170.0, 255.0, 0.0),
+        "green" => Scalar::new(60.0, 180.0, 60.0, 0.0),
+        _ => Scalar::new(170.0, 170.0, 170.0, 0.0),
+    }
+}
+
+/// Zone of a loaded hip angle against the phase cap: green, amber or red (grey when
+/// unloaded or unmeasured, or when the phase has no cap).
+pub fn zone(hip: Option<f64>, loaded: bool, cap: Option<f64>, band: Option<f64>) -> &'static str {
+    match (hip, cap) {
+        (Some(h), Some(c)) if loaded => {
+            if h <= c {
+                "green"
+            } else if h <= c + band.unwrap_or(0.0) {
+                "amber"
+            } else {
+                "red"
+            }
+        }
+        (Some(_), None) if loaded => "green",
+        _ => "grey",
+    }
+}
+
+/// Arc radius: a third of the thigh length, within sensible pixel bounds.
+fn r_guess(hip: &Landmark, knee: &Landmark) -> i32 {
+    (0.35 * ((knee.x - hip.x).hypot(knee.y - hip.y)) as f64).clamp(12.0, 200.0) as i32
+}
+
+fn pt(l: &Landmark) -> Point {
+    Point::new(l.x.round() as i32, l.y.round() as i32)
+}
+
+fn text(img: &mut Mat, s: &str, at: Point, scale: f64, fg: Scalar) -> Result<()> {
+    let thick = (scale * 2.0).max(1.0) as i32;
+    imgproc::put_text(
+        img,
+        s,
+        at,
+        imgproc::FONT_HERSHEY_SIMPLEX,
+        scale,
+        Scalar::all(0.0),
+        thick + 3,
+        imgproc::LINE_AA,
+        false,
+    )?;
+    imgproc::put_text(
+        img,
+        s,
+        at,
+        imgproc::FONT_HERSHEY_SIMPLEX,
+        scale,
+        fg,
+        thick,
+        imgproc::LINE_AA,
+        false,
+    )?;
+    Ok(())
+}
+
+/// Draws one frame's overlay in place.
+pub fn draw(
+    img: &mut Mat,
+    pose: Option<&PoseFrame>,
+    k: Option<&FrameKinematics>,
+    analysis: &Analysis,
+    report: &Report,
+    active: &[&FlagOut],
+) -> Result<()> {
+    let (w, h) = (img.cols(), img.rows());
+    let scale = (h.min(w) as f64 / 720.0).max(0.4);
+    let line = (3.0 * scale).max(2.0) as i32;
+    let cap = report.protocol.cap_deg;
+    let band = report.protocol.amber_band_deg;
+    let hip = k.and_then(|k| k.hip_flexion);
+    let z = zone(hip, k.is_some_and(|k| k.loaded), cap, band);
+    if let Some(p) = pose.and_then(|f| f.pose.as_ref()) {
+        let white = Scalar::new(235.0, 235.0, 235.0, 0.0);
+        for (a, b) in BONES {
+            let (la, lb) = (&p.image[a], &p.image[b]);
+            if la.visibility >= MIN_VISIBILITY && lb.visibility >= MIN_VISIBILITY {
+                imgproc::line(img, pt(la), pt(lb), white, line, imgproc::LINE_AA, 0)?;
+            }
+        }
+        // The hip angle as an arc between the trunk and the thigh on the measured side.
+        let side = k.and_then(|k| k.side).unwrap_or(Side::Left);
+        let (s, hp, kn) = match side {
+            Side::Left => (idx::LEFT_SHOULDER, idx::LEFT_HIP, idx::LEFT_KNEE),
+            Side::Right => (idx::RIGHT_SHOULDER, idx::RIGHT_HIP, idx::RIGHT_KNEE),
+        };
+        let (ls, lh, lk) = (&p.image[s], &p.image[hp], &p.image[kn]);
+        let c = colour(z);
+        let ang = |a: &Landmark| {
+            ((a.y - lh.y) as f64)
+                .atan2((a.x - lh.x) as f64)
+                .to_degrees()
+        };
+        // Flexion is measured from the trunk's continuation through the hip (0 = thigh
+        // in line with the trunk), so the arc starts there.
+        let (a0, a1) = (ang(ls) + 180.0, ang(lk));
+        let reach = (lh.x - ls.x).hypot(lh.y - ls.y).max(1.0);
+        let ext = Point::new(
+            (lh.x + (lh.x - ls.x) / reach * (r_guess(lh, lk) as f32 * 1.4)).round() as i32,
+            (lh.y + (lh.y - ls.y) / reach * (r_guess(lh, lk) as f32 * 1.4)).round() as i32,
+        );
+        imgproc::line(
+            img,
+            pt(lh),
+            ext,
+            Scalar::new(200.0, 200.0, 200.0, 0.0),
+            1,
+            imgproc::LINE_AA,
+            0,
+        )?;
+        // Sweep the smaller way round from the trunk to the thigh.
+        let mut d = a1 - a0;
+        while d > 180.0 {
+            d -= 360.0;
+        }
+        while d < -180.0 {
+            d += 360.0;
+        }
+        let r = r_guess(lh, lk);
+        imgproc::ellipse(
+            img,
+            pt(lh),
+            Size::new(r, r),
+            0.0,
+            a0,
+            a0 + d,
+            c,
+            line,
+            imgproc::LINE_AA,
+            0,
+        )?;
+        imgproc::line(img, pt(lh), pt(ls), c, line, imgproc::LINE_AA, 0)?;
+        imgproc::line(img, pt(lh), pt(lk), c, line, imgproc::LINE_AA, 0)?;
+        imgproc::circle(img, pt(lh), line * 2, c, -1, imgproc::LINE_AA, 0)?;
+        if let Some(hv) = hip {
+            let at = Point::new(pt(lh).x + r + 6, pt(lh).y - 6);
+            text(img, &format!("{hv:.0} deg"), at, 0.9 * scale, c)?;
+        }
+    }
+    // Header: rep counter, tempo phase, zone.
+    let rep = k.and_then(|k| k.rep).and_then(|i| analysis.reps.get(i));
+    let counted = analysis.counted_reps().count();
+    let rep_text = match rep {
+        Some(r) => match r.number {
+            Some(n) => format!("rep {n}/{counted}"),
+            None => "partial rep".to_string(),
+        },
+        None => format!("{counted} reps"),
+    };
+    let phase = k
+        .and_then(|k| k.phase)
+        .and_then(|p| serde_json::to_value(p).ok())
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default();
+    let cap_text = cap
+        .map(|c| format!("cap {c:.0} deg"))
+        .unwrap_or_else(|| "no cap".into());
+    let header = format!(
+        "{rep_text}  {phase}  | phase {} {cap_text}",
+        report.protocol.phase
+    );
+    imgproc::rectangle_points(
+        img,
+        Point::new(0, 0),
+        Point::new(w, (40.0 * scale) as i32),
+        colour(z),
+        -1,
+        imgproc::LINE_8,
+        0,
+    )?;
+    text(
+        img,
+        &header,
+        Point::new((10.0 * scale) as i32, (28.0 * scale) as i32),
+        0.8 * scale,
+        Scalar::all(255.0),
+    )?;
+    // Banner while a flag is active (worst first).
+    if let Some(f) = active.first() {
+        let y0 = h - (44.0 * scale) as i32;
+        imgproc::rectangle_points(
+            img,
+            Point::new(0, y0),
+            Point::new(w, h),
+            colour(&f.severity),
+            -1,
+            imgproc::LINE_8,
+            0,
+        )?;
+        let msg = format!("{}: {}", f.severity.to_uppercase(), plain_words(&f.code));
+        text(
+            img,
+            &msg,
+            Point::new((10.0 * scale) as i32, h - (14.0 * scale) as i32),
+            0.75 * scale,
+            Scalar::all(255.0),
+        )?;
+    }
+    Ok(())
+}
+
+fn rank(s: &str) -> u8 {
+    match s {
+        "red" => 2,
+        "amber" => 1,
+        _ => 0,
+    }
+}
+
+/// Decodes `video` again and writes the annotated copy to `out` (atomically; refuses
+/// to overwrite unless `force`). Returns the codec used. Frames keep the orientation
+/// the person saw (rotation metadata applied, as in the analysis).
+pub fn write_annotated(
+    video: &Path,
+    rotate: RotateMode,
+    frames: &[PoseFrame],
+    analysis: &Analysis,
+    report: &Report,
+    out: &Path,
+    force: bool,
+) -> Result<&'static str> {
+    crate::output::check_writable(out, force)?;
+    let mut reader = VideoReader::open(video, rotate)?;
+    let info = reader.info().clone();
+    let fps = if report.clip.measured_fps > 0.0 {
+        report.clip.measured_fps
+    } else if info.nominal_fps > 0.0 {
+        info.nominal_fps
+    } else {
+        30.0
+    };
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".annotated.")
+        .suffix(".mp4")
+        .tempfile_in(dir)
+        .map_err(|e| Error::Write {
+            path: out.into(),
+            source: e,
+        })?;
+    let size = Size::new(info.width as i32, info.height as i32);
+    let (mut writer, codec) = open_writer(tmp.path(), fps, size, &DEFAULT_CODECS)?;
+    let mut img = Mat::default();
+    let mut k = 0usize;
+    while let Some(f) = reader.next_frame()? {
+        f.image.copy_to(&mut img)?;
+        let i = f.index as usize;
+        let kin = analysis.frames.get(i);
+        let t = kin.map(|x| x.t).unwrap_or(f.timestamp_s);
+        let mut active: Vec<&FlagOut> = report
+            .flags
+            .iter()
+            .filter(|fl| matches!(fl.severity.as_str(), "amber" | "red"))
+            .filter(|fl| match (fl.start_s, fl.end_s) {
+                (Some(a), Some(b)) => t >= a && t <= b,
+                _ => false,
+            })
+            .collect();
+        // Rep flags before set-level ones, worst first.
+        active.sort_by_key(|fl| std::cmp::Reverse((fl.rep.is_some(), rank(&fl.severity))));
+        draw(&mut img, frames.get(i), kin, analysis, report, &active)?;
+        writer.write(&img)?;
+        k += 1;
+    }
+    writer.release()?;
+    if k == 0 {
+        return Err(Error::VideoNoFrames {
+            path: video.into(),
+            reason: "nothing to annotate".into(),
+        });
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
+    }
+    tmp.persist(out).map_err(|e| Error::Write {
+        path: out.into(),
+        source: e.error,
+    })?;
+    Ok(codec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zones_follow_the_cap_and_load() {
+        assert_eq!(zone(Some(40.0), true, Some(45.0), Some(10.0)), "green");
+        assert_eq!(zone(Some(50.0), true, Some(45.0), Some(10.0)), "amber");
+        assert_eq!(zone(Some(56.0), true, Some(45.0), Some(10.0)), "red");
+        assert_eq!(zone(Some(80.0), false, Some(45.0), Some(10.0)), "grey");
+        assert_eq!(zone(None, true, Some(45.0), Some(10.0)), "grey");
+        assert_eq!(zone(Some(80.0), true, None, None), "green");
+    }
+}
