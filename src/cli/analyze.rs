@@ -170,26 +170,33 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         hipflex::report::csv::frames_csv(&analysis).as_bytes(),
         a.force,
     )?;
+    // The second decoding pass draws the annotated video (unless --no-video) and
+    // picks the keyframes that the HTML report embeds.
+    let keyframes = match &a.video {
+        Some(video) if a.from_landmarks.is_none() => {
+            let annotated = out.join("annotated.mp4");
+            hipflex::report::overlay::annotate(
+                video,
+                a.engine.rotate,
+                &frames,
+                &analysis,
+                &report,
+                annotate.then_some(annotated.as_path()),
+                a.force,
+            )?
+            .1
+        }
+        _ => Vec::new(),
+    };
     let svg = hipflex::report::plot::hip_flexion_svg(&report, &analysis);
     write_atomic(&out.join("hip_flexion.svg"), svg.as_bytes(), a.force)?;
     write_atomic(
         &out.join("report.html"),
-        hipflex::report::html::report_html(&report, &svg).as_bytes(),
+        hipflex::report::html::report_html_with(&report, &svg, &keyframes).as_bytes(),
         a.force,
     )?;
     if let Some(header) = record_landmarks {
         write_landmarks(&out.join("landmarks.json"), &header, &frames, a.force)?;
-    }
-    if annotate && let Some(video) = &a.video {
-        hipflex::report::overlay::write_annotated(
-            video,
-            a.engine.rotate,
-            &frames,
-            &analysis,
-            &report,
-            &out.join("annotated.mp4"),
-            a.force,
-        )?;
     }
 
     if a.json {

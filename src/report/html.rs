@@ -23,6 +23,10 @@ pub fn escape(s: &str) -> String {
 }
 
 const CSS: &str = r#"
+.keyframes{display:flex;flex-wrap:wrap;gap:12px}
+.keyframe{margin:0;flex:1 1 200px;max-width:320px;break-inside:avoid}
+.keyframe img{width:100%;height:auto;border:1px solid #ccc;border-radius:6px}
+.keyframe figcaption{font-size:.9em;color:#444}
 :root { --red:#b91c1c; --red-bg:#fef2f2; --amber:#b45309; --amber-bg:#fffbeb; --green:#15803d; --green-bg:#f0fdf4; --ink:#0f172a; --muted:#475569; --line:#e2e8f0; }
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
@@ -177,6 +181,71 @@ fn inline_svg(svg: &str) -> String {
 
 /// Renders the report page with the plot `svg` (from [`super::plot::hip_flexion_svg`]).
 pub fn report_html(report: &Report, svg: &str) -> String {
+    report_html_with(report, svg, &[])
+}
+
+/// The frame at the deepest point of a rep, cropped around the person with the
+/// skeleton and angle drawn (PNG bytes).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Keyframe {
+    pub rep: usize,
+    pub t_s: f64,
+    pub hip_deg: Option<f64>,
+    pub png: Vec<u8>,
+}
+
+/// Standard base64 (for embedding images as data URIs).
+pub fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        out.push(A[(n >> 18) as usize & 63] as char);
+        out.push(A[(n >> 12) as usize & 63] as char);
+        out.push(if c.len() > 1 {
+            A[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if c.len() > 2 {
+            A[n as usize & 63] as char
+        } else {
+            '='
+        });
+    }
+    out
+}
+
+fn keyframes_section(s: &mut String, keyframes: &[Keyframe]) {
+    if keyframes.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "<h2>Deepest point of each rep</h2>");
+    let _ = writeln!(s, r#"<div class="keyframes">"#);
+    for k in keyframes {
+        let caption = format!(
+            "Rep {} at {:.1} s{}",
+            k.rep,
+            k.t_s,
+            k.hip_deg
+                .map(|h| format!(": {h:.0}° hip flexion"))
+                .unwrap_or_default()
+        );
+        let _ = writeln!(
+            s,
+            r#"<figure class="keyframe"><img alt="{}" src="data:image/png;base64,{}"><figcaption>{}</figcaption></figure>"#,
+            escape(&caption),
+            base64(&k.png),
+            escape(&caption)
+        );
+    }
+    let _ = writeln!(s, "</div>");
+}
+
+/// [`report_html`] with the per-rep keyframes embedded as images.
+pub fn report_html_with(report: &Report, svg: &str, keyframes: &[Keyframe]) -> String {
     let r = report;
     let c = &r.clip;
     let p = &r.protocol;
@@ -374,6 +443,7 @@ pub fn report_html(report: &Report, svg: &str) -> String {
 
     // Flags.
     let _ = writeln!(s, "<section>");
+    keyframes_section(&mut s, keyframes);
     let _ = writeln!(s, "<h2>Flags</h2>");
     if r.flags.is_empty() {
         let _ = writeln!(
@@ -543,6 +613,20 @@ pub fn report_html(report: &Report, svg: &str) -> String {
     let _ = writeln!(s, "</body>");
     let _ = writeln!(s, "</html>");
     s
+}
+
+#[cfg(test)]
+mod keyframe_tests {
+    use super::base64;
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use opencv::core::{Mat, Point, Scalar, Size};
 use opencv::imgproc;
 use opencv::prelude::*;
 
+use super::html::Keyframe;
 use super::{FlagOut, Report, plain_words};
 use crate::error::{Error, Result};
 use crate::exercise::{Analysis, FrameKinematics};
@@ -253,19 +254,54 @@ fn rank(s: &str) -> u8 {
     }
 }
 
-/// Decodes `video` again and writes the annotated copy to `out` (atomically; refuses
-/// to overwrite unless `force`). Returns the codec used. Frames keep the orientation
-/// the person saw (rotation metadata applied, as in the analysis).
-pub fn write_annotated(
+/// Crops the person (visible landmarks plus a margin) out of an annotated frame as PNG.
+fn keyframe_png(img: &Mat, pose: Option<&PoseFrame>) -> Result<Vec<u8>> {
+    let (w, h) = (img.cols(), img.rows());
+    let mut rect = opencv::core::Rect::new(0, 0, w, h);
+    if let Some(p) = pose.and_then(|f| f.pose.as_ref()) {
+        let vis: Vec<&Landmark> = p
+            .image
+            .iter()
+            .filter(|l| l.visibility >= MIN_VISIBILITY)
+            .collect();
+        if !vis.is_empty() {
+            let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+            for l in vis {
+                x0 = x0.min(l.x);
+                y0 = y0.min(l.y);
+                x1 = x1.max(l.x);
+                y1 = y1.max(l.y);
+            }
+            let m = 0.2 * (x1 - x0).max(y1 - y0);
+            let xa = ((x0 - m).max(0.0) as i32).min(w - 1);
+            let ya = ((y0 - m).max(0.0) as i32).min(h - 1);
+            let xb = ((x1 + m) as i32).clamp(xa + 1, w);
+            let yb = ((y1 + m) as i32).clamp(ya + 1, h);
+            rect = opencv::core::Rect::new(xa, ya, xb - xa, yb - ya);
+        }
+    }
+    let crop = Mat::roi(img, rect)?.try_clone()?;
+    let mut buf = opencv::core::Vector::<u8>::new();
+    opencv::imgcodecs::imencode(".png", &crop, &mut buf, &opencv::core::Vector::new())?;
+    Ok(buf.to_vec())
+}
+
+/// Decodes `video` again, draws the overlay on every frame, writes the annotated copy
+/// to `out` when given (atomically; refuses to overwrite unless `force`), and returns
+/// the codec used and one keyframe per counted rep (its deepest point). Frames keep
+/// the orientation the person saw (rotation metadata applied, as in the analysis).
+pub fn annotate(
     video: &Path,
     rotate: RotateMode,
     frames: &[PoseFrame],
     analysis: &Analysis,
     report: &Report,
-    out: &Path,
+    out: Option<&Path>,
     force: bool,
-) -> Result<&'static str> {
-    crate::output::check_writable(out, force)?;
+) -> Result<(Option<&'static str>, Vec<Keyframe>)> {
+    if let Some(o) = out {
+        crate::output::check_writable(o, force)?;
+    }
     let mut reader = VideoReader::open(video, rotate)?;
     let info = reader.info().clone();
     let fps = if report.clip.measured_fps > 0.0 {
@@ -275,25 +311,51 @@ pub fn write_annotated(
     } else {
         30.0
     };
-    let dir = out
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".annotated.")
-        .suffix(".mp4")
-        .tempfile_in(dir)
-        .map_err(|e| Error::Write {
-            path: out.into(),
-            source: e,
-        })?;
-    let size = Size::new(info.width as i32, info.height as i32);
-    let (mut writer, codec) = open_writer(tmp.path(), fps, size, &DEFAULT_CODECS)?;
+    // The frame nearest each counted rep's deepest point.
+    let mut wanted: Vec<(usize, usize, f64, Option<f64>)> = Vec::new();
+    for r in analysis.counted_reps() {
+        let (Some(n), Some(t)) = (r.number, r.peak_hip_flexion_s.or(Some(r.bottom_s))) else {
+            continue;
+        };
+        if let Some((i, _)) = analysis
+            .frames
+            .iter()
+            .enumerate()
+            .min_by(|a, b| (a.1.t - t).abs().total_cmp(&(b.1.t - t).abs()))
+        {
+            wanted.push((i, n, t, r.peak_hip_flexion_deg));
+        }
+    }
+    let mut writer = match out {
+        Some(o) => {
+            let dir = o
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let tmp = tempfile::Builder::new()
+                .prefix(".annotated.")
+                .suffix(".mp4")
+                .tempfile_in(dir)
+                .map_err(|e| Error::Write {
+                    path: o.into(),
+                    source: e,
+                })?;
+            let size = Size::new(info.width as i32, info.height as i32);
+            let (w, codec) = open_writer(tmp.path(), fps, size, &DEFAULT_CODECS)?;
+            Some((w, codec, tmp, o))
+        }
+        None => None,
+    };
+    let mut keyframes = Vec::new();
     let mut img = Mat::default();
-    let mut k = 0usize;
+    let mut count = 0usize;
     while let Some(f) = reader.next_frame()? {
-        f.image.copy_to(&mut img)?;
         let i = f.index as usize;
+        let key = wanted.iter().find(|w| w.0 == i).copied();
+        if writer.is_none() && key.is_none() {
+            continue;
+        }
+        f.image.copy_to(&mut img)?;
         let kin = analysis.frames.get(i);
         let t = kin.map(|x| x.t).unwrap_or(f.timestamp_s);
         let mut active: Vec<&FlagOut> = report
@@ -308,26 +370,43 @@ pub fn write_annotated(
         // Rep flags before set-level ones, worst first.
         active.sort_by_key(|fl| std::cmp::Reverse((fl.rep.is_some(), rank(&fl.severity))));
         draw(&mut img, frames.get(i), kin, analysis, report, &active)?;
-        writer.write(&img)?;
-        k += 1;
+        if let Some((w, ..)) = writer.as_mut() {
+            w.write(&img)?;
+        }
+        if let Some((_, n, t, hip)) = key {
+            keyframes.push(Keyframe {
+                rep: n,
+                t_s: t,
+                hip_deg: hip,
+                png: keyframe_png(&img, frames.get(i))?,
+            });
+        }
+        count += 1;
     }
-    writer.release()?;
-    if k == 0 {
+    if count == 0 && writer.is_some() {
         return Err(Error::VideoNoFrames {
             path: video.into(),
             reason: "nothing to annotate".into(),
         });
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
-    }
-    tmp.persist(out).map_err(|e| Error::Write {
-        path: out.into(),
-        source: e.error,
-    })?;
-    Ok(codec)
+    let codec = match writer {
+        Some((mut w, codec, tmp, o)) => {
+            w.release()?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ =
+                    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
+            }
+            tmp.persist(o).map_err(|e| Error::Write {
+                path: o.into(),
+                source: e.error,
+            })?;
+            Some(codec)
+        }
+        None => None,
+    };
+    Ok((codec, keyframes))
 }
 
 #[cfg(test)]
