@@ -227,3 +227,170 @@ pub fn load_protocol(path: Option<&Path>) -> Result<(Protocol, String)> {
         None => Ok((Protocol::default_pht(), "built-in pht-default".to_string())),
     }
 }
+
+/// Runs the pose model over `video`, following the right person, and returns the frames
+/// with their provenance. The tracker is reset first, so one tracker can serve many clips.
+pub fn track_clip(
+    tracker: &mut crate::pose::PoseTracker,
+    video: &Path,
+    rotate: crate::video::RotateMode,
+    person: crate::person::PersonChoice,
+) -> Result<(Provenance, Vec<PoseFrame>)> {
+    use crate::pipeline;
+    tracker.reset();
+    let scout = pipeline::scout_people(video, rotate, tracker, person)?;
+    let mut frames = Vec::new();
+    let summary =
+        pipeline::track_video_following(video, rotate, tracker, scout.follow, |pf, _| {
+            frames.push(pf.clone());
+            Ok(())
+        })?;
+    if summary.frames_with_person == 0 {
+        return Err(pipeline::no_person(video, summary.frames));
+    }
+    Ok((
+        Provenance {
+            video: summary.video.clone(),
+            model: tracker.options().model.name().to_string(),
+            person: person.to_string(),
+            people_seen: Some(scout.people),
+        },
+        frames,
+    ))
+}
+
+/// The files [`write_outputs`] writes into its folder.
+pub const OUTPUTS: [&str; 6] = [
+    "report.json",
+    "reps.csv",
+    "frames.csv",
+    "landmarks.json",
+    "hip_flexion.svg",
+    "report.html",
+];
+
+/// The source video, for the outputs drawn on its frames.
+#[derive(Clone, Copy, Debug)]
+pub struct VideoSource<'a> {
+    pub video: &'a Path,
+    pub rotate: crate::video::RotateMode,
+    /// Write `annotated.mp4` (the keyframes in the HTML report are drawn either way).
+    pub annotated_video: bool,
+}
+
+/// Writes the report, tables, plot, page and (when `landmarks` is given) the landmarks
+/// into `out`, each file atomically. With a `source`, a second decoding pass draws the
+/// annotated video (if asked) and the per-rep keyframes the page embeds.
+pub fn write_outputs(
+    out: &Path,
+    report: &Report,
+    analysis: &Analysis,
+    frames: &[PoseFrame],
+    landmarks: Option<&crate::landmarks_file::LandmarksHeader>,
+    source: Option<VideoSource<'_>>,
+    force: bool,
+) -> Result<()> {
+    use crate::output::write_atomic;
+    std::fs::create_dir_all(out).map_err(|e| crate::Error::Write {
+        path: out.to_path_buf(),
+        source: e,
+    })?;
+    let json = serde_json::to_string_pretty(report)
+        .map_err(|e| crate::Error::Other(format!("could not serialise the report: {e}")))?;
+    write_atomic(&out.join("report.json"), json.as_bytes(), force)?;
+    write_atomic(
+        &out.join("reps.csv"),
+        report::csv::reps_csv(report).as_bytes(),
+        force,
+    )?;
+    write_atomic(
+        &out.join("frames.csv"),
+        report::csv::frames_csv(analysis).as_bytes(),
+        force,
+    )?;
+    let keyframes = match source {
+        Some(src) => {
+            let annotated = out.join("annotated.mp4");
+            report::overlay::annotate(
+                src.video,
+                src.rotate,
+                frames,
+                analysis,
+                report,
+                src.annotated_video.then_some(annotated.as_path()),
+                force,
+            )?
+            .1
+        }
+        None => Vec::new(),
+    };
+    let svg = report::plot::hip_flexion_svg(report, analysis);
+    write_atomic(&out.join("hip_flexion.svg"), svg.as_bytes(), force)?;
+    write_atomic(
+        &out.join("report.html"),
+        report::html::report_html_with(report, &svg, &keyframes).as_bytes(),
+        force,
+    )?;
+    if let Some(header) = landmarks {
+        let mut w = crate::landmarks_file::LandmarksWriter::create(
+            &out.join("landmarks.json"),
+            header,
+            force,
+        )?;
+        for f in frames {
+            w.write_frame(f)?;
+        }
+        w.finish()?;
+    }
+    Ok(())
+}
+
+/// Analyses one video into a folder: pose model, analysis, judgement against the phase,
+/// and every output file (see [`OUTPUTS`]). Refuses to overwrite existing outputs unless
+/// `force`. When `opts.config.capture_fps` is unset, slow-motion Android clips are
+/// detected from their metadata.
+#[allow(clippy::too_many_arguments)]
+pub fn analyze_video_to_dir(
+    tracker: &mut crate::pose::PoseTracker,
+    video: &Path,
+    rotate: crate::video::RotateMode,
+    person: crate::person::PersonChoice,
+    opts: &AnalyzeOptions,
+    out: &Path,
+    annotated_video: bool,
+    force: bool,
+) -> Result<Report> {
+    for f in OUTPUTS {
+        crate::output::check_writable(&out.join(f), force)?;
+    }
+    if annotated_video {
+        crate::output::check_writable(&out.join("annotated.mp4"), force)?;
+    }
+    let (prov, frames) = track_clip(tracker, video, rotate, person)?;
+    let header = crate::landmarks_file::LandmarksHeader::new(
+        prov.video.clone(),
+        tracker.options().model,
+        false,
+    );
+    let mut opts = opts.clone();
+    if opts.config.capture_fps.is_none() {
+        opts.config.capture_fps =
+            crate::video::android_capture_fps(video).filter(|c| *c > prov.video.nominal_fps * 1.5);
+    }
+    let (report, analysis) = analyze_frames(&prov, &frames, &opts)?;
+    let source = VideoSource {
+        video,
+        rotate,
+        annotated_video,
+    };
+    write_outputs(
+        out,
+        &report,
+        &analysis,
+        &frames,
+        Some(&header),
+        Some(source),
+        force,
+    )?;
+    Ok(report)
+}

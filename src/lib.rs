@@ -4,6 +4,7 @@
 //! -> repetitions (`exercise`) -> flags (`protocol`) -> reports (`report`).
 
 pub mod analyze;
+pub mod batch;
 pub mod common;
 pub mod error;
 pub mod exercise;

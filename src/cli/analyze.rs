@@ -1,17 +1,18 @@
 //! `hipflex analyze VIDEO --phase N [--out DIR]` and `--from-landmarks FILE`.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use hipflex::analyze::{AnalyzeOptions, Provenance, analyze_frames, load_protocol};
+use hipflex::analyze::{
+    AnalyzeOptions, Provenance, analyze_frames, analyze_video_to_dir, load_protocol, write_outputs,
+};
 use hipflex::common::Exercise;
 use hipflex::exercise::AnalysisConfig;
-use hipflex::landmarks_file::{LandmarksHeader, LandmarksWriter, read_landmarks};
-use hipflex::output::{check_writable, write_atomic};
+use hipflex::landmarks_file::read_landmarks;
+use hipflex::output::check_writable;
 use hipflex::pipeline;
-use hipflex::pose::PoseFrame;
 
 use super::EngineArgs;
 
@@ -73,15 +74,7 @@ fn parse_exercise(s: &str) -> anyhow::Result<Option<Exercise>> {
     })
 }
 
-/// The files `analyze` writes into its folder.
-pub const OUTPUTS: [&str; 6] = [
-    "report.json",
-    "reps.csv",
-    "frames.csv",
-    "landmarks.json",
-    "hip_flexion.svg",
-    "report.html",
-];
+pub use hipflex::analyze::OUTPUTS;
 
 pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let exercise = parse_exercise(&a.exercise)?;
@@ -109,36 +102,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     for f in OUTPUTS {
         check_writable(&out.join(f), a.force)?;
     }
-    let annotate = a.from_landmarks.is_none() && !a.no_video;
-    if annotate {
-        check_writable(&out.join("annotated.mp4"), a.force)?;
-    }
 
-    let (prov, frames, record_landmarks) = match &a.from_landmarks {
-        Some(path) => {
-            let (header, frames) = read_landmarks(path)?;
-            let prov = Provenance {
-                video: header.video.clone(),
-                model: header.model.name().to_string(),
-                person: "from landmarks file".into(),
-                people_seen: None,
-            };
-            (prov, frames, None)
-        }
-        None => {
-            let video = a
-                .video
-                .clone()
-                .expect("clap requires VIDEO without --from-landmarks");
-            let (prov, frames) = track(&video, &a.engine)?;
-            let header = LandmarksHeader::new(prov.video.clone(), a.engine.model, false);
-            if config.capture_fps.is_none() && a.capture_fps.is_none() {
-                config.capture_fps = hipflex::video::android_capture_fps(&video)
-                    .filter(|c| *c > prov.video.nominal_fps * 1.5);
-            }
-            (prov, frames, Some(header))
-        }
-    };
     if let Some(c) = a.capture_fps {
         if !(c.is_finite() && c > 0.0) {
             bail!("--capture-fps must be a positive frame rate");
@@ -152,52 +116,38 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         config,
         exercise,
     };
-    let (report, analysis) = analyze_frames(&prov, &frames, &opts)?;
-
-    std::fs::create_dir_all(&out).with_context(|| format!("could not create {}", out.display()))?;
-    write_atomic(
-        &out.join("report.json"),
-        serde_json::to_string_pretty(&report)?.as_bytes(),
-        a.force,
-    )?;
-    write_atomic(
-        &out.join("reps.csv"),
-        hipflex::report::csv::reps_csv(&report).as_bytes(),
-        a.force,
-    )?;
-    write_atomic(
-        &out.join("frames.csv"),
-        hipflex::report::csv::frames_csv(&analysis).as_bytes(),
-        a.force,
-    )?;
-    // The second decoding pass draws the annotated video (unless --no-video) and
-    // picks the keyframes that the HTML report embeds.
-    let keyframes = match &a.video {
-        Some(video) if a.from_landmarks.is_none() => {
-            let annotated = out.join("annotated.mp4");
-            hipflex::report::overlay::annotate(
-                video,
+    let report = match &a.from_landmarks {
+        Some(path) => {
+            let (header, frames) = read_landmarks(path)?;
+            let prov = Provenance {
+                video: header.video.clone(),
+                model: header.model.name().to_string(),
+                person: "from landmarks file".into(),
+                people_seen: None,
+            };
+            let (report, analysis) = analyze_frames(&prov, &frames, &opts)?;
+            write_outputs(&out, &report, &analysis, &frames, None, None, a.force)?;
+            report
+        }
+        None => {
+            let video = a
+                .video
+                .clone()
+                .expect("clap requires VIDEO without --from-landmarks");
+            let mut tracker =
+                pipeline::tracker(&a.engine.pose_options(false), a.engine.ort_lib.as_deref())?;
+            analyze_video_to_dir(
+                &mut tracker,
+                &video,
                 a.engine.rotate,
-                &frames,
-                &analysis,
-                &report,
-                annotate.then_some(annotated.as_path()),
+                a.engine.person,
+                &opts,
+                &out,
+                !a.no_video,
                 a.force,
             )?
-            .1
         }
-        _ => Vec::new(),
     };
-    let svg = hipflex::report::plot::hip_flexion_svg(&report, &analysis);
-    write_atomic(&out.join("hip_flexion.svg"), svg.as_bytes(), a.force)?;
-    write_atomic(
-        &out.join("report.html"),
-        hipflex::report::html::report_html_with(&report, &svg, &keyframes).as_bytes(),
-        a.force,
-    )?;
-    if let Some(header) = record_landmarks {
-        write_landmarks(&out.join("landmarks.json"), &header, &frames, a.force)?;
-    }
 
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -217,48 +167,4 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn write_landmarks(
-    path: &Path,
-    header: &LandmarksHeader,
-    frames: &[PoseFrame],
-    force: bool,
-) -> anyhow::Result<()> {
-    let mut w = LandmarksWriter::create(path, header, force)?;
-    for f in frames {
-        w.write_frame(f)?;
-    }
-    w.finish()?;
-    Ok(())
-}
-
-/// Runs the pose model over the video, following the right person.
-pub fn track(video: &Path, engine: &EngineArgs) -> anyhow::Result<(Provenance, Vec<PoseFrame>)> {
-    let opts = engine.pose_options(false);
-    let mut tracker = pipeline::tracker(&opts, engine.ort_lib.as_deref())?;
-    let scout = pipeline::scout_people(video, engine.rotate, &mut tracker, engine.person)?;
-    let mut frames = Vec::new();
-    let summary = pipeline::track_video_following(
-        video,
-        engine.rotate,
-        &mut tracker,
-        scout.follow,
-        |pf, _| {
-            frames.push(pf.clone());
-            Ok(())
-        },
-    )?;
-    if summary.frames_with_person == 0 {
-        return Err(pipeline::no_person(video, summary.frames).into());
-    }
-    Ok((
-        Provenance {
-            video: summary.video.clone(),
-            model: engine.model.name().to_string(),
-            person: engine.person.to_string(),
-            people_seen: Some(scout.people),
-        },
-        frames,
-    ))
 }

@@ -1,6 +1,7 @@
 //! Command definitions and dispatch.
 
 mod analyze;
+mod batch;
 mod info;
 mod pose;
 mod protocol;
@@ -63,6 +64,11 @@ pub enum Command {
     Pose(pose::PoseArgs),
     /// Measure hip flexion, reps and tempo and flag reps against a rehab phase.
     Analyze(analyze::AnalyzeArgs),
+    /// Analyse a folder of videos (parallel, resumable); write summary.csv and index.html.
+    /// Exit code 3 when some videos failed.
+    Batch(batch::BatchArgs),
+    /// Merge the summary.csv of several `batch --shard` output folders into one.
+    BatchMerge(batch::BatchMergeArgs),
     /// Show the rehab protocol (phases, caps, tempo rules and their sources).
     Protocol(protocol::ProtocolArgs),
     /// Render a synthetic exercise clip with exactly known angles, plus its ground truth.
@@ -74,6 +80,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Info(a) => info::run(a),
         Command::Pose(a) => pose::run(a),
         Command::Analyze(a) => analyze::run(a),
+        Command::Batch(a) => batch::run(a),
+        Command::BatchMerge(a) => batch::run_merge(a),
         Command::Protocol(a) => protocol::run(a),
         Command::Synth(a) => {
             let truth = hipflex::synth::run(&a)?;

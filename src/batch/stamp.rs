@@ -1,0 +1,53 @@
+//! `batch-stamp.json`: what a video's outputs were made from, so a re-run can skip it.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub input_sha256: String,
+    pub protocol_name: String,
+    pub protocol_version: String,
+    pub phase: u8,
+    /// `auto` or the exercise given by the manifest.
+    pub exercise: String,
+    pub model: String,
+    pub tool_version: String,
+}
+
+/// Hex sha256 of a file, read in chunks.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let read_err = |e: std::io::Error| Error::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let mut f = std::fs::File::open(path).map_err(read_err)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).map_err(read_err)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+impl Stamp {
+    /// The stamp at `path`, or `None` when absent or unreadable.
+    pub fn read(path: &Path) -> Option<Stamp> {
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+    }
+
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::Other(format!("could not serialise the stamp: {e}")))?;
+        crate::output::write_atomic(path, json.as_bytes(), true)
+    }
+}
