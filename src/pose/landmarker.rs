@@ -18,8 +18,11 @@ pub const INPUT_SIZE: i32 = 256;
 /// Landmarks the model outputs: 33 body points and 6 auxiliary ones.
 pub const MODEL_LANDMARKS: usize = 39;
 const HEATMAP_SIZE: usize = 64;
-/// Heatmap refinement window (`RefineLandmarksFromHeatmapCalculator`).
-const REFINE_KERNEL: usize = 7;
+/// Heatmap refinement window (`RefineLandmarksFromHeatmapCalculator`). The graph file
+/// says 7, but MediaPipe's Python `solutions.pose` (the reference hipflex is checked
+/// against) re-parses the expanded graph without that calculator's options, so the
+/// calculator's default of 9 is what actually runs; intermediate streams confirm it.
+const REFINE_KERNEL: usize = 9;
 const REFINE_MIN_CONFIDENCE: f32 = 0.5;
 
 /// Raw result for one ROI, in frame pixels (image) and metres (world).
