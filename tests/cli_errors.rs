@@ -86,21 +86,7 @@ fn bad_videos_fail_cleanly() {
     ]);
     expect_failure(d, &audio, &[], "voice.m4a");
 
-    let full = d.join("long.mp4");
-    common::ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=320x240:rate=25:duration=4",
-        "-c:v",
-        "libx264",
-        "-movflags",
-        "+faststart",
-        full.to_str().unwrap(),
-    ]);
-    let bytes = std::fs::read(&full).unwrap();
-    let cut = d.join("cut.mp4");
-    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let cut = common::truncated_mp4(d);
     expect_failure(d, &cut, &[], "cut.mp4");
 
     // A decodable video with nobody in it.

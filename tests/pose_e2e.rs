@@ -59,22 +59,7 @@ fn phone_rotation_gives_upright_landmarks_and_override_wins() {
         "upright.mp4",
         &["-c:v", "libx264", "-crf", "16"],
     );
-    let sideways = variant(
-        dir.path(),
-        &upright,
-        "sideways.mp4",
-        &["-vf", "transpose=2", "-c:v", "libx264", "-crf", "16"],
-    );
-    let phone = dir.path().join("phone.mp4");
-    common::ffmpeg(&[
-        "-i",
-        sideways.to_str().unwrap(),
-        "-c",
-        "copy",
-        "-metadata:s:v:0",
-        "rotate=90",
-        phone.to_str().unwrap(),
-    ]);
+    let phone = common::phone_rotated(dir.path(), &upright);
 
     let (a, sa) = track(&upright, RotateMode::Auto);
     let (b, sb) = track(&phone, RotateMode::Auto);

@@ -53,28 +53,7 @@ fn portrait_phone_clip_with_rotation_metadata_comes_out_upright() {
     let dir = tempfile::tempdir().unwrap();
     let upright = make_upright(dir.path());
     // A phone stores the sensor image turned and says "rotate 90° clockwise to display".
-    let phone = dir.path().join("phone.mp4");
-    let sideways = dir.path().join("sideways.mp4");
-    common::ffmpeg(&[
-        "-i",
-        upright.to_str().unwrap(),
-        "-vf",
-        "transpose=2",
-        "-c:v",
-        "libx264",
-        "-crf",
-        "12",
-        sideways.to_str().unwrap(),
-    ]);
-    common::ffmpeg(&[
-        "-i",
-        sideways.to_str().unwrap(),
-        "-c",
-        "copy",
-        "-metadata:s:v:0",
-        "rotate=90",
-        phone.to_str().unwrap(),
-    ]);
+    let phone = common::phone_rotated(dir.path(), &upright);
     let (a, _, ia) = frames(&upright, RotateMode::Auto);
     let (b, _, ib) = frames(&phone, RotateMode::Auto);
     assert_eq!(ib.rotation_metadata_deg, 90);
@@ -191,21 +170,8 @@ fn bad_files_give_clear_errors() {
     );
 
     // A truncated mp4 (moov atom at the front, data cut in half).
+    let cut = common::truncated_mp4(dir.path());
     let full = dir.path().join("full.mp4");
-    common::ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=320x240:rate=25:duration=4",
-        "-c:v",
-        "libx264",
-        "-movflags",
-        "+faststart",
-        full.to_str().unwrap(),
-    ]);
-    let bytes = std::fs::read(&full).unwrap();
-    let cut = dir.path().join("cut.mp4");
-    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let r = VideoReader::open(&cut, RotateMode::Auto);
     let err = match r {
         Err(e) => e,

@@ -67,3 +67,52 @@ pub fn videos_dir() -> PathBuf {
 pub fn hipflex_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_hipflex"))
 }
+
+/// A 4 s test-pattern mp4 with its moov atom at the front, cut to half its bytes: what
+/// an interrupted copy looks like. Returns the cut file.
+pub fn truncated_mp4(dir: &Path) -> PathBuf {
+    let full = dir.join("full.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=320x240:rate=25:duration=4",
+        "-c:v",
+        "libx264",
+        "-movflags",
+        "+faststart",
+        full.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&full).unwrap();
+    let cut = dir.join("cut.mp4");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    cut
+}
+
+/// What a phone writes for a portrait clip: the frames of `upright` stored turned a
+/// quarter turn anticlockwise, with metadata saying "rotate 90° clockwise to display".
+pub fn phone_rotated(dir: &Path, upright: &Path) -> PathBuf {
+    let sideways = dir.join("sideways.mp4");
+    ffmpeg(&[
+        "-i",
+        upright.to_str().unwrap(),
+        "-vf",
+        "transpose=2",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "14",
+        sideways.to_str().unwrap(),
+    ]);
+    let phone = dir.join("phone.mp4");
+    ffmpeg(&[
+        "-i",
+        sideways.to_str().unwrap(),
+        "-c",
+        "copy",
+        "-metadata:s:v:0",
+        "rotate=90",
+        phone.to_str().unwrap(),
+    ]);
+    phone
+}
