@@ -16,6 +16,7 @@ pub mod person;
 pub mod pipeline;
 pub mod pose;
 pub mod protocol;
+pub mod record;
 pub mod report;
 pub mod runtime;
 pub mod signal;

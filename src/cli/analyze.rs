@@ -1,7 +1,7 @@
 //! `hipflex analyze VIDEO --phase N [--out DIR]` and `--from-landmarks FILE`.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -13,6 +13,7 @@ use hipflex::exercise::AnalysisConfig;
 use hipflex::landmarks_file::read_landmarks;
 use hipflex::output::check_writable;
 use hipflex::pipeline;
+use hipflex::report::Report;
 
 use super::EngineArgs;
 
@@ -22,11 +23,9 @@ pub enum FailOn {
     Red,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct AnalyzeArgs {
-    /// Video file (mp4, mov, mkv, avi, webm). Not needed with --from-landmarks.
-    #[arg(required_unless_present = "from_landmarks")]
-    pub video: Option<PathBuf>,
+/// How a recording is judged and what is written: shared by `analyze` and `record`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct JudgeArgs {
     /// Rehab phase to judge against (see `hipflex protocol show`).
     #[arg(long)]
     pub phase: u8,
@@ -36,15 +35,6 @@ pub struct AnalyzeArgs {
     /// Exercise: auto-detect, or say which.
     #[arg(long, default_value = "auto")]
     pub exercise: String,
-    /// Output folder (default: `hipflex-<video name>` in the current folder).
-    #[arg(long, short, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Re-run the analysis from a `hipflex pose` / `analyze` landmarks file, without the model.
-    #[arg(long, value_name = "FILE")]
-    pub from_landmarks: Option<PathBuf>,
-    /// Slow-motion clips: the frame rate the camera captured at (default: from metadata).
-    #[arg(long, value_name = "FPS")]
-    pub capture_fps: Option<f64>,
     /// Analysis settings override (TOML; see docs/report-schema.md).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -60,6 +50,70 @@ pub struct AnalyzeArgs {
     /// Skip the annotated video (`annotated.mp4`), which costs a second decoding pass.
     #[arg(long)]
     pub no_video: bool,
+}
+
+impl JudgeArgs {
+    /// The protocol, phase, analysis settings and exercise, checked before any work.
+    pub fn options(&self) -> anyhow::Result<AnalyzeOptions> {
+        let exercise = parse_exercise(&self.exercise)?;
+        let (protocol, protocol_source) = load_protocol(self.protocol.as_deref())?;
+        protocol.phase(self.phase)?;
+        let config = match &self.config {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("could not read {}", p.display()))?;
+                AnalysisConfig::from_toml(&text, &p.display().to_string())?
+            }
+            None => AnalysisConfig::default(),
+        };
+        Ok(AnalyzeOptions {
+            phase: self.phase,
+            protocol,
+            protocol_source,
+            config,
+            exercise,
+        })
+    }
+
+    /// Prints the report (summary table or JSON) and turns `--fail-on` into the exit code.
+    pub fn finish(&self, report: &Report, out: &Path) -> anyhow::Result<ExitCode> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(report)?);
+        } else {
+            let colour = std::io::stdout().is_terminal();
+            print!("{}", hipflex::report::terminal::render(report, colour));
+            println!("Outputs in {}", out.display());
+        }
+        let worst = report.summary.worst_severity.as_str();
+        let fail = match self.fail_on {
+            Some(FailOn::Amber) => worst == "amber" || worst == "red",
+            Some(FailOn::Red) => worst == "red",
+            None => false,
+        };
+        Ok(if fail {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// Video file (mp4, mov, mkv, avi, webm). Not needed with --from-landmarks.
+    #[arg(required_unless_present = "from_landmarks")]
+    pub video: Option<PathBuf>,
+    /// Output folder (default: `hipflex-<video name>` in the current folder).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Re-run the analysis from a `hipflex pose` / `analyze` landmarks file, without the model.
+    #[arg(long, value_name = "FILE")]
+    pub from_landmarks: Option<PathBuf>,
+    /// Slow-motion clips: the frame rate the camera captured at (default: from metadata).
+    #[arg(long, value_name = "FPS")]
+    pub capture_fps: Option<f64>,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -77,17 +131,7 @@ fn parse_exercise(s: &str) -> anyhow::Result<Option<Exercise>> {
 pub use hipflex::analyze::OUTPUTS;
 
 pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let exercise = parse_exercise(&a.exercise)?;
-    let (protocol, protocol_source) = load_protocol(a.protocol.as_deref())?;
-    protocol.phase(a.phase)?;
-    let mut config = match &a.config {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("could not read {}", p.display()))?;
-            AnalysisConfig::from_toml(&text, &p.display().to_string())?
-        }
-        None => AnalysisConfig::default(),
-    };
+    let mut opts = a.judge.options()?;
     let source_name = a
         .video
         .as_ref()
@@ -99,23 +143,16 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("hipflex-{source_name}")));
+    let force = a.judge.force;
     for f in OUTPUTS {
-        check_writable(&out.join(f), a.force)?;
+        check_writable(&out.join(f), force)?;
     }
-
     if let Some(c) = a.capture_fps {
         if !(c.is_finite() && c > 0.0) {
             bail!("--capture-fps must be a positive frame rate");
         }
-        config.capture_fps = Some(c);
+        opts.config.capture_fps = Some(c);
     }
-    let opts = AnalyzeOptions {
-        phase: a.phase,
-        protocol,
-        protocol_source,
-        config,
-        exercise,
-    };
     let report = match &a.from_landmarks {
         Some(path) => {
             let (header, frames) = read_landmarks(path)?;
@@ -126,7 +163,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 people_seen: None,
             };
             let (report, analysis) = analyze_frames(&prov, &frames, &opts)?;
-            write_outputs(&out, &report, &analysis, &frames, None, None, a.force)?;
+            write_outputs(&out, &report, &analysis, &frames, None, None, force)?;
             report
         }
         None => {
@@ -143,28 +180,10 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 a.engine.person,
                 &opts,
                 &out,
-                !a.no_video,
-                a.force,
+                !a.judge.no_video,
+                force,
             )?
         }
     };
-
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        let colour = std::io::stdout().is_terminal();
-        print!("{}", hipflex::report::terminal::render(&report, colour));
-        println!("Outputs in {}", out.display());
-    }
-    let worst = report.summary.worst_severity.as_str();
-    let fail = match a.fail_on {
-        Some(FailOn::Amber) => worst == "amber" || worst == "red",
-        Some(FailOn::Red) => worst == "red",
-        None => false,
-    };
-    Ok(if fail {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    a.judge.finish(&report, &out)
 }

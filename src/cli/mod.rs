@@ -5,6 +5,7 @@ mod batch;
 mod info;
 mod pose;
 mod protocol;
+mod record;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,6 +70,9 @@ pub enum Command {
     Batch(batch::BatchArgs),
     /// Merge the summary.csv of several `batch --shard` output folders into one.
     BatchMerge(batch::BatchMergeArgs),
+    /// Record a set from a webcam (or a video file standing in for one) with live
+    /// feedback, then analyse it like `analyze`. Ctrl-C stops and keeps the recording.
+    Record(record::RecordArgs),
     /// Show the rehab protocol (phases, caps, tempo rules and their sources).
     Protocol(protocol::ProtocolArgs),
     /// Render a synthetic exercise clip with exactly known angles, plus its ground truth.
@@ -83,6 +87,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Batch(a) => batch::run(a),
         Command::BatchMerge(a) => batch::run_merge(a),
         Command::Protocol(a) => protocol::run(a),
+        Command::Record(a) => record::run(a),
         Command::Synth(a) => {
             let truth = hipflex::synth::run(&a)?;
             println!(

@@ -14,7 +14,7 @@ use super::{FlagOut, Report, plain_words};
 use crate::error::{Error, Result};
 use crate::exercise::{Analysis, FrameKinematics};
 use crate::kinematics::Side;
-use crate::pose::{Landmark, PoseFrame, idx};
+use crate::pose::{Landmark, Pose, PoseFrame, idx};
 use crate::video::{DEFAULT_CODECS, RotateMode, VideoReader, open_writer};
 
 /// Body connections drawn as the skeleton.
@@ -101,6 +101,101 @@ fn text(img: &mut Mat, s: &str, at: Point, scale: f64, fg: Scalar) -> Result<()>
     Ok(())
 }
 
+/// Draws the skeleton, and the hip-flexion arc with its value on `side` in the zone
+/// colour, in place.
+pub fn draw_body(img: &mut Mat, p: &Pose, side: Side, hip: Option<f64>, zone: &str) -> Result<()> {
+    let (w, h) = (img.cols(), img.rows());
+    let scale = (h.min(w) as f64 / 720.0).max(0.4);
+    let line = (3.0 * scale).max(2.0) as i32;
+    let white = Scalar::new(235.0, 235.0, 235.0, 0.0);
+    for (a, b) in BONES {
+        let (la, lb) = (&p.image[a], &p.image[b]);
+        if la.visibility >= MIN_VISIBILITY && lb.visibility >= MIN_VISIBILITY {
+            imgproc::line(img, pt(la), pt(lb), white, line, imgproc::LINE_AA, 0)?;
+        }
+    }
+    // The hip angle as an arc between the trunk and the thigh on the measured side.
+    let (s, hp, kn) = match side {
+        Side::Left => (idx::LEFT_SHOULDER, idx::LEFT_HIP, idx::LEFT_KNEE),
+        Side::Right => (idx::RIGHT_SHOULDER, idx::RIGHT_HIP, idx::RIGHT_KNEE),
+    };
+    let (ls, lh, lk) = (&p.image[s], &p.image[hp], &p.image[kn]);
+    let c = colour(zone);
+    let ang = |a: &Landmark| {
+        ((a.y - lh.y) as f64)
+            .atan2((a.x - lh.x) as f64)
+            .to_degrees()
+    };
+    // Flexion is measured from the trunk's continuation through the hip (0 = thigh
+    // in line with the trunk), so the arc starts there.
+    let (a0, a1) = (ang(ls) + 180.0, ang(lk));
+    let reach = (lh.x - ls.x).hypot(lh.y - ls.y).max(1.0);
+    let ext = Point::new(
+        (lh.x + (lh.x - ls.x) / reach * (r_guess(lh, lk) as f32 * 1.4)).round() as i32,
+        (lh.y + (lh.y - ls.y) / reach * (r_guess(lh, lk) as f32 * 1.4)).round() as i32,
+    );
+    imgproc::line(
+        img,
+        pt(lh),
+        ext,
+        Scalar::new(200.0, 200.0, 200.0, 0.0),
+        1,
+        imgproc::LINE_AA,
+        0,
+    )?;
+    // Sweep the smaller way round from the trunk to the thigh.
+    let mut d = a1 - a0;
+    while d > 180.0 {
+        d -= 360.0;
+    }
+    while d < -180.0 {
+        d += 360.0;
+    }
+    let r = r_guess(lh, lk);
+    imgproc::ellipse(
+        img,
+        pt(lh),
+        Size::new(r, r),
+        0.0,
+        a0,
+        a0 + d,
+        c,
+        line,
+        imgproc::LINE_AA,
+        0,
+    )?;
+    imgproc::line(img, pt(lh), pt(ls), c, line, imgproc::LINE_AA, 0)?;
+    imgproc::line(img, pt(lh), pt(lk), c, line, imgproc::LINE_AA, 0)?;
+    imgproc::circle(img, pt(lh), line * 2, c, -1, imgproc::LINE_AA, 0)?;
+    if let Some(hv) = hip {
+        let at = Point::new(pt(lh).x + r + 6, pt(lh).y - 6);
+        text(img, &format!("{hv:.0} deg"), at, 0.9 * scale, c)?;
+    }
+    Ok(())
+}
+
+/// A bar across the top of the frame in the zone colour, with `label` in white.
+pub fn header_bar(img: &mut Mat, label: &str, zone: &str) -> Result<()> {
+    let w = img.cols();
+    let scale = (img.rows().min(w) as f64 / 720.0).max(0.4);
+    imgproc::rectangle_points(
+        img,
+        Point::new(0, 0),
+        Point::new(w, (40.0 * scale) as i32),
+        colour(zone),
+        -1,
+        imgproc::LINE_8,
+        0,
+    )?;
+    text(
+        img,
+        label,
+        Point::new((10.0 * scale) as i32, (28.0 * scale) as i32),
+        0.8 * scale,
+        Scalar::all(255.0),
+    )
+}
+
 /// Draws one frame's overlay in place.
 pub fn draw(
     img: &mut Mat,
@@ -112,77 +207,13 @@ pub fn draw(
 ) -> Result<()> {
     let (w, h) = (img.cols(), img.rows());
     let scale = (h.min(w) as f64 / 720.0).max(0.4);
-    let line = (3.0 * scale).max(2.0) as i32;
     let cap = report.protocol.cap_deg;
     let band = report.protocol.amber_band_deg;
     let hip = k.and_then(|k| k.hip_flexion);
     let z = zone(hip, k.is_some_and(|k| k.loaded), cap, band);
     if let Some(p) = pose.and_then(|f| f.pose.as_ref()) {
-        let white = Scalar::new(235.0, 235.0, 235.0, 0.0);
-        for (a, b) in BONES {
-            let (la, lb) = (&p.image[a], &p.image[b]);
-            if la.visibility >= MIN_VISIBILITY && lb.visibility >= MIN_VISIBILITY {
-                imgproc::line(img, pt(la), pt(lb), white, line, imgproc::LINE_AA, 0)?;
-            }
-        }
-        // The hip angle as an arc between the trunk and the thigh on the measured side.
         let side = k.and_then(|k| k.side).unwrap_or(Side::Left);
-        let (s, hp, kn) = match side {
-            Side::Left => (idx::LEFT_SHOULDER, idx::LEFT_HIP, idx::LEFT_KNEE),
-            Side::Right => (idx::RIGHT_SHOULDER, idx::RIGHT_HIP, idx::RIGHT_KNEE),
-        };
-        let (ls, lh, lk) = (&p.image[s], &p.image[hp], &p.image[kn]);
-        let c = colour(z);
-        let ang = |a: &Landmark| {
-            ((a.y - lh.y) as f64)
-                .atan2((a.x - lh.x) as f64)
-                .to_degrees()
-        };
-        // Flexion is measured from the trunk's continuation through the hip (0 = thigh
-        // in line with the trunk), so the arc starts there.
-        let (a0, a1) = (ang(ls) + 180.0, ang(lk));
-        let reach = (lh.x - ls.x).hypot(lh.y - ls.y).max(1.0);
-        let ext = Point::new(
-            (lh.x + (lh.x - ls.x) / reach * (r_guess(lh, lk) as f32 * 1.4)).round() as i32,
-            (lh.y + (lh.y - ls.y) / reach * (r_guess(lh, lk) as f32 * 1.4)).round() as i32,
-        );
-        imgproc::line(
-            img,
-            pt(lh),
-            ext,
-            Scalar::new(200.0, 200.0, 200.0, 0.0),
-            1,
-            imgproc::LINE_AA,
-            0,
-        )?;
-        // Sweep the smaller way round from the trunk to the thigh.
-        let mut d = a1 - a0;
-        while d > 180.0 {
-            d -= 360.0;
-        }
-        while d < -180.0 {
-            d += 360.0;
-        }
-        let r = r_guess(lh, lk);
-        imgproc::ellipse(
-            img,
-            pt(lh),
-            Size::new(r, r),
-            0.0,
-            a0,
-            a0 + d,
-            c,
-            line,
-            imgproc::LINE_AA,
-            0,
-        )?;
-        imgproc::line(img, pt(lh), pt(ls), c, line, imgproc::LINE_AA, 0)?;
-        imgproc::line(img, pt(lh), pt(lk), c, line, imgproc::LINE_AA, 0)?;
-        imgproc::circle(img, pt(lh), line * 2, c, -1, imgproc::LINE_AA, 0)?;
-        if let Some(hv) = hip {
-            let at = Point::new(pt(lh).x + r + 6, pt(lh).y - 6);
-            text(img, &format!("{hv:.0} deg"), at, 0.9 * scale, c)?;
-        }
+        draw_body(img, p, side, hip, z)?;
     }
     // Header: rep counter, tempo phase, zone.
     let rep = k.and_then(|k| k.rep).and_then(|i| analysis.reps.get(i));
@@ -206,22 +237,7 @@ pub fn draw(
         "{rep_text}  {phase}  | phase {} {cap_text}",
         report.protocol.phase
     );
-    imgproc::rectangle_points(
-        img,
-        Point::new(0, 0),
-        Point::new(w, (40.0 * scale) as i32),
-        colour(z),
-        -1,
-        imgproc::LINE_8,
-        0,
-    )?;
-    text(
-        img,
-        &header,
-        Point::new((10.0 * scale) as i32, (28.0 * scale) as i32),
-        0.8 * scale,
-        Scalar::all(255.0),
-    )?;
+    header_bar(img, &header, z)?;
     // Banner while a flag is active (worst first).
     if let Some(f) = active.first() {
         let y0 = h - (44.0 * scale) as i32;

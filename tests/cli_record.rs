@@ -1,0 +1,217 @@
+//! `hipflex record` driven from video files standing in for a camera: the recording
+//! is analysed like `analyze` would, Ctrl-C keeps what was recorded, and bad cameras
+//! or existing outputs are refused before anything is recorded.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+fn hipflex() -> Command {
+    Command::cargo_bin("hipflex").unwrap()
+}
+
+fn clip(name: &str) -> PathBuf {
+    common::videos_dir().join(name)
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn frames_in(video: &Path) -> usize {
+    common::ffprobe_frame_times(video).len()
+}
+
+#[test]
+fn recording_from_a_file_gives_the_same_analysis_as_analyze() {
+    let src = clip("bridge_too_deep.mp4");
+    let tmp = tempfile::tempdir().unwrap();
+    let (rec, ana) = (tmp.path().join("rec"), tmp.path().join("ana"));
+    hipflex()
+        .args(["record", "--camera"])
+        .arg(&src)
+        .args(["--phase", "2", "--model", "lite", "--no-video", "--out"])
+        .arg(&rec)
+        .assert()
+        .success();
+    hipflex()
+        .arg("analyze")
+        .arg(&src)
+        .args(["--phase", "2", "--model", "lite", "--no-video", "--out"])
+        .arg(&ana)
+        .assert()
+        .success();
+    let facts = json(&rec.join("recording.json"));
+    assert_eq!(facts["stop_reason"], "end_of_input");
+    assert_eq!(facts["codec"], "FFV1", "the raw recording is lossless");
+    let n = frames_in(&src);
+    assert_eq!(facts["frames_written"].as_u64().unwrap() as usize, n);
+    assert_eq!(frames_in(&rec.join("recording.mkv")), n);
+
+    let (r, a) = (
+        json(&rec.join("report.json")),
+        json(&ana.join("report.json")),
+    );
+    assert_eq!(r["exercise"]["class"], a["exercise"]["class"]);
+    let (rr, ar) = (r["reps"].as_array().unwrap(), a["reps"].as_array().unwrap());
+    assert!(!ar.is_empty());
+    assert_eq!(rr.len(), ar.len(), "same reps");
+    for (x, y) in rr.iter().zip(ar) {
+        assert_eq!(x["number"], y["number"]);
+        for k in [
+            "eccentric_s",
+            "bottom_pause_s",
+            "concentric_s",
+            "top_pause_s",
+            "start_s",
+        ] {
+            if let (Some(p), Some(q)) = (x[k].as_f64(), y[k].as_f64()) {
+                assert!((p - q).abs() < 0.05, "{k}: {p} vs {q}");
+            } else {
+                assert_eq!(x[k].is_null(), y[k].is_null(), "{k}");
+            }
+        }
+        let (p, q) = (
+            x["peak_hip_flexion_deg"].as_f64().unwrap(),
+            y["peak_hip_flexion_deg"].as_f64().unwrap(),
+        );
+        assert!((p - q).abs() < 1.0, "peak {p} vs {q}");
+    }
+    let codes = |v: &serde_json::Value| -> Vec<(String, Option<u64>)> {
+        v["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["code"].as_str().unwrap().to_string(), f["rep"].as_u64()))
+            .collect()
+    };
+    assert_eq!(codes(&r), codes(&a), "same flags");
+    assert!(
+        codes(&r).iter().any(|c| c.0 == "early_compression"),
+        "the too-deep bridge is flagged"
+    );
+}
+
+#[test]
+fn ctrl_c_keeps_the_recording_and_analyses_it() {
+    let src = clip("nordic_good.mp4");
+    let total = frames_in(&src);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rec");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hipflex"))
+        .args(["record", "--pace", "--camera"])
+        .arg(&src)
+        .args(["--phase", "2", "--model", "lite", "--no-video", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the recording is under way, then press Ctrl-C.
+    let partial = out.join("recording.partial.mkv");
+    let t0 = std::time::Instant::now();
+    while !partial.exists() && t0.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(partial.exists(), "recording never started");
+    std::thread::sleep(Duration::from_secs(3));
+    // SAFETY: plain kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        !partial.exists(),
+        "the partial file is renamed when stopped"
+    );
+    let facts = json(&out.join("recording.json"));
+    assert_eq!(facts["stop_reason"], "interrupted", "{stderr}");
+    let written = facts["frames_written"].as_u64().unwrap() as usize;
+    assert!(written > 30 && written < total, "{written} of {total}");
+    assert_eq!(frames_in(&out.join("recording.mkv")), written);
+    let report = json(&out.join("report.json"));
+    assert_eq!(report["clip"]["frames"].as_u64().unwrap() as usize, written);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Outputs in"));
+}
+
+#[test]
+fn seconds_stops_the_recording_and_no_analyze_only_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rec");
+    let a = hipflex()
+        .args(["record", "--camera"])
+        .arg(clip("sample_bridge.mp4"))
+        .args([
+            "--phase",
+            "2",
+            "--seconds",
+            "2",
+            "--no-analyze",
+            "--no-live",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    assert!(stdout.contains("hipflex analyze"), "{stdout}");
+    let facts = json(&out.join("recording.json"));
+    assert_eq!(facts["stop_reason"], "seconds");
+    let n = facts["frames_written"].as_u64().unwrap();
+    let fps = facts["written_fps"].as_f64().unwrap();
+    assert!(((n as f64 / fps) - 2.0).abs() < 0.1, "{n} frames at {fps}");
+    assert!(!out.join("report.json").exists());
+}
+
+#[test]
+fn bad_cameras_and_existing_recordings_are_refused_before_recording() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rec");
+    let a = hipflex()
+        .args([
+            "record",
+            "--camera",
+            "/dev/video-does-not-exist",
+            "--phase",
+            "2",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("camera") || err.contains("device"), "{err}");
+
+    // A recording already there is never overwritten without --force.
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("recording.mkv"), b"precious").unwrap();
+    let a = hipflex()
+        .args(["record", "--camera"])
+        .arg(clip("sample_bridge.mp4"))
+        .args(["--phase", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(
+        std::fs::read(out.join("recording.mkv")).unwrap(),
+        b"precious"
+    );
+
+    // A phase the protocol does not have is refused before the camera opens.
+    hipflex()
+        .args([
+            "record",
+            "--camera",
+            "/dev/video-does-not-exist",
+            "--phase",
+            "9",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("phase"));
+}
