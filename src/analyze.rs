@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::exercise::{Analysis, AnalysisConfig, analyze_landmarks};
 use crate::kinematics::ViewVerdict as KinView;
 use crate::pose::PoseFrame;
+use crate::progress::{Progress, Stage};
 use crate::protocol::{
     self, HipSample, HipSource, Protocol, RepKind, RepMeasurement, SetMeasurement, ViewVerdict,
 };
@@ -235,14 +236,19 @@ pub fn track_clip(
     video: &Path,
     rotate: crate::video::RotateMode,
     person: crate::person::PersonChoice,
+    progress: &dyn Progress,
 ) -> Result<(Provenance, Vec<PoseFrame>)> {
     use crate::pipeline;
     tracker.reset();
     let scout = pipeline::scout_people(video, rotate, tracker, person)?;
     let mut frames = Vec::new();
+    let total = crate::video::VideoReader::open(video, rotate)
+        .ok()
+        .and_then(|r| r.info().frame_count_hint);
     let summary =
         pipeline::track_video_following(video, rotate, tracker, scout.follow, |pf, _| {
             frames.push(pf.clone());
+            progress.frames(Stage::Tracking, frames.len() as u64, total);
             Ok(())
         })?;
     if summary.frames_with_person == 0 {
@@ -269,13 +275,18 @@ pub const OUTPUTS: [&str; 6] = [
     "report.html",
 ];
 
+/// A small picture of the person, written when the video is at hand (batch listings
+/// embed it).
+pub const THUMBNAIL_FILE: &str = "thumbnail.jpg";
+
 /// The source video, for the outputs drawn on its frames.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct VideoSource<'a> {
     pub video: &'a Path,
     pub rotate: crate::video::RotateMode,
     /// Write `annotated.mp4` (the keyframes in the HTML report are drawn either way).
     pub annotated_video: bool,
+    pub progress: &'a dyn Progress,
 }
 
 /// Writes the report, tables, plot, page and (when `landmarks` is given) the landmarks
@@ -308,22 +319,24 @@ pub fn write_outputs(
         report::csv::frames_csv(analysis).as_bytes(),
         force,
     )?;
-    let keyframes = match source {
+    let drawn = match source {
         Some(src) => {
             let annotated = out.join("annotated.mp4");
             report::overlay::annotate(
-                src.video,
-                src.rotate,
+                src,
                 frames,
                 analysis,
                 report,
                 src.annotated_video.then_some(annotated.as_path()),
                 force,
             )?
-            .1
         }
-        None => Vec::new(),
+        None => report::overlay::Annotated::default(),
     };
+    if let Some(jpeg) = &drawn.thumbnail {
+        write_atomic(&out.join(THUMBNAIL_FILE), jpeg, force)?;
+    }
+    let keyframes = drawn.keyframes;
     let svg = report::plot::hip_flexion_svg(report, analysis);
     write_atomic(&out.join("hip_flexion.svg"), svg.as_bytes(), force)?;
     write_atomic(
@@ -345,28 +358,46 @@ pub fn write_outputs(
     Ok(())
 }
 
+/// One video to analyse into a folder, and how.
+#[derive(Clone, Copy)]
+pub struct VideoJob<'a> {
+    pub video: &'a Path,
+    pub rotate: crate::video::RotateMode,
+    pub person: crate::person::PersonChoice,
+    pub out: &'a Path,
+    /// Write `annotated.mp4`.
+    pub annotated_video: bool,
+    /// Replace existing outputs.
+    pub force: bool,
+    pub progress: &'a dyn Progress,
+}
+
 /// Analyses one video into a folder: pose model, analysis, judgement against the phase,
 /// and every output file (see [`OUTPUTS`]). Refuses to overwrite existing outputs unless
-/// `force`. When `opts.config.capture_fps` is unset, slow-motion Android clips are
+/// `job.force`. When `opts.config.capture_fps` is unset, slow-motion Android clips are
 /// detected from their metadata.
-#[allow(clippy::too_many_arguments)]
 pub fn analyze_video_to_dir(
     tracker: &mut crate::pose::PoseTracker,
-    video: &Path,
-    rotate: crate::video::RotateMode,
-    person: crate::person::PersonChoice,
+    job: &VideoJob<'_>,
     opts: &AnalyzeOptions,
-    out: &Path,
-    annotated_video: bool,
-    force: bool,
 ) -> Result<Report> {
+    let VideoJob {
+        video,
+        rotate,
+        person,
+        out,
+        annotated_video,
+        force,
+        progress,
+    } = *job;
     for f in OUTPUTS {
         crate::output::check_writable(&out.join(f), force)?;
     }
+    crate::output::check_writable(&out.join(THUMBNAIL_FILE), force)?;
     if annotated_video {
         crate::output::check_writable(&out.join("annotated.mp4"), force)?;
     }
-    let (prov, frames) = track_clip(tracker, video, rotate, person)?;
+    let (prov, frames) = track_clip(tracker, video, rotate, person, progress)?;
     let header = crate::landmarks_file::LandmarksHeader::new(
         prov.video.clone(),
         tracker.options().model,
@@ -382,6 +413,7 @@ pub fn analyze_video_to_dir(
         video,
         rotate,
         annotated_video,
+        progress,
     };
     write_outputs(
         out,

@@ -100,3 +100,29 @@ mod tests {
         assert!("3--1-2-1".parse::<Tempo>().is_err());
     }
 }
+
+/// Calendar date and time of day (UTC) of a Unix time: (year, month, day, seconds into
+/// the day). Howard Hinnant's days-to-civil algorithm.
+pub fn utc_civil(unix_s: i64) -> (i64, u32, u32, u32) {
+    let days = unix_s.div_euclid(86_400);
+    let secs = unix_s.rem_euclid(86_400) as u32;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d, secs)
+}
+
+#[cfg(test)]
+mod civil_tests {
+    #[test]
+    fn unix_times_become_calendar_dates() {
+        assert_eq!(super::utc_civil(0), (1970, 1, 1, 0));
+        assert_eq!(super::utc_civil(951_782_400), (2000, 2, 29, 0));
+        assert_eq!(super::utc_civil(1_795_000_000), (2026, 11, 18, 40_000));
+    }
+}

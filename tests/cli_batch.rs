@@ -12,13 +12,22 @@ fn hipflex() -> Command {
     Command::cargo_bin("hipflex").unwrap()
 }
 
-/// A folder with two good clips, a corrupt `.mp4` (a text file) and a non-video file.
+/// A folder with two good clips (one dated in its name, one in a patient's sub-folder),
+/// a corrupt `.mp4` (a text file) and a non-video file.
 fn mixed_folder(root: &Path) -> std::path::PathBuf {
     let dir = root.join("in");
-    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::create_dir_all(dir.join("patient-b")).unwrap();
     let v = common::videos_dir();
-    std::fs::copy(v.join("sample_bridge.mp4"), dir.join("sample_bridge.mp4")).unwrap();
-    std::fs::copy(v.join("nordic_good.mp4"), dir.join("sub/nordic_good.mp4")).unwrap();
+    std::fs::copy(
+        v.join("sample_bridge.mp4"),
+        dir.join("bridge_2026-11-20.mp4"),
+    )
+    .unwrap();
+    std::fs::copy(
+        v.join("nordic_good.mp4"),
+        dir.join("patient-b/nordic_good.mp4"),
+    )
+    .unwrap();
     std::fs::write(dir.join("broken.mp4"), "this is a text file, not a video\n").unwrap();
     std::fs::write(dir.join("notes.txt"), "not a video").unwrap();
     dir
@@ -94,6 +103,35 @@ fn batch_reports_good_and_bad_skips_on_rerun_and_forces() {
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(index.contains("broken.mp4") && index.contains("report.html"));
     assert!(!index.contains("http://") && !index.contains("https://"));
+    // Every analysed video has its thumbnail embedded (JPEG data URI), and nothing else
+    // is loaded from anywhere.
+    let thumbs: Vec<&str> = index
+        .split("<img src=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap())
+        .collect();
+    assert_eq!(thumbs.len(), 2, "one thumbnail per analysed video");
+    for t in &thumbs {
+        assert!(t.starts_with("data:image/jpeg;base64,/9j/"), "{}", &t[..40]);
+    }
+    // Patient from the folder layout, date from the file name.
+    let text = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let summary = hipflex::batch::csv::parse_summary(&text).unwrap();
+    let nordic = summary
+        .iter()
+        .find(|r| r.video.ends_with("nordic_good.mp4"))
+        .unwrap();
+    assert_eq!(nordic.patient, "patient-b");
+    assert!(nordic.report.starts_with("patient-b/"), "{}", nordic.report);
+    let bridge = summary
+        .iter()
+        .find(|r| r.video.ends_with("bridge_2026-11-20.mp4"))
+        .unwrap();
+    assert_eq!(
+        (bridge.patient.as_str(), bridge.date.as_str()),
+        ("", "2026-11-20")
+    );
+    assert!(index.contains("<td>patient-b</td>") && index.contains("<td>2026-11-20</td>"));
 
     // Second run: everything good is up to date.
     let (code, err) = batch(&input, &out, &["--phase", "2"]);

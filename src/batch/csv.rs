@@ -2,9 +2,10 @@
 
 use super::Row;
 
-pub const HEADER: [&str; 13] = [
+pub const HEADER: [&str; 14] = [
     "video",
     "patient",
+    "date",
     "status",
     "error",
     "exercise",
@@ -26,10 +27,11 @@ fn quote(s: &str) -> String {
     }
 }
 
-fn fields(r: &Row) -> [&str; 13] {
+fn fields(r: &Row) -> [&str; 14] {
     [
         &r.video,
         &r.patient,
+        &r.date,
         &r.status,
         &r.error,
         &r.exercise,
@@ -106,7 +108,7 @@ pub fn parse_summary(text: &str) -> Result<Vec<Row>, String> {
         .iter()
         .map(|h| header.iter().position(|x| x == h))
         .collect();
-    if idx[0].is_none() || idx[2].is_none() {
+    if idx[0].is_none() || idx[3].is_none() {
         return Err("not a hipflex batch summary.csv (no video/status columns)".into());
     }
     Ok(recs
@@ -116,17 +118,18 @@ pub fn parse_summary(text: &str) -> Result<Vec<Row>, String> {
             Row {
                 video: g(0),
                 patient: g(1),
-                status: g(2),
-                error: g(3),
-                exercise: g(4),
-                phase: g(5),
-                reps: g(6),
-                worst_severity: g(7),
-                peak_hip_flexion_deg: g(8),
-                cap_deg: g(9),
-                typical_tempo: g(10),
-                seconds: g(11),
-                report: g(12),
+                date: g(2),
+                status: g(3),
+                error: g(4),
+                exercise: g(5),
+                phase: g(6),
+                reps: g(7),
+                worst_severity: g(8),
+                peak_hip_flexion_deg: g(9),
+                cap_deg: g(10),
+                typical_tempo: g(11),
+                seconds: g(12),
+                report: g(13),
             }
         })
         .collect())

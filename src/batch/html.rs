@@ -20,7 +20,8 @@ fn sev_rank(s: &str) -> u8 {
     }
 }
 
-pub fn index_html(rows: &[Row], title: &str) -> String {
+/// The page; `thumbs[i]` is row `i`'s thumbnail JPEG, embedded as a data URI.
+pub fn index_html(rows: &[Row], title: &str, thumbs: &[Option<Vec<u8>>]) -> String {
     let mut s = String::new();
     let failed = rows.iter().filter(|r| r.status == "failed").count();
     let _ = write!(
@@ -39,11 +40,14 @@ td.num{{text-align:right}}
 .sev{{padding:.1em .5em;border-radius:.6em;color:#fff}}
 .sev-red{{background:#c62828}}.sev-amber{{background:#e08a00}}.sev-green{{background:#2e7d32}}
 tr.failed td{{color:#a00}}
+td.thumb img{{height:80px;width:auto;border-radius:4px;display:block}}
+@media (max-width:700px){{table,thead,tbody,tr,td{{display:block}}thead{{display:none}}tr{{border-bottom:2px solid #ccc;padding:.4em 0}}td{{border:none;padding:.15em .3em}}}}
+@media print{{th:after{{content:""}}a{{color:#000;text-decoration:none}}}}
 </style></head><body>
 <h1>{t}</h1>
 <p>{n} videos, {ok} analysed, {sk} up to date (skipped), {failed} failed. Click a column header to sort.</p>
 <table id="videos"><thead><tr>
-<th>Patient</th><th>Video</th><th>Status</th><th>Exercise</th><th>Phase</th><th>Reps</th>
+<th></th><th>Patient</th><th>Date</th><th>Video</th><th>Status</th><th>Exercise</th><th>Phase</th><th>Reps</th>
 <th>Worst flag</th><th>Peak hip flexion °</th><th>Cap °</th><th>Typical tempo</th><th>Report</th>
 </tr></thead><tbody>
 "#,
@@ -52,7 +56,14 @@ tr.failed td{{color:#a00}}
         ok = rows.iter().filter(|r| r.status == "ok").count(),
         sk = rows.iter().filter(|r| r.status == "skipped").count(),
     );
-    for r in rows {
+    for (i, r) in rows.iter().enumerate() {
+        let thumb = match thumbs.get(i).and_then(|t| t.as_deref()) {
+            Some(jpeg) => format!(
+                r#"<img src="data:image/jpeg;base64,{}" alt="">"#,
+                crate::report::html::base64(jpeg)
+            ),
+            None => String::new(),
+        };
         let name = std::path::Path::new(&r.video)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -72,9 +83,10 @@ tr.failed td{{color:#a00}}
         };
         let _ = writeln!(
             s,
-            r#"<tr class="{st}"><td>{p}</td><td title="{vf}">{v}</td><td>{st}</td><td>{ex}</td><td class="num">{ph}</td><td class="num">{reps}</td><td data-sort="{rank}">{sev}</td><td class="num">{peak}</td><td class="num">{cap}</td><td>{tempo}</td><td>{link}</td></tr>"#,
+            r#"<tr class="{st}"><td class="thumb">{thumb}</td><td>{p}</td><td>{date}</td><td title="{vf}">{v}</td><td>{st}</td><td>{ex}</td><td class="num">{ph}</td><td class="num">{reps}</td><td data-sort="{rank}">{sev}</td><td class="num">{peak}</td><td class="num">{cap}</td><td>{tempo}</td><td>{link}</td></tr>"#,
             st = esc(&r.status),
             p = esc(&r.patient),
+            date = esc(&r.date),
             vf = esc(&r.video),
             v = esc(&name),
             ex = esc(&r.exercise),

@@ -14,12 +14,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use crate::analyze::{AnalyzeOptions, analyze_video_to_dir};
+use crate::analyze::{AnalyzeOptions, VideoJob, analyze_video_to_dir};
 use crate::common::Exercise;
 use crate::error::{Error, Result};
 use crate::exercise::AnalysisConfig;
 use crate::person::PersonChoice;
 use crate::pose::{PoseOptions, PoseTracker};
+use crate::progress::{Progress, Stage};
 use crate::protocol::Protocol;
 use crate::report::Report;
 use crate::video::RotateMode;
@@ -109,6 +110,8 @@ impl Shard {
 pub struct Job {
     pub video: PathBuf,
     pub patient: Option<String>,
+    /// Recording date (`YYYY-MM-DD`) when the file or its name says.
+    pub date: Option<String>,
     pub exercise: Option<Exercise>,
     pub phase: u8,
     /// Output folder, relative to the batch folder.
@@ -131,11 +134,27 @@ pub fn sanitize(s: &str) -> String {
     if t.is_empty() { "_".into() } else { t }
 }
 
+/// The patient a folder layout implies: for a video inside one of the input folders,
+/// the first sub-folder under it (`clinic/patient-a/2026-11-20.mp4` with input `clinic`
+/// gives `patient-a`). `None` for videos directly in an input folder or named on their own.
+pub fn folder_patient(video: &Path, roots: &[PathBuf]) -> Option<String> {
+    roots.iter().filter(|r| r.is_dir()).find_map(|r| {
+        let rel = video.strip_prefix(r).ok()?;
+        let mut parts = rel.components();
+        let first = parts.next()?;
+        parts.next()?;
+        Some(first.as_os_str().to_string_lossy().into_owned())
+    })
+}
+
 /// Builds the jobs for the sorted video list: manifest entry (or defaults) per video and
 /// a unique output folder `<patient or stem>/<stem>` (`-2`, `-3`... on collisions).
-/// Fails when a video has no phase from either the manifest or `default_phase`.
+/// The patient comes from the manifest, else from the folder layout under `roots` (see
+/// [`folder_patient`]). Fails when a video has no phase from either the manifest or
+/// `default_phase`.
 pub fn plan(
     videos: &[PathBuf],
+    roots: &[PathBuf],
     manifest: Option<&Manifest>,
     default_phase: Option<u8>,
 ) -> Result<Vec<Job>> {
@@ -151,7 +170,9 @@ pub fn plan(
                 reason: "no phase for this video: give --phase or a manifest row with a phase"
                     .into(),
             })?;
-        let patient = entry.and_then(|e| e.patient.clone());
+        let patient = entry
+            .and_then(|e| e.patient.clone())
+            .or_else(|| folder_patient(v, roots));
         let exercise = entry.and_then(|e| e.exercise);
         let stem = sanitize(
             &v.file_stem()
@@ -173,6 +194,7 @@ pub fn plan(
         jobs.push(Job {
             video: v.clone(),
             patient,
+            date: crate::video::recorded_date(v),
             exercise,
             phase,
             rel_out,
@@ -204,6 +226,8 @@ impl Status {
 pub struct Row {
     pub video: String,
     pub patient: String,
+    /// Recording date `YYYY-MM-DD`, empty when unknown.
+    pub date: String,
     pub status: String,
     pub error: String,
     pub exercise: String,
@@ -234,6 +258,7 @@ impl Row {
         Row {
             video: job.video.display().to_string(),
             patient: job.patient.clone().unwrap_or_default(),
+            date: job.date.clone().unwrap_or_default(),
             status: status.as_str().into(),
             phase: job.phase.to_string(),
             ..Default::default()
@@ -334,8 +359,40 @@ fn read_report(dir: &Path) -> Option<Report> {
     serde_json::from_str(&text).ok()
 }
 
+/// Progress of a batch, per worker, for progress bars. Called from the worker threads.
+pub trait BatchProgress: Sync {
+    /// Worker `worker` starts on `job`.
+    fn started(&self, worker: usize, job: &Job);
+    /// Worker `worker` is `done` frames into `stage` of its current video.
+    fn frames(&self, worker: usize, stage: Stage, done: u64, total: Option<u64>);
+}
+
+/// Reports nothing.
+impl BatchProgress for crate::progress::Silent {
+    fn started(&self, _: usize, _: &Job) {}
+    fn frames(&self, _: usize, _: Stage, _: u64, _: Option<u64>) {}
+}
+
+struct WorkerProgress<'a> {
+    worker: usize,
+    progress: &'a dyn BatchProgress,
+}
+
+impl Progress for WorkerProgress<'_> {
+    fn frames(&self, stage: Stage, done: u64, total: Option<u64>) {
+        self.progress.frames(self.worker, stage, done, total);
+    }
+}
+
 /// Analyses (or skips) one video; never panics the batch, returns its row.
-fn process(job: &Job, o: &BatchOptions, tracker: &mut Option<PoseTracker>) -> Row {
+fn process(
+    job: &Job,
+    o: &BatchOptions,
+    tracker: &mut Option<PoseTracker>,
+    worker: usize,
+    progress: &dyn BatchProgress,
+) -> Row {
+    progress.started(worker, job);
     let t0 = Instant::now();
     let dir = o.out.join(&job.rel_out);
     let res = (|| -> Result<Row> {
@@ -361,13 +418,16 @@ fn process(job: &Job, o: &BatchOptions, tracker: &mut Option<PoseTracker>) -> Ro
         // The batch owns its per-video folders: stale outputs are replaced.
         let report = analyze_video_to_dir(
             tr,
-            &job.video,
-            o.rotate,
-            o.person,
+            &VideoJob {
+                video: &job.video,
+                rotate: o.rotate,
+                person: o.person,
+                out: &dir,
+                annotated_video: o.annotated_video,
+                force: true,
+                progress: &WorkerProgress { worker, progress },
+            },
             &opts,
-            &dir,
-            o.annotated_video,
-            true,
         )?;
         stamp.write(&dir.join(STAMP_FILE))?;
         Ok(Row::from_report(
@@ -384,11 +444,12 @@ fn process(job: &Job, o: &BatchOptions, tracker: &mut Option<PoseTracker>) -> Ro
 }
 
 /// Runs the jobs with `o.jobs` workers pulling from a shared queue. `on_done` is called
-/// on the calling thread as each video finishes (for progress). Returns the rows in job
-/// order.
+/// on the calling thread as each video finishes; `progress` hears from the workers as
+/// they go. Returns the rows in job order.
 pub fn run(
     jobs: &[Job],
     o: &BatchOptions,
+    progress: &dyn BatchProgress,
     mut on_done: impl FnMut(&Row, usize, usize),
 ) -> Vec<Row> {
     let workers = o.jobs.max(1).min(jobs.len().max(1));
@@ -401,7 +462,7 @@ pub fn run(
     let rows: Mutex<Vec<Option<Row>>> = Mutex::new(vec![None; jobs.len()]);
     let (tx, rx) = mpsc::channel::<usize>();
     std::thread::scope(|s| {
-        for _ in 0..workers {
+        for worker in 0..workers {
             let tx = tx.clone();
             let (next, rows, o) = (&next, &rows, &o);
             s.spawn(move || {
@@ -411,7 +472,7 @@ pub fn run(
                     if i >= jobs.len() {
                         break;
                     }
-                    let row = process(&jobs[i], o, &mut tracker);
+                    let row = process(&jobs[i], o, &mut tracker, worker, progress);
                     rows.lock().expect("rows lock")[i] = Some(row);
                     if tx.send(i).is_err() {
                         break;
@@ -448,9 +509,20 @@ pub fn write_summary(dir: &Path, rows: &[Row], title: &str) -> Result<()> {
         csv::summary_csv(rows).as_bytes(),
         true,
     )?;
+    // Each analysed video's thumbnail sits beside its report.
+    let thumbs: Vec<Option<Vec<u8>>> = rows
+        .iter()
+        .map(|r| {
+            let report = Path::new(&r.report);
+            let folder = dir.join(report.parent()?);
+            (!r.report.is_empty())
+                .then(|| std::fs::read(folder.join(crate::analyze::THUMBNAIL_FILE)).ok())
+                .flatten()
+        })
+        .collect();
     crate::output::write_atomic(
         &dir.join("index.html"),
-        html::index_html(rows, title).as_bytes(),
+        html::index_html(rows, title, &thumbs).as_bytes(),
         true,
     )?;
     Ok(())

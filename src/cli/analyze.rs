@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use hipflex::analyze::{
-    AnalyzeOptions, Provenance, analyze_frames, analyze_video_to_dir, load_protocol, write_outputs,
+    AnalyzeOptions, Provenance, VideoJob, analyze_frames, analyze_video_to_dir, load_protocol,
+    write_outputs,
 };
 use hipflex::common::Exercise;
 use hipflex::exercise::AnalysisConfig;
@@ -173,16 +174,22 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 .expect("clap requires VIDEO without --from-landmarks");
             let mut tracker =
                 pipeline::tracker(&a.engine.pose_options(false), a.engine.ort_lib.as_deref())?;
-            analyze_video_to_dir(
+            let bar = super::bars::VideoBar::new(&source_name);
+            let report = analyze_video_to_dir(
                 &mut tracker,
-                &video,
-                a.engine.rotate,
-                a.engine.person,
+                &VideoJob {
+                    video: &video,
+                    rotate: a.engine.rotate,
+                    person: a.engine.person,
+                    out: &out,
+                    annotated_video: !a.judge.no_video,
+                    force,
+                    progress: &bar,
+                },
                 &opts,
-                &out,
-                !a.judge.no_video,
-                force,
-            )?
+            );
+            bar.finish();
+            report?
         }
     };
     a.judge.finish(&report, &out)

@@ -86,7 +86,7 @@ pub fn run(a: BatchArgs) -> anyhow::Result<ExitCode> {
     if videos.is_empty() {
         bail!("no videos found in the inputs (looked for .mp4 .mov .mkv .avi .webm)");
     }
-    let all = batch::plan(&videos, manifest.as_ref(), a.phase)?;
+    let all = batch::plan(&videos, &a.inputs, manifest.as_ref(), a.phase)?;
     for j in &all {
         protocol
             .phase(j.phase)
@@ -126,9 +126,11 @@ pub fn run(a: BatchArgs) -> anyhow::Result<ExitCode> {
         n_jobs.min(jobs.len().max(1)),
         a.out.display()
     );
-    let rows = batch::run(&jobs, &opts, |row, done, total| {
-        eprintln!("{}", row.progress_line(done, total));
+    let bars = super::bars::BatchBars::new(jobs.len(), n_jobs.min(jobs.len().max(1)));
+    let rows = batch::run(&jobs, &opts, &bars, |row, done, total| {
+        bars.done(&row.progress_line(done, total));
     });
+    bars.finish();
     let title = match a.shard {
         Some(s) => format!("hipflex batch (shard {}/{})", s.k, s.n),
         None => "hipflex batch".to_string(),

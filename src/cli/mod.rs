@@ -1,6 +1,7 @@
 //! Command definitions and dispatch.
 
 mod analyze;
+mod bars;
 mod batch;
 mod info;
 mod pose;

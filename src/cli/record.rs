@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use hipflex::analyze::{OUTPUTS, analyze_video_to_dir};
+use hipflex::analyze::{OUTPUTS, VideoJob, analyze_video_to_dir};
 use hipflex::output::{check_writable, write_atomic};
 use hipflex::pipeline;
 use hipflex::record::live::{self, LiveFeedback, LiveLimits};
@@ -90,18 +90,7 @@ fn install_interrupt_handler() -> anyhow::Result<()> {
 
 /// `YYYYMMDD-HHMMSS` (UTC) for a Unix time.
 fn utc_stamp(unix_s: u64) -> String {
-    let days = (unix_s / 86_400) as i64;
-    let secs = unix_s % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d, secs) = hipflex::common::utc_civil(unix_s as i64);
     format!(
         "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
         secs / 3600,
@@ -139,7 +128,7 @@ pub fn run(a: RecordArgs) -> anyhow::Result<ExitCode> {
     for f in [RECORDING_FILE, RECORDING_FACTS_FILE]
         .into_iter()
         .chain(OUTPUTS)
-        .chain(["annotated.mp4"])
+        .chain(["annotated.mp4", hipflex::analyze::THUMBNAIL_FILE])
     {
         check_writable(&out.join(f), force)?;
     }
@@ -275,17 +264,22 @@ pub fn run(a: RecordArgs) -> anyhow::Result<ExitCode> {
         None => pipeline::tracker(&a.engine.pose_options(false), a.engine.ort_lib.as_deref())?,
     };
     // The recording holds upright frames, so no rotation is applied again.
+    let bar = super::bars::VideoBar::new("recording");
     let report = analyze_video_to_dir(
         &mut tracker,
-        &rec_path,
-        RotateMode::Fixed(0),
-        a.engine.person,
+        &VideoJob {
+            video: &rec_path,
+            rotate: RotateMode::Fixed(0),
+            person: a.engine.person,
+            out: &out,
+            annotated_video: !a.judge.no_video,
+            force,
+            progress: &bar,
+        },
         &opts,
-        &out,
-        !a.judge.no_video,
-        force,
-    )
-    .with_context(|| {
+    );
+    bar.finish();
+    let report = report.with_context(|| {
         format!(
             "the recording is kept at {}, but analysing it failed",
             rec_path.display()

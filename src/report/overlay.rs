@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::exercise::{Analysis, FrameKinematics};
 use crate::kinematics::Side;
 use crate::pose::{Landmark, Pose, PoseFrame, idx};
-use crate::video::{DEFAULT_CODECS, RotateMode, VideoReader, open_writer};
+use crate::video::{DEFAULT_CODECS, VideoReader, open_writer};
 
 /// Body connections drawn as the skeleton.
 const BONES: [(usize, usize); 14] = [
@@ -270,8 +270,8 @@ fn rank(s: &str) -> u8 {
     }
 }
 
-/// Crops the person (visible landmarks plus a margin) out of an annotated frame as PNG.
-fn keyframe_png(img: &Mat, pose: Option<&PoseFrame>) -> Result<Vec<u8>> {
+/// Crops the person (visible landmarks plus a margin) out of an annotated frame.
+fn crop_person(img: &Mat, pose: Option<&PoseFrame>) -> Result<Mat> {
     let (w, h) = (img.cols(), img.rows());
     let mut rect = opencv::core::Rect::new(0, 0, w, h);
     if let Some(p) = pose.and_then(|f| f.pose.as_ref()) {
@@ -296,25 +296,65 @@ fn keyframe_png(img: &Mat, pose: Option<&PoseFrame>) -> Result<Vec<u8>> {
             rect = opencv::core::Rect::new(xa, ya, xb - xa, yb - ya);
         }
     }
-    let crop = Mat::roi(img, rect)?.try_clone()?;
+    Ok(Mat::roi(img, rect)?.try_clone()?)
+}
+
+fn encode(ext: &str, img: &Mat, params: &[i32]) -> Result<Vec<u8>> {
     let mut buf = opencv::core::Vector::<u8>::new();
-    opencv::imgcodecs::imencode(".png", &crop, &mut buf, &opencv::core::Vector::new())?;
+    let params: opencv::core::Vector<i32> = params.iter().copied().collect();
+    opencv::imgcodecs::imencode(ext, img, &mut buf, &params)?;
     Ok(buf.to_vec())
+}
+
+/// Height of the thumbnails in a batch index, pixels.
+pub const THUMBNAIL_HEIGHT: i32 = 160;
+
+/// A small JPEG of the person for listings.
+fn thumbnail_jpeg(img: &Mat, pose: Option<&PoseFrame>) -> Result<Vec<u8>> {
+    let crop = crop_person(img, pose)?;
+    let h = THUMBNAIL_HEIGHT.min(crop.rows()).max(1);
+    let w = ((crop.cols() as f64 * h as f64 / crop.rows().max(1) as f64).round() as i32).max(1);
+    let mut small = Mat::default();
+    imgproc::resize(
+        &crop,
+        &mut small,
+        Size::new(w, h),
+        0.0,
+        0.0,
+        imgproc::INTER_AREA,
+    )?;
+    encode(
+        ".jpg",
+        &small,
+        &[opencv::imgcodecs::IMWRITE_JPEG_QUALITY, 80],
+    )
+}
+
+/// What [`annotate`] produced besides the video file.
+#[derive(Clone, Debug, Default)]
+pub struct Annotated {
+    /// Codec of `annotated.mp4`, when it was written.
+    pub codec: Option<&'static str>,
+    /// One keyframe per counted rep (its deepest point).
+    pub keyframes: Vec<Keyframe>,
+    /// A small JPEG of the person at the set's deepest point (the middle of the clip
+    /// when no rep was counted), for batch listings.
+    pub thumbnail: Option<Vec<u8>>,
 }
 
 /// Decodes `video` again, draws the overlay on every frame, writes the annotated copy
 /// to `out` when given (atomically; refuses to overwrite unless `force`), and returns
-/// the codec used and one keyframe per counted rep (its deepest point). Frames keep
+/// the codec used, one keyframe per counted rep (its deepest point) and a thumbnail. Frames keep
 /// the orientation the person saw (rotation metadata applied, as in the analysis).
 pub fn annotate(
-    video: &Path,
-    rotate: RotateMode,
+    src: crate::analyze::VideoSource<'_>,
     frames: &[PoseFrame],
     analysis: &Analysis,
     report: &Report,
     out: Option<&Path>,
     force: bool,
-) -> Result<(Option<&'static str>, Vec<Keyframe>)> {
+) -> Result<Annotated> {
+    let (video, rotate, progress) = (src.video, src.rotate, src.progress);
     if let Some(o) = out {
         crate::output::check_writable(o, force)?;
     }
@@ -362,13 +402,27 @@ pub fn annotate(
         }
         None => None,
     };
+    // The thumbnail: the deepest rep's keyframe, else the middle of the clip.
+    let thumb_index = wanted
+        .iter()
+        .max_by(|a, b| a.3.unwrap_or(f64::MIN).total_cmp(&b.3.unwrap_or(f64::MIN)))
+        .map(|w| w.0)
+        .unwrap_or(frames.len() / 2);
+    let mut thumbnail = None;
     let mut keyframes = Vec::new();
     let mut img = Mat::default();
     let mut count = 0usize;
     while let Some(f) = reader.next_frame()? {
         let i = f.index as usize;
         let key = wanted.iter().find(|w| w.0 == i).copied();
-        if writer.is_none() && key.is_none() {
+        if writer.is_some() {
+            progress.frames(
+                crate::progress::Stage::Drawing,
+                i as u64 + 1,
+                info.frame_count_hint,
+            );
+        }
+        if writer.is_none() && key.is_none() && i != thumb_index {
             continue;
         }
         f.image.copy_to(&mut img)?;
@@ -389,12 +443,15 @@ pub fn annotate(
         if let Some((w, ..)) = writer.as_mut() {
             w.write(&img)?;
         }
+        if i == thumb_index {
+            thumbnail = Some(thumbnail_jpeg(&img, frames.get(i))?);
+        }
         if let Some((_, n, t, hip)) = key {
             keyframes.push(Keyframe {
                 rep: n,
                 t_s: t,
                 hip_deg: hip,
-                png: keyframe_png(&img, frames.get(i))?,
+                png: encode(".png", &crop_person(&img, frames.get(i))?, &[])?,
             });
         }
         count += 1;
@@ -422,7 +479,11 @@ pub fn annotate(
         }
         None => None,
     };
-    Ok((codec, keyframes))
+    Ok(Annotated {
+        codec,
+        keyframes,
+        thumbnail,
+    })
 }
 
 #[cfg(test)]

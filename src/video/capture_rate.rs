@@ -26,7 +26,7 @@ pub fn android_capture_fps(path: &Path) -> Option<f64> {
 }
 
 /// Finds a top-level box by type between `start` and `end`; returns (payload start, payload length).
-fn find_box(f: &mut File, mut pos: u64, end: u64, kind: &[u8; 4]) -> Option<(u64, u64)> {
+pub(super) fn find_box(f: &mut File, mut pos: u64, end: u64, kind: &[u8; 4]) -> Option<(u64, u64)> {
     while pos + 8 <= end {
         f.seek(SeekFrom::Start(pos)).ok()?;
         let mut h = [0u8; 16];
@@ -52,7 +52,7 @@ fn find_box(f: &mut File, mut pos: u64, end: u64, kind: &[u8; 4]) -> Option<(u64
 }
 
 /// Iterates child boxes of a payload: (type, payload).
-fn children(buf: &[u8]) -> Vec<([u8; 4], &[u8])> {
+pub(super) fn children(buf: &[u8]) -> Vec<([u8; 4], &[u8])> {
     let mut out = Vec::new();
     let mut p = 0usize;
     while p + 8 <= buf.len() {

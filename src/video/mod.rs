@@ -2,12 +2,14 @@
 //! timestamps, and rotation metadata.
 
 mod capture_rate;
+mod metadata;
 mod reader;
 mod rotation;
 mod timing;
 mod writer;
 
 pub use capture_rate::android_capture_fps;
+pub use metadata::{date_in_name, recorded_date};
 pub use reader::{Frame, VideoInfo, VideoReader};
 pub use rotation::RotateMode;
 pub use timing::{TimingStats, VFR_CV_THRESHOLD, timing_stats};
