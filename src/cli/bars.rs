@@ -127,8 +127,8 @@ impl BatchProgress for BatchBars {
                 name
             };
             b.set_prefix(short);
-            b.set_message("hashing");
-            b.set_length(0);
+            b.set_message("starting");
+            b.set_length(1);
             b.set_position(0);
         }
     }

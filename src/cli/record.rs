@@ -204,6 +204,17 @@ pub fn run(a: RecordArgs) -> anyhow::Result<ExitCode> {
             },
         };
         if preview {
+            if c.index == 0 {
+                // Show the frame at its size, shrunk to fit ordinary screens.
+                let k = (1280.0 / c.image.cols().max(1) as f64)
+                    .min(720.0 / c.image.rows().max(1) as f64)
+                    .min(1.0);
+                let _ = opencv::highgui::resize_window(
+                    WINDOW,
+                    (c.image.cols() as f64 * k) as i32,
+                    (c.image.rows() as f64 * k) as i32,
+                );
+            }
             c.image.copy_to(&mut shown)?;
             live::draw_preview(&mut shown, c.t_s, &view, opts.phase)?;
             opencv::highgui::imshow(WINDOW, &shown)?;
