@@ -33,22 +33,25 @@ pub fn index_html(rows: &[Row], title: &str, thumbs: &[Option<Vec<u8>>]) -> Stri
 <style>
 body{{font-family:system-ui,sans-serif;margin:1.5em;color:#222}}
 table{{border-collapse:collapse;width:100%}}
-th,td{{border-bottom:1px solid #ddd;padding:.35em .6em;text-align:left}}
+th,td{{border-bottom:1px solid #ddd;padding:.35em .45em;text-align:left}}
 th{{cursor:pointer;background:#f4f4f4;user-select:none}}
 th:after{{content:" \2195";color:#aaa}}
 td.num{{text-align:right}}
 .sev{{padding:.1em .5em;border-radius:.6em;color:#fff}}
 .sev-red{{background:#c62828}}.sev-amber{{background:#e08a00}}.sev-green{{background:#2e7d32}}
 tr.failed td{{color:#a00}}
-td.thumb img{{height:80px;width:auto;border-radius:4px;display:block}}
-@media (max-width:700px){{table,thead,tbody,tr,td{{display:block}}thead{{display:none}}tr{{border-bottom:2px solid #ccc;padding:.4em 0}}td{{border:none;padding:.15em .3em}}}}
+td.thumb img{{max-height:72px;max-width:110px;width:auto;border-radius:4px;display:block}}
+th.thumb:after{{content:""}}
+th,td{{font-size:.95em}}
+td.nowrap{{white-space:nowrap}}
+@media (max-width:700px){{table,thead,tbody,tr,td{{display:block}}thead{{display:none}}tr{{border-bottom:2px solid #ccc;padding:.4em 0}}td{{border:none;padding:.15em .3em}}td.num{{text-align:left}}td:empty{{display:none}}td[data-label]::before{{content:attr(data-label) ": ";font-weight:600;color:#555}}}}
 @media print{{th:after{{content:""}}a{{color:#000;text-decoration:none}}}}
 </style></head><body>
 <h1>{t}</h1>
 <p>{n} videos, {ok} analysed, {sk} up to date (skipped), {failed} failed. Click a column header to sort.</p>
-<table id="videos"><thead><tr>
-<th></th><th>Patient</th><th>Date</th><th>Video</th><th>Status</th><th>Exercise</th><th>Phase</th><th>Reps</th>
-<th>Worst flag</th><th>Peak hip flexion °</th><th>Cap °</th><th>Typical tempo</th><th>Report</th>
+<div style="overflow-x:auto"><table id="videos"><thead><tr>
+<th class="thumb"></th><th>Patient</th><th>Date</th><th>Video</th><th>Status</th><th>Exercise</th><th>Phase</th><th>Reps</th>
+<th>Worst flag</th><th>Peak hip °</th><th>Cap °</th><th>Typical tempo</th><th>Report</th>
 </tr></thead><tbody>
 "#,
         t = esc(title),
@@ -77,13 +80,14 @@ td.thumb img{{height:80px;width:auto;border-radius:4px;display:block}}
             )
         };
         let link = if r.report.is_empty() {
-            esc(&r.error)
+            // The full error is listed under the table; keep the row narrow.
+            r##"<a href="#failed">error below</a>"##.to_string()
         } else {
             format!(r#"<a href="{}">report</a>"#, esc(&r.report))
         };
         let _ = writeln!(
             s,
-            r#"<tr class="{st}"><td class="thumb">{thumb}</td><td>{p}</td><td>{date}</td><td title="{vf}">{v}</td><td>{st}</td><td>{ex}</td><td class="num">{ph}</td><td class="num">{reps}</td><td data-sort="{rank}">{sev}</td><td class="num">{peak}</td><td class="num">{cap}</td><td>{tempo}</td><td>{link}</td></tr>"#,
+            r#"<tr class="{st}"><td class="thumb">{thumb}</td><td class="nowrap" data-label="Patient">{p}</td><td class="nowrap" data-label="Date">{date}</td><td title="{vf}">{v}</td><td data-label="Status">{st}</td><td data-label="Exercise">{ex}</td><td class="num" data-label="Phase">{ph}</td><td class="num" data-label="Reps">{reps}</td><td data-sort="{rank}" data-label="Worst flag">{sev}</td><td class="num" data-label="Peak hip flexion °">{peak}</td><td class="num" data-label="Cap °">{cap}</td><td class="nowrap" data-label="Typical tempo">{tempo}</td><td>{link}</td></tr>"#,
             st = esc(&r.status),
             p = esc(&r.patient),
             date = esc(&r.date),
@@ -98,9 +102,9 @@ td.thumb img{{height:80px;width:auto;border-radius:4px;display:block}}
             tempo = esc(&r.typical_tempo),
         );
     }
-    s.push_str("</tbody></table>\n");
+    s.push_str("</tbody></table></div>\n");
     if failed > 0 {
-        s.push_str("<h2>Failed videos</h2>\n<ul>\n");
+        s.push_str("<h2 id=\"failed\">Failed videos</h2>\n<ul>\n");
         for r in rows.iter().filter(|r| r.status == "failed") {
             let _ = writeln!(s, "<li><b>{}</b>: {}</li>", esc(&r.video), esc(&r.error));
         }
