@@ -215,3 +215,114 @@ fn bad_cameras_and_existing_recordings_are_refused_before_recording() {
         .code(2)
         .stderr(predicates::str::contains("phase"));
 }
+
+/// Kills the virtual display when the test ends, however it ends.
+struct Xvfb(std::process::Child);
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts Xvfb on a free display; `None` (loudly) when it is not installed.
+fn virtual_display() -> Option<(Xvfb, String)> {
+    use std::io::{BufRead, BufReader};
+    let child = std::process::Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        eprintln!(
+            "\n*** SKIPPED: Xvfb not found (scripts/setup --with-test-tools installs it) ***\n"
+        );
+        return None;
+    };
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    Some((Xvfb(child), format!(":{}", line.trim())))
+}
+
+#[test]
+fn the_preview_window_shows_the_live_view() {
+    let Some((_x, display)) = virtual_display() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rec");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hipflex"))
+        .env("DISPLAY", &display)
+        .args(["record", "--pace", "--preview", "on", "--camera"])
+        .arg(clip("nordic_good.mp4"))
+        .args([
+            "--phase",
+            "2",
+            "--model",
+            "lite",
+            "--seconds",
+            "6",
+            "--no-analyze",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let partial = out.join("recording.partial.mkv");
+    let t0 = std::time::Instant::now();
+    while !partial.exists() && t0.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let shot = tmp.path().join("screen.png");
+    common::ffmpeg(&[
+        "-f",
+        "x11grab",
+        "-video_size",
+        "1280x800",
+        "-i",
+        &display,
+        "-frames:v",
+        "1",
+        shot.to_str().unwrap(),
+    ]);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("q or Esc in the window"), "{stderr}");
+    let facts = json(&out.join("recording.json"));
+    assert_eq!(facts["stop_reason"], "seconds");
+    // The window shows the frame (many colours) under a header bar in a zone colour
+    // (green, amber or red: a saturated bar the clip itself does not have).
+    let img = image::open(&shot).unwrap().to_rgb8();
+    let mut colours = std::collections::HashSet::new();
+    let mut zone_bar = 0usize;
+    for p in img.pixels() {
+        colours.insert(p.0);
+        let [r, g, b] = p.0.map(i32::from);
+        let green = g > 150 && r < 100 && b < 100;
+        let amber = r > 220 && (140..200).contains(&g) && b < 40;
+        if green || amber || (r > 190 && g < 60 && b < 60) {
+            zone_bar += 1;
+        }
+    }
+    assert!(
+        colours.len() > 500,
+        "no frame on screen: {} colours",
+        colours.len()
+    );
+    assert!(zone_bar > 2000, "no zone-coloured bar: {zone_bar} pixels");
+}

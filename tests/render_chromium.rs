@@ -1,0 +1,175 @@
+//! The HTML report and the batch index rendered by headless Chromium (installed by
+//! `scripts/setup --with-test-tools`), on a phone-sized and a desktop-sized window and
+//! printed to PDF: the pages must render to real pictures, every embedded image must
+//! decode in the browser, and printing must carry the pictures. Skipped loudly without Chromium.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::Command as Cmd;
+
+fn chromium() -> Option<PathBuf> {
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        if let Ok(o) = Command::new("sh")
+            .args(["-c", &format!("command -v {name}")])
+            .output()
+            && o.status.success()
+        {
+            return Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+        }
+    }
+    eprintln!(
+        "\n*** SKIPPED: chromium not found (scripts/setup --with-test-tools installs it) ***\n"
+    );
+    None
+}
+
+fn headless(bin: &Path, profile: &Path) -> Command {
+    let mut c = Command::new(bin);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+/// Screenshot of `page` at `w` x `h`; returns the decoded picture.
+fn screenshot(bin: &Path, page: &Path, w: u32, h: u32) -> image::RgbImage {
+    let tmp = tempfile::tempdir().unwrap();
+    let png = tmp.path().join("shot.png");
+    let out = headless(bin, &tmp.path().join("profile"))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("--window-size={w},{h}"))
+        .arg(format!("file://{}", page.canonicalize().unwrap().display()))
+        .output()
+        .unwrap();
+    assert!(
+        png.is_file(),
+        "chromium made no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    image::open(&png).unwrap().to_rgb8()
+}
+
+/// Fraction of pixels that are not (nearly) white, and the number of distinct colours.
+fn ink(img: &image::RgbImage) -> (f64, usize) {
+    let mut colours = std::collections::HashSet::new();
+    let mut inked = 0usize;
+    for p in img.pixels() {
+        if p.0.iter().any(|&c| c < 235) {
+            inked += 1;
+        }
+        colours.insert(p.0);
+    }
+    (
+        inked as f64 / (img.width() * img.height()) as f64,
+        colours.len(),
+    )
+}
+
+/// The DOM after scripts ran, with each image's decoded width written into it.
+fn dom_with_image_sizes(bin: &Path, page: &Path) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    // A copy of the page that records, once loaded, how wide each image decoded.
+    let probe = tmp.path().join("probe.html");
+    let html = std::fs::read_to_string(page).unwrap().replace(
+        "</body>",
+        "<script>window.addEventListener('load',function(){document.querySelectorAll('img').forEach(function(i){i.setAttribute('data-decoded',i.naturalWidth);});});</script></body>",
+    );
+    std::fs::write(&probe, html).unwrap();
+    let out = headless(bin, &tmp.path().join("profile"))
+        .args(["--virtual-time-budget=3000", "--dump-dom"])
+        .arg(format!("file://{}", probe.display()))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Prints `page` to PDF; returns the PDF's size in bytes.
+fn pdf_bytes(bin: &Path, page: &Path) -> usize {
+    let tmp = tempfile::tempdir().unwrap();
+    let pdf = tmp.path().join("page.pdf");
+    headless(bin, &tmp.path().join("profile"))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg("--no-pdf-header-footer")
+        .arg(format!("file://{}", page.canonicalize().unwrap().display()))
+        .output()
+        .unwrap();
+    let bytes = std::fs::read(&pdf).expect("chromium printed no PDF");
+    assert!(bytes.starts_with(b"%PDF"));
+    bytes.len()
+}
+
+fn check_page(bin: &Path, page: &Path, images: usize) {
+    for (w, h) in [(390, 1600), (1280, 900)] {
+        let img = screenshot(bin, page, w, h);
+        assert_eq!((img.width(), img.height()), (w, h));
+        let (inked, colours) = ink(&img);
+        assert!(
+            inked > 0.01 && colours > 200,
+            "{} at {w}x{h} looks blank: {inked:.3} inked, {colours} colours",
+            page.display()
+        );
+    }
+    let dom = dom_with_image_sizes(bin, page);
+    let decoded: Vec<u32> = dom
+        .split("data-decoded=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(decoded.len(), images, "{}", page.display());
+    assert!(
+        decoded.iter().all(|&w| w > 0),
+        "an image did not decode in {}: {decoded:?}",
+        page.display()
+    );
+    // Printed, the pictures come along (a text-only PDF would be a few kilobytes).
+    let size = pdf_bytes(bin, page);
+    assert!(
+        size > 20_000,
+        "{} printed to only {size} bytes",
+        page.display()
+    );
+}
+
+#[test]
+fn report_and_index_render_in_chromium() {
+    let Some(bin) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in/patient-a");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::copy(
+        common::videos_dir().join("bridge_too_deep.mp4"),
+        input.join("bridge.mp4"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    Cmd::cargo_bin("hipflex")
+        .unwrap()
+        .arg("batch")
+        .arg(tmp.path().join("in"))
+        .args(["--phase", "2", "--model", "lite", "--no-video", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let report = out.join("patient-a/bridge/report.html");
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("patient-a/bridge/report.json")).unwrap(),
+    )
+    .unwrap();
+    let reps = json["summary"]["reps_counted"].as_u64().unwrap() as usize;
+    assert!(reps > 0);
+    // The report embeds one keyframe per rep; the index one thumbnail per video.
+    check_page(&bin, &report, reps);
+    check_page(&bin, &out.join("index.html"), 1);
+}
