@@ -266,12 +266,13 @@ pub fn track_clip(
 }
 
 /// The files [`write_outputs`] writes into its folder.
-pub const OUTPUTS: [&str; 6] = [
+pub const OUTPUTS: [&str; 7] = [
     "report.json",
     "reps.csv",
     "frames.csv",
     "landmarks.json",
     "hip_flexion.svg",
+    "hip_flexion.png",
     "report.html",
 ];
 
@@ -339,6 +340,11 @@ pub fn write_outputs(
     let keyframes = drawn.keyframes;
     let svg = report::plot::hip_flexion_svg(report, analysis);
     write_atomic(&out.join("hip_flexion.svg"), svg.as_bytes(), force)?;
+    write_atomic(
+        &out.join("hip_flexion.png"),
+        &report::plot::svg_to_png(&svg, 2.0)?,
+        force,
+    )?;
     write_atomic(
         &out.join("report.html"),
         report::html::report_html_with(report, &svg, &keyframes).as_bytes(),

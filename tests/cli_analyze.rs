@@ -39,6 +39,7 @@ fn analyze_writes_outputs_and_reruns_from_landmarks_with_another_phase() {
         "frames.csv",
         "landmarks.json",
         "hip_flexion.svg",
+        "hip_flexion.png",
         "report.html",
         "annotated.mp4",
     ] {

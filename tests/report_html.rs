@@ -348,6 +348,7 @@ fn analyze_writes_svg_and_html_from_landmarks() {
     std::fs::remove_file(out.join("reps.csv")).unwrap();
     std::fs::remove_file(out.join("frames.csv")).unwrap();
     std::fs::remove_file(out.join("hip_flexion.svg")).unwrap();
+    std::fs::remove_file(out.join("hip_flexion.png")).unwrap();
     let again = std::process::Command::new(env!("CARGO_BIN_EXE_hipflex"))
         .arg("analyze")
         .arg("--from-landmarks")
@@ -361,4 +362,26 @@ fn analyze_writes_svg_and_html_from_landmarks() {
         String::from_utf8_lossy(&again.stderr).contains("report.html"),
         "{again:?}"
     );
+}
+
+#[test]
+fn png_plot_is_the_svg_drawn_with_its_text() {
+    let (report, analysis) = analyse("deadlift.mp4", 2);
+    let svg = hip_flexion_svg(&report, &analysis);
+    let png = plot::svg_to_png(&svg, 2.0).unwrap();
+    let img = image::load_from_memory(&png).unwrap().to_rgb8();
+    let width: u32 = svg
+        .split("width=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(img.width(), 2 * width);
+    // The title is dark text in the top band: drawn only when fonts were found.
+    let dark = (0..img.width())
+        .flat_map(|x| (0..80).map(move |y| (x, y)))
+        .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c < 90))
+        .count();
+    assert!(dark > 500, "the plot's title did not render: {dark} dark pixels");
 }

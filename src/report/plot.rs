@@ -658,6 +658,53 @@ fn legend(s: &mut String, report: &Report, has_cap: bool) {
     let _ = writeln!(s, "</g>");
 }
 
+/// Renders the plot's SVG to a PNG at `scale` times its size (fonts from the system;
+/// any sans-serif will do, e.g. Debian's `fonts-dejavu-core`).
+pub fn svg_to_png(svg: &str, scale: f32) -> crate::error::Result<Vec<u8>> {
+    use resvg::{tiny_skia, usvg};
+    let err = |e: String| crate::error::Error::Other(format!("could not draw the plot PNG: {e}"));
+    let mut opt = usvg::Options::default();
+    let db = opt.fontdb_mut();
+    db.load_system_fonts();
+    // CSS names like `system-ui` mean nothing here: map sans-serif to a font that is there.
+    let have = |name: &str| {
+        db.faces()
+            .any(|f| f.families.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
+    };
+    if let Some(family) = [
+        "DejaVu Sans",
+        "Liberation Sans",
+        "Noto Sans",
+        "Arial",
+        "Helvetica",
+    ]
+    .into_iter()
+    .find(|f| have(f))
+    {
+        db.set_sans_serif_family(family);
+        opt.font_family = family.to_string();
+    }
+    if opt.fontdb.is_empty() {
+        return Err(err(
+            "no fonts are installed (install fonts-dejavu-core)".into()
+        ));
+    }
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| err(e.to_string()))?;
+    let size = tree
+        .size()
+        .to_int_size()
+        .scale_by(scale)
+        .ok_or_else(|| err("empty plot".into()))?;
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or_else(|| err("the plot is too large".into()))?;
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| err(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
