@@ -2,10 +2,15 @@
 //! the ankles in a Nordic, someone walking past).
 //!
 //! The scout pass tracks every detected person over the first seconds; each
-//! candidate is scored by how much its hip and knee angles move (an exercising
-//! person bends; a partner holding ankles or a bystander mostly does not) and by
-//! how consistently it is present. Angles are used, not positions, so walking
+//! candidate is scored by how much its hip and knee angles move on the side the
+//! model sees (an exercising person bends; a partner holding ankles or a bystander
+//! mostly does not, and the guessed landmarks of a hidden far leg are not movement)
+//! and by how consistently it is present. Angles are used, not positions, so walking
 //! across the frame does not count as exercising.
+//!
+//! While tracking, the chosen person is kept by position ([`Follow`]): when the
+//! landmarks jump to someone else (two bodies overlapping in the image), the
+//! detector runs again and the detection nearest to the chosen person is taken.
 
 use std::fmt;
 use std::str::FromStr;
@@ -103,14 +108,42 @@ fn spread(mut v: Vec<f32>) -> f32 {
     q(0.9) - q(0.1)
 }
 
+/// Window of the running median applied to scouted angle series (samples).
+pub const MEDIAN_SAMPLES: usize = 3;
+
+/// Running median over [`MEDIAN_SAMPLES`] samples (shorter at the ends).
+fn running_median(v: &[f32]) -> Vec<f32> {
+    let half = MEDIAN_SAMPLES / 2;
+    (0..v.len())
+        .map(|i| {
+            let mut w: Vec<f32> = v[i.saturating_sub(half)..(i + half + 1).min(v.len())].to_vec();
+            w.sort_by(f32::total_cmp);
+            w[w.len() / 2]
+        })
+        .collect()
+}
+
 impl Candidate {
     fn last_anchor(&self) -> Option<([f32; 2], f32)> {
         self.samples.last().map(|(_, p)| anchor(p))
     }
 
-    /// How much the hip and knee angles move (degrees, 10th to 90th percentile),
-    /// taking the more mobile side.
+    /// How much the hip and knee angles move (degrees: 10th to 90th percentile of each,
+    /// summed), on the body side the model sees better.
+    ///
+    /// The far side of a person seen side-on is mostly hidden, and its guessed landmarks
+    /// jump (a kneeling partner's hidden leg can flip between bent and straight from one
+    /// frame to the next): scoring it would reward noise. So the side with the higher
+    /// landmark visibility is scored, and each angle series is first passed through a
+    /// running median of [`MEDIAN_SAMPLES`] scouted samples, which removes isolated jumps
+    /// but keeps a real movement (a lowering lasts several samples).
     pub fn movement_deg(&self) -> f32 {
+        let vis = |h: usize, k: usize, a: usize| -> f32 {
+            self.samples
+                .iter()
+                .map(|(_, p)| p.image[h].visibility + p.image[k].visibility + p.image[a].visibility)
+                .sum()
+        };
         let side = |s: usize, h: usize, k: usize, a: usize| {
             let hip: Vec<f32> = self
                 .samples
@@ -122,20 +155,26 @@ impl Candidate {
                 .iter()
                 .map(|(_, p)| interior(p, h, k, a))
                 .collect();
-            spread(hip) + spread(knee)
+            spread(running_median(&hip)) + spread(running_median(&knee))
         };
-        side(
+        let left = (
             idx::LEFT_SHOULDER,
             idx::LEFT_HIP,
             idx::LEFT_KNEE,
             idx::LEFT_ANKLE,
-        )
-        .max(side(
+        );
+        let right = (
             idx::RIGHT_SHOULDER,
             idx::RIGHT_HIP,
             idx::RIGHT_KNEE,
             idx::RIGHT_ANKLE,
-        ))
+        );
+        let (s, h, k, a) = if vis(left.1, left.2, left.3) >= vis(right.1, right.2, right.3) {
+            left
+        } else {
+            right
+        };
+        side(s, h, k, a)
     }
 
     /// Mean horizontal position of the hips (pixels).
@@ -164,22 +203,172 @@ impl Candidate {
     }
 }
 
-/// Normalised hip centre of a pose on a `w` x `h` frame.
-pub fn hip_centre_normalised(p: &Pose, w: f32, h: f32) -> [f32; 2] {
-    let (a, _) = anchor(p);
-    [a[0] / w, a[1] / h]
+/// Body scales the hip centre of the followed person may move from where it was last
+/// seen before a pose is taken to be someone else's (a partner whose body overlaps
+/// the followed one in the image). A person's hips move well under a body scale
+/// between frames even in a fast Nordic fall; a partner kneeling behind a Nordic
+/// athlete has the hips about 1.5 body scales away.
+pub const SWITCH_SCALES: f32 = 0.75;
+
+/// Growth of that allowance, body scales per second since the person was last seen
+/// (a person not found for a while may have moved on), up to [`SWITCH_MAX_SCALES`].
+pub const SWITCH_GROWTH_PER_S: f32 = 1.0;
+
+/// The largest allowance, body scales: beyond it a pose is someone else however long
+/// the followed person has been out of sight.
+pub const SWITCH_MAX_SCALES: f32 = 1.5;
+
+/// Seconds either side of a time over which another person's scouted hip positions are
+/// pooled (median) to say where they are then.
+pub const OTHERS_WINDOW_S: f64 = 1.0;
+
+/// The person being followed through a clip: where their hip centre was last seen,
+/// when, and their body scale (pixels, shoulder-centre to hip-centre); and where the
+/// other people seen in the scout pass were (hip centres over time), so that a pose
+/// lying on one of them is not taken for the followed person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Follow {
+    pub hip: [f32; 2],
+    pub scale: f32,
+    pub t: f64,
+    /// The followed person's own scouted hip centres (time, pixels).
+    pub track: Vec<(f64, [f32; 2])>,
+    /// Each other person's scouted hip centres.
+    pub others: Vec<Vec<(f64, [f32; 2])>>,
 }
 
-/// Index of the detection whose hip-centre keypoint is nearest to `target`
-/// (normalised coordinates).
-pub fn nearest_detection(dets: &[crate::pose::Detection], target: [f32; 2]) -> Option<usize> {
-    dets.iter()
-        .enumerate()
-        .min_by(|a, b| {
-            let d = |k: &[f32; 2]| (k[0] - target[0]).powi(2) + (k[1] - target[1]).powi(2);
-            d(&a.1.keypoints[0]).total_cmp(&d(&b.1.keypoints[0]))
+/// Median of the hip centres of `track` within [`OTHERS_WINDOW_S`] of `t`.
+fn track_at(track: &[(f64, [f32; 2])], t: f64) -> Option<[f32; 2]> {
+    let near: Vec<[f32; 2]> = track
+        .iter()
+        .filter(|(ts, _)| (ts - t).abs() <= OTHERS_WINDOW_S)
+        .map(|(_, h)| *h)
+        .collect();
+    median2(&near)
+}
+
+fn median2(pts: &[[f32; 2]]) -> Option<[f32; 2]> {
+    if pts.is_empty() {
+        return None;
+    }
+    let med = |mut v: Vec<f32>| {
+        v.sort_by(f32::total_cmp);
+        v[v.len() / 2]
+    };
+    Some([
+        med(pts.iter().map(|p| p[0]).collect()),
+        med(pts.iter().map(|p| p[1]).collect()),
+    ])
+}
+
+impl Follow {
+    /// Where scouted candidate `chosen` starts: the median hip centre of its first few
+    /// samples (robust to one pose that mixes two overlapping bodies) and its median
+    /// body scale. The other candidates that were present in at least a sixth of the
+    /// `scouted_frames` and are clearly elsewhere (their median hip centre more than
+    /// [`SWITCH_SCALES`] away: not a fragment of the chosen person) become the others.
+    pub fn from_candidates(
+        cands: &[Candidate],
+        chosen: usize,
+        scouted_frames: usize,
+    ) -> Option<Follow> {
+        let c = cands.get(chosen)?;
+        let t = c.samples.first()?.0;
+        let hips = |c: &Candidate| -> Vec<[f32; 2]> {
+            c.samples.iter().map(|(_, p)| anchor(p).0).collect()
+        };
+        let mut scales: Vec<f32> = c.samples.iter().map(|(_, p)| anchor(p).1).collect();
+        scales.sort_by(f32::total_cmp);
+        let scale = scales[scales.len() / 2];
+        let hip = median2(&hips(c)[..c.samples.len().min(5)])?;
+        let centre = median2(&hips(c))?;
+        let n = scouted_frames.max(1) as f32;
+        let track_of = |c: &Candidate| c.samples.iter().map(|(t, p)| (*t, anchor(p).0)).collect();
+        let others = cands
+            .iter()
+            .enumerate()
+            .filter(|&(i, o)| {
+                let far = median2(&hips(o)).is_some_and(|m| {
+                    ((m[0] - centre[0]).powi(2) + (m[1] - centre[1]).powi(2)).sqrt()
+                        > SWITCH_SCALES * scale
+                });
+                i != chosen && o.samples.len() as f32 / n >= 1.0 / 6.0 && far
+            })
+            .map(|(_, o)| track_of(o))
+            .collect();
+        Some(Follow {
+            hip,
+            scale,
+            t,
+            track: track_of(c),
+            others,
         })
-        .map(|(i, _)| i)
+    }
+
+    /// Where each other person was around time `t` (median of their scouted hip
+    /// centres within [`OTHERS_WINDOW_S`]; after the scouted stretch, of its end).
+    pub fn others_at(&self, t: f64) -> Vec<[f32; 2]> {
+        self.others
+            .iter()
+            .filter_map(|track| track_at(track, t.min(track.last()?.0)))
+            .collect()
+    }
+
+    /// Largest hip-centre distance (pixels) at time `t` that is still this person.
+    pub fn gate(&self, t: f64) -> f32 {
+        let unseen = (t - self.t).max(0.0) as f32;
+        self.scale * (SWITCH_SCALES + SWITCH_GROWTH_PER_S * unseen).min(SWITCH_MAX_SCALES)
+    }
+
+    fn distance(&self, q: [f32; 2]) -> f32 {
+        ((q[0] - self.hip[0]).powi(2) + (q[1] - self.hip[1]).powi(2)).sqrt()
+    }
+
+    /// How far pose `p` is from the followed person, in units of the allowance at
+    /// time `t`: at most 1 when it can be them. A pose whose hip centre is nearer to
+    /// another person's than to where the followed person was scouted around then
+    /// (or last seen) is someone else's (infinite): this stops the tracked landmarks
+    /// from sliding frame by frame onto an overlapping partner.
+    pub fn mismatch(&self, p: &Pose, t: f64) -> f32 {
+        let h = anchor(p).0;
+        let d2 = |q: [f32; 2]| ((q[0] - h[0]).powi(2) + (q[1] - h[1]).powi(2)).sqrt();
+        let own = d2(track_at(&self.track, t).unwrap_or(self.hip));
+        if self.others_at(t).into_iter().any(|o| d2(o) < own) {
+            return f32::INFINITY;
+        }
+        d2(self.hip) / self.gate(t).max(1.0)
+    }
+
+    /// Whether pose `p` at time `t` can be the followed person.
+    pub fn accepts(&self, p: &Pose, t: f64) -> bool {
+        self.mismatch(p, t) <= 1.0
+    }
+
+    /// Moves the followed position to pose `p`, seen at time `t`. The scale follows
+    /// slowly: bending forward shortens the trunk in the image for a moment only.
+    pub fn update(&mut self, p: &Pose, t: f64) {
+        let (hip, scale) = anchor(p);
+        self.hip = hip;
+        self.scale = 0.9 * self.scale + 0.1 * scale;
+        self.t = t;
+    }
+
+    /// Detections ordered by the distance of their hip-centre keypoint to the followed
+    /// hip centre (a `w` x `h` frame), nearest first.
+    pub fn rank(&self, dets: &[crate::pose::Detection], w: f32, h: f32) -> Vec<usize> {
+        let mut order: Vec<(usize, f32)> = dets
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                (
+                    i,
+                    self.distance([d.keypoints[0][0] * w, d.keypoints[0][1] * h]),
+                )
+            })
+            .collect();
+        order.sort_by(|a, b| a.1.total_cmp(&b.1));
+        order.into_iter().map(|(i, _)| i).collect()
+    }
 }
 
 /// Adds the poses found in one scouted frame to the candidates: each pose joins the
@@ -254,7 +443,10 @@ pub fn choose(cands: &[Candidate], choice: PersonChoice, scouted_frames: usize) 
                 if presence < 1.0 / 6.0 {
                     return -1.0 + presence;
                 }
-                c.movement_deg() * presence
+                // Presence counts less than movement: an exercising person is often
+                // missed or split in the hardest poses (lying at the bottom of a
+                // Nordic), while a still partner is found in every frame.
+                c.movement_deg() * presence.sqrt()
             })
         }
     }
@@ -336,6 +528,121 @@ mod tests {
         assert!((cands[r].mean_x() - 900.0).abs() < 1.0);
         let l = choose(&cands, PersonChoice::Left, 20).unwrap();
         assert!((cands[l].mean_x() - 300.0).abs() < 1.0);
+    }
+
+    /// A kneeling figure at `x0`: hip centre at (x0, 300), trunk up, thighs 30° from
+    /// vertical, the near (left) knee interior angle `knee` degrees; the far (right)
+    /// leg's landmarks are hidden (visibility `far_vis`) with knee angle `far_knee`.
+    fn kneeling(x0: f32, knee: f32, far_knee: f32, far_vis: f32) -> Pose {
+        let mut p = figure(x0, 0.0);
+        let place = |p: &mut Pose, h: usize, k: usize, a: usize, knee: f32| {
+            let th = 30f32.to_radians();
+            let kp = (x0 - 150.0 * th.sin(), 300.0 + 150.0 * th.cos());
+            // Shank direction: the thigh direction (knee -> hip) turned by the knee angle.
+            let u = (th.sin(), -th.cos());
+            let r = (-knee).to_radians();
+            let s = (u.0 * r.cos() - u.1 * r.sin(), u.0 * r.sin() + u.1 * r.cos());
+            p.image[h].x = x0;
+            p.image[k].x = kp.0;
+            p.image[k].y = kp.1;
+            p.image[a].x = kp.0 + 150.0 * s.0;
+            p.image[a].y = kp.1 + 150.0 * s.1;
+        };
+        place(&mut p, idx::LEFT_HIP, idx::LEFT_KNEE, idx::LEFT_ANKLE, knee);
+        place(
+            &mut p,
+            idx::RIGHT_HIP,
+            idx::RIGHT_KNEE,
+            idx::RIGHT_ANKLE,
+            far_knee,
+        );
+        for i in [idx::RIGHT_KNEE, idx::RIGHT_ANKLE] {
+            p.image[i].visibility = far_vis;
+        }
+        p
+    }
+
+    #[test]
+    fn a_still_partner_with_a_jumping_hidden_leg_is_not_chosen() {
+        // The athlete (left) lowers once: the knee opens from 90° to 170° and back over
+        // a few seconds. The partner (right) kneels still at 90°, but the landmarks of
+        // the leg the camera cannot see flip between bent and straight.
+        let mut cands = Vec::new();
+        for k in 0..24 {
+            let phase = (k as f32 / 23.0 * std::f32::consts::PI).sin();
+            let athlete = kneeling(200.0, 90.0 + 80.0 * phase, 90.0 + 80.0 * phase, 0.9);
+            let far = if k % 3 == 0 { 175.0 } else { 80.0 };
+            let partner = kneeling(700.0, 90.0 + (k % 2) as f32, far, 0.4);
+            // The athlete is missed in a third of the frames (lying on the floor).
+            let poses = if k % 3 == 1 {
+                vec![partner]
+            } else {
+                vec![partner, athlete]
+            };
+            associate(&mut cands, k as f64 * 0.25, poses);
+        }
+        assert_eq!(cands.len(), 2);
+        assert!((cands[0].mean_x() - 700.0).abs() < 1.0);
+        assert!(
+            cands[0].movement_deg() < 10.0,
+            "{}",
+            cands[0].movement_deg()
+        );
+        assert!(
+            cands[1].movement_deg() > 40.0,
+            "{}",
+            cands[1].movement_deg()
+        );
+        let chosen = choose(&cands, PersonChoice::Auto, 24).unwrap();
+        assert!((cands[chosen].mean_x() - 200.0).abs() < 1.0);
+    }
+
+    #[test]
+    fn following_keeps_to_the_chosen_person() {
+        // Scouted: the chosen person around x = 300, a partner still at x = 600 (body
+        // scale 150 px, so they are two scales apart).
+        let mut cands = Vec::new();
+        for k in 0..20 {
+            associate(
+                &mut cands,
+                k as f64 * 0.25,
+                vec![
+                    figure(600.0, 5.0),
+                    figure(300.0 + 5.0 * (k % 2) as f32, 30.0),
+                ],
+            );
+        }
+        let chosen = choose(&cands, PersonChoice::Left, 20).unwrap();
+        let mut f = Follow::from_candidates(&cands, chosen, 20).unwrap();
+        assert_eq!(f.others.len(), 1);
+        assert!((f.hip[0] - 300.0).abs() < 10.0);
+        // The person moves on smoothly, even fast (a Nordic fall): accepted.
+        let mut x = 300.0;
+        for k in 0..10 {
+            x -= 15.0;
+            let t = 1.0 + k as f64 / 30.0;
+            let p = figure(x, 40.0);
+            assert!(f.accepts(&p, t), "x {x}");
+            f.update(&p, t);
+        }
+        let t = 1.5;
+        // A jump onto the partner is rejected, and so is a landmark set that slid
+        // part of the way onto the partner (nearer to them than to the person).
+        assert!(!f.accepts(&figure(600.0, 5.0), t));
+        assert!(f.mismatch(&figure(480.0, 5.0), t).is_infinite());
+        // Re-detection picks the detection nearest to the followed person.
+        let det = |x: f32| crate::pose::Detection {
+            score: 0.9,
+            bbox: [0.0, 0.0, 0.1, 0.1],
+            keypoints: [[x / 1000.0, 0.3]; 4],
+        };
+        assert_eq!(
+            f.rank(&[det(600.0), det(200.0)], 1000.0, 1000.0),
+            vec![1, 0]
+        );
+        // After a while out of sight the allowance grows, but never onto the partner.
+        assert!(f.gate(t + 0.3) > f.gate(t));
+        assert!(f.gate(t + 10.0) <= SWITCH_MAX_SCALES * f.scale + 1e-3);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use opencv::prelude::MatTraitConst;
 
 use crate::error::{Error, Result};
-use crate::person::{Candidate, PersonChoice, associate, choose};
+use crate::person::{Candidate, Follow, PersonChoice, associate, choose};
 use crate::pose::{PoseFrame, PoseOptions, PoseTracker, StageTimes};
 use crate::video::{Frame, RotateMode, TimingStats, VideoInfo, VideoReader, timing_stats};
 
@@ -79,14 +79,16 @@ pub fn track_video(
     track_video_following(video, rotate, tracker, None, on_frame)
 }
 
-/// Like [`track_video`], but whenever the detector has to run it picks the person
-/// nearest to `follow` (a normalised hip-centre position, updated as the person
-/// moves) instead of the top-ranked one.
+/// Like [`track_video`], but keeps to the person `follow` describes (updated as the
+/// person moves): whenever the detector has to run it picks the detection nearest to
+/// them instead of the top-ranked one, and when the tracked landmarks jump away from
+/// them (onto someone whose body overlaps theirs) it detects again and re-associates.
+/// A frame in which the followed person cannot be found has no pose.
 pub fn track_video_following(
     video: &Path,
     rotate: RotateMode,
     tracker: &mut PoseTracker,
-    mut follow: Option<[f32; 2]>,
+    mut follow: Option<Follow>,
     mut on_frame: impl FnMut(&PoseFrame, &Frame<'_>) -> Result<()>,
 ) -> Result<PoseRunSummary> {
     let start = Instant::now();
@@ -135,15 +137,22 @@ pub fn track_video_following(
                 }
             };
             let step = (|| -> Result<()> {
-                let (pose, mut times) = match follow {
-                    None => tracker.process(&d.image, d.timestamp_s)?,
-                    Some(c) => tracker.process_with(&d.image, d.timestamp_s, |dets| {
-                        crate::person::nearest_detection(dets, c)
-                    })?,
+                let (w, h) = (d.image.cols() as f32, d.image.rows() as f32);
+                let ts = d.timestamp_s;
+                let (mut pose, mut times) = match &follow {
+                    None => tracker.process(&d.image, ts)?,
+                    Some(f) => tracker
+                        .process_with(&d.image, ts, |dets| f.rank(dets, w, h).first().copied())?,
                 };
-                if let (Some(c), Some(p)) = (follow.as_mut(), pose.as_ref()) {
-                    let (w, h) = (d.image.cols() as f32, d.image.rows() as f32);
-                    *c = crate::person::hip_centre_normalised(p, w, h);
+                if let Some(f) = follow.as_mut() {
+                    if pose.as_ref().is_some_and(|p| !f.accepts(p, ts)) {
+                        let (p, t) = tracker.redetect(&d.image, ts, |p| f.mismatch(p, ts))?;
+                        times.add(&t);
+                        pose = p;
+                    }
+                    if let Some(p) = pose.as_ref() {
+                        f.update(p, ts);
+                    }
                 }
                 times.decode_ms = d.decode_ms;
                 totals.add(&times);
@@ -211,9 +220,9 @@ pub fn no_person(video: &Path, frames: u64) -> Error {
 pub struct PersonScout {
     /// How many distinct people were seen.
     pub people: usize,
-    /// Normalised hip centre of the chosen person when first seen, if a choice was
-    /// needed (more than one person, or a non-default choice).
-    pub follow: Option<[f32; 2]>,
+    /// Where the chosen person was first seen, if a choice was needed (more than one
+    /// person, or a non-default choice).
+    pub follow: Option<Follow>,
     /// Movement score (degrees of hip + knee angle range) of each person seen.
     pub movement_deg: Vec<f32>,
 }
@@ -261,13 +270,7 @@ pub fn scout_people(
     let people = cands.len();
     let needs_choice = people > 1 || (people == 1 && choice != PersonChoice::Auto);
     let follow = if needs_choice && choice != PersonChoice::First {
-        choose(&cands, choice, scouted).and_then(|i| {
-            let (w, h) = (reader.info().width as f32, reader.info().height as f32);
-            cands[i]
-                .samples
-                .first()
-                .map(|(_, p)| crate::person::hip_centre_normalised(p, w, h))
-        })
+        choose(&cands, choice, scouted).and_then(|i| Follow::from_candidates(&cands, i, scouted))
     } else {
         None
     };

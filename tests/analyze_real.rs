@@ -109,16 +109,14 @@ fn classes_and_rep_counts_match_the_hand_counted_labels() {
     }
     eprintln!("{}", lines.join("\n"));
     eprintln!("classes {class_ok}/{class_n}, rep counts {reps_ok}/{reps_n}");
-    // Known misses at the time of writing: the partner-held Nordic (the partner is
-    // tracked; see the closing notes) and the 1.8 s rise-only RDL fragment.
+    // Every labelled set is counted exactly, the partner-held Nordic included (two
+    // people overlapping: the athlete is followed, not the partner).
+    assert_eq!(reps_ok, reps_n, "wrong rep counts:\n{}", lines.join("\n"));
+    // Known class misses at the time of writing: the 1.8 s rise-only RDL fragment
+    // and the dumbbell deadlift from the floor (`deadlift_rdlifts_1`).
     assert!(
         class_ok + 2 >= class_n,
         "too many exercise misclassifications:\n{}",
-        lines.join("\n")
-    );
-    assert!(
-        reps_ok + 1 >= reps_n,
-        "too many wrong rep counts:\n{}",
         lines.join("\n")
     );
 }

@@ -117,6 +117,11 @@ pub struct RepParams {
     /// A rep with more than this fraction of filled or low-confidence frames is uncertain
     /// (default 0.2).
     pub max_filled_fraction: f64,
+    /// A rep in which more than this fraction of the frames had no landmarks of the
+    /// person (missing, interpolated or low-confidence) was mostly not seen and is not
+    /// counted (default 0.5): with two people overlapping, the few frames found while
+    /// the followed person is hidden can be someone else's.
+    pub max_unseen_fraction: f64,
 }
 
 impl Default for RepParams {
@@ -135,6 +140,7 @@ impl Default for RepParams {
             break_velocity_deg_s: 10.0,
             bridge_rest_band_fraction: 0.15,
             max_filled_fraction: 0.2,
+            max_unseen_fraction: 0.5,
         }
     }
 }

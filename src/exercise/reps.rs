@@ -396,7 +396,12 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         } else {
             con_amp
         };
-        let counted = working_amp.is_some_and(|a| a >= p.min_rep_fraction * range);
+        let filled = (start..=end)
+            .filter(|&k| s.filled[k] || !s.e[k].is_finite())
+            .count();
+        let frames = (end - start + 1) as f64;
+        let unseen = filled as f64 > p.max_unseen_fraction * frames;
+        let counted = !unseen && working_amp.is_some_and(|a| a >= p.min_rep_fraction * range);
         let mut reasons = Vec::new();
         for (x, what) in [(tp, "top before"), (Some(*b), "bottom"), (tn, "top after")] {
             if let Some(x) = x
@@ -420,16 +425,15 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         if tn.is_none_or(|x| x.provisional) && end >= last_valid {
             reasons.push("the clip ends mid-rep".into());
         }
-        let filled = (start..=end)
-            .filter(|&k| s.filled[k] || !s.e[k].is_finite())
-            .count();
-        if (filled as f64) > p.max_filled_fraction * (end - start + 1) as f64 {
+        if (filled as f64) > p.max_filled_fraction * frames {
             reasons.push(format!(
                 "{filled} of {} frames interpolated or low-confidence",
                 end - start + 1
             ));
         }
-        if !counted {
+        if unseen {
+            reasons.push("not counted: the person was not seen in most of the rep".into());
+        } else if !counted {
             reasons.push(if working_amp.is_none() {
                 "partial rep: the working phase is missing".into()
             } else {

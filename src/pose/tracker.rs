@@ -186,14 +186,7 @@ impl PoseTracker {
         let (rect, source) = match self.prev_rect {
             Some(r) => (r, RoiSource::Tracking),
             None => {
-                let t = Instant::now();
-                let lb = self.detector.preprocess(frame)?;
-                times.preprocess_ms += ms(t);
-                let t = Instant::now();
-                let dets = self
-                    .detector
-                    .infer(&lb, self.opts.min_detection_confidence)?;
-                times.inference_ms += ms(t);
+                let dets = self.detect_timed(frame, &mut times)?;
                 match choose(&dets).and_then(|i| dets.get(i)) {
                     Some(d) => (d.to_rect(w, h), RoiSource::Detection),
                     None => {
@@ -209,6 +202,88 @@ impl PoseTracker {
             self.reset();
             return Ok((None, times));
         }
+        let pose = self.commit(r, &rect, source, timestamp_s, w, h, &mut times);
+        Ok((Some(pose), times))
+    }
+
+    /// Drops the tracked region and runs the detector, then a landmark pass on each
+    /// detection; tracks on from the pose with the lowest `cost` at or below 1 (the
+    /// landmarks found in one person's detection can belong to another whose body
+    /// overlaps theirs, so every detection is tried). `None` when no pose qualifies
+    /// (the next frame detects again). Used when the tracked landmarks have left the
+    /// person being followed.
+    pub fn redetect(
+        &mut self,
+        frame: &Mat,
+        timestamp_s: f64,
+        cost: impl Fn(&Pose) -> f32,
+    ) -> Result<(Option<Pose>, StageTimes)> {
+        let (w, h) = (frame.cols() as f32, frame.rows() as f32);
+        self.reset();
+        let mut times = StageTimes::default();
+        let dets = self.detect_timed(frame, &mut times)?;
+        let mut best: Option<(f32, RoiLandmarks, NormRect)> = None;
+        for d in &dets {
+            let rect = d.to_rect(w, h);
+            let (r, t2) = self.run_landmarks(frame, &rect)?;
+            times.add(&t2);
+            if r.score < self.opts.min_tracking_confidence {
+                continue;
+            }
+            let probe = Pose {
+                score: r.score,
+                image: r.image.clone(),
+                world: Vec::new(),
+                roi: rect.to_roi(w, h),
+                roi_source: RoiSource::Detection,
+            };
+            let c = cost(&probe);
+            if c <= 1.0 && best.as_ref().is_none_or(|b| c < b.0) {
+                best = Some((c, r, rect));
+            }
+        }
+        Ok(match best {
+            Some((_, r, rect)) => {
+                let pose = self.commit(
+                    r,
+                    &rect,
+                    RoiSource::Detection,
+                    timestamp_s,
+                    w,
+                    h,
+                    &mut times,
+                );
+                (Some(pose), times)
+            }
+            None => (None, times),
+        })
+    }
+
+    fn detect_timed(&mut self, frame: &Mat, times: &mut StageTimes) -> Result<Vec<Detection>> {
+        let t = Instant::now();
+        let lb = self.detector.preprocess(frame)?;
+        times.preprocess_ms += ms(t);
+        let t = Instant::now();
+        let dets = self
+            .detector
+            .infer(&lb, self.opts.min_detection_confidence)?;
+        times.inference_ms += ms(t);
+        Ok(dets)
+    }
+
+    /// Takes landmarks `r` found in `rect` as this frame's pose: the next frame's
+    /// region comes from them, and the output smoothing runs.
+    #[allow(clippy::too_many_arguments)]
+    fn commit(
+        &mut self,
+        r: RoiLandmarks,
+        rect: &NormRect,
+        source: RoiSource,
+        timestamp_s: f64,
+        w: f32,
+        h: f32,
+        times: &mut StageTimes,
+    ) -> Pose {
         let t = Instant::now();
         // MediaPipe scales the smoothing by the alignment box of the raw auxiliary
         // points (OBJECT_SCALE_ROI): its side is twice their distance.
@@ -246,7 +321,7 @@ impl PoseTracker {
             smooth(&mut self.world_smoother, timestamp_s, &mut pose.world, None);
         }
         times.postprocess_ms += ms(t);
-        Ok((Some(pose), times))
+        pose
     }
 }
 
