@@ -206,6 +206,15 @@ fn manifest_gives_each_patient_their_phase() {
     let v = common::videos_dir();
     std::fs::copy(v.join("sample_bridge.mp4"), input.join("a.mp4")).unwrap();
     std::fs::copy(v.join("sample_bridge.mp4"), input.join("b.mp4")).unwrap();
+    // A folder's hipflex.toml sets the phase and patient for the videos in it.
+    let c = input.join("clinic-c");
+    std::fs::create_dir_all(&c).unwrap();
+    std::fs::copy(v.join("sample_bridge.mp4"), c.join("c.mp4")).unwrap();
+    std::fs::write(
+        c.join("hipflex.toml"),
+        "patient = \"patient-c\"\nphase = 4\n",
+    )
+    .unwrap();
     let manifest = tmp.path().join("m.csv");
     std::fs::write(
         &manifest,
@@ -219,8 +228,24 @@ fn manifest_gives_each_patient_their_phase() {
     assert_eq!(r[0][0], "a.mp4");
     assert_eq!(r[0][4], "1");
     assert_eq!(r[1][4], "3");
+    assert_eq!((r[2][0].as_str(), r[2][4].as_str()), ("c.mp4", "4"));
     assert!(out.join("patient-a/a/report.html").is_file());
     assert!(out.join("patient-b/b/report.html").is_file());
+    assert!(out.join("patient-c/c/report.html").is_file());
+
+    // A misspelt key in a folder's settings is a clear usage error.
+    std::fs::write(c.join("hipflex.toml"), "phse = 4\n").unwrap();
+    let (code, err) = batch(
+        &input,
+        &tmp.path().join("bad"),
+        &["--manifest", manifest.to_str().unwrap()],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("hipflex.toml") && err.contains("phse"),
+        "{err}"
+    );
+    std::fs::remove_file(c.join("hipflex.toml")).unwrap();
 
     // Without a manifest or --phase: usage error.
     let (code, _) = batch(&input, &tmp.path().join("none"), &[]);

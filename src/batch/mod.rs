@@ -3,6 +3,7 @@
 //! `summary.csv` and `index.html` for the whole batch (see `docs/scaling.md`).
 
 pub mod csv;
+pub mod folder;
 pub mod html;
 pub mod manifest;
 pub mod stamp;
@@ -149,9 +150,9 @@ pub fn folder_patient(video: &Path, roots: &[PathBuf]) -> Option<String> {
 
 /// Builds the jobs for the sorted video list: manifest entry (or defaults) per video and
 /// a unique output folder `<patient or stem>/<stem>` (`-2`, `-3`... on collisions).
-/// The patient comes from the manifest, else from the folder layout under `roots` (see
-/// [`folder_patient`]). Fails when a video has no phase from either the manifest or
-/// `default_phase`.
+/// Settings come from the manifest row, else the folders' `hipflex.toml` files (see
+/// [`folder`]), else `default_phase` and, for the patient, the folder layout under
+/// `roots` (see [`folder_patient`]). Fails when a video ends up with no phase.
 pub fn plan(
     videos: &[PathBuf],
     roots: &[PathBuf],
@@ -160,20 +161,24 @@ pub fn plan(
 ) -> Result<Vec<Job>> {
     let mut used: HashMap<PathBuf, usize> = HashMap::new();
     let mut jobs = Vec::with_capacity(videos.len());
+    let mut folders = folder::FolderConfigs::default();
     for v in videos {
         let entry = manifest.and_then(|m| m.lookup(v));
+        let here = folders.for_video(v, roots)?;
         let phase = entry
             .and_then(|e| e.phase)
+            .or(here.phase)
             .or(default_phase)
             .ok_or_else(|| Error::Config {
                 origin: v.display().to_string(),
-                reason: "no phase for this video: give --phase or a manifest row with a phase"
+                reason: "no phase for this video: give --phase, a manifest row with a phase, or a hipflex.toml with `phase = N` in its folder"
                     .into(),
             })?;
         let patient = entry
             .and_then(|e| e.patient.clone())
+            .or(here.patient)
             .or_else(|| folder_patient(v, roots));
-        let exercise = entry.and_then(|e| e.exercise);
+        let exercise = entry.and_then(|e| e.exercise).or(here.exercise.flatten());
         let stem = sanitize(
             &v.file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
