@@ -131,7 +131,10 @@ fn batch_reports_good_and_bad_skips_on_rerun_and_forces() {
         (bridge.patient.as_str(), bridge.date.as_str()),
         ("", "2026-11-20")
     );
-    assert!(index.contains("<td>patient-b</td>") && index.contains("<td>2026-11-20</td>"));
+    assert!(
+        index.contains(r#"data-label="Patient">patient-b</td>"#)
+            && index.contains(r#"data-label="Date">2026-11-20</td>"#)
+    );
 
     // Second run: everything good is up to date.
     let (code, err) = batch(&input, &out, &["--phase", "2"]);
@@ -250,4 +253,58 @@ fn manifest_gives_each_patient_their_phase() {
     // Without a manifest or --phase: usage error.
     let (code, _) = batch(&input, &tmp.path().join("none"), &[]);
     assert_eq!(code, 2);
+}
+
+#[test]
+fn quoted_globs_and_manifest_only_batches() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(input.join("deeper")).unwrap();
+    let v = common::videos_dir();
+    std::fs::copy(v.join("sample_bridge.mp4"), input.join("a.mp4")).unwrap();
+    std::fs::copy(v.join("sample_bridge.mp4"), input.join("deeper/b.mp4")).unwrap();
+    std::fs::write(input.join("notes.txt"), "not a video").unwrap();
+
+    // A quoted pattern is expanded by hipflex: only the top-level clip matches.
+    let out = tmp.path().join("glob");
+    let pattern = input.join("*.mp4");
+    let (code, err) = batch(&pattern, &out, &["--phase", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let r = rows(&out);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0][0], "a.mp4");
+    // A pattern that matches nothing is a usage error naming it.
+    let (code, err) = batch(
+        &input.join("*.mov"),
+        &tmp.path().join("none"),
+        &["--phase", "2"],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("*.mov"), "{err}");
+
+    // With only a manifest, its videos are the batch; a listed file that is missing is
+    // reported as failed, and the others are analysed.
+    let manifest = tmp.path().join("m.toml");
+    std::fs::write(
+        &manifest,
+        "[[video]]\nvideo = \"in/deeper/b.mp4\"\npatient = \"p1\"\nphase = 1\n\n[[video]]\nvideo = \"in/gone.mp4\"\npatient = \"p2\"\nphase = 2\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("manifest-only");
+    let o = hipflex()
+        .args(["batch", "--manifest"])
+        .arg(&manifest)
+        .args(["--model", "lite", "--no-video", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    let r = rows(&out);
+    assert_eq!(r.len(), 2, "{r:?}");
+    let b = r.iter().find(|x| x[0] == "b.mp4").unwrap();
+    assert_eq!((b[1].as_str(), b[4].as_str()), ("ok", "1"));
+    let gone = r.iter().find(|x| x[0] == "gone.mp4").unwrap();
+    assert_eq!(gone[1], "failed");
+    assert!(gone[5].contains("does not exist"), "{gone:?}");
 }

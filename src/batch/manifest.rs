@@ -23,6 +23,8 @@ pub struct ManifestEntry {
 
 #[derive(Clone, Debug, Default)]
 pub struct Manifest {
+    /// Every listed video, resolved against the manifest's folder, in manifest order.
+    listed: Vec<PathBuf>,
     by_path: HashMap<PathBuf, ManifestEntry>,
     by_name: HashMap<String, ManifestEntry>,
 }
@@ -142,6 +144,7 @@ impl Manifest {
         let mut m = Manifest::default();
         for e in entries {
             let p = base.join(&e.video);
+            m.listed.push(p.clone());
             if let Ok(c) = std::fs::canonicalize(&p) {
                 m.by_path.insert(c, e.clone());
             }
@@ -150,6 +153,12 @@ impl Manifest {
             }
         }
         m
+    }
+
+    /// The videos the manifest lists (paths resolved against its folder; some may not
+    /// exist, which the batch reports per video).
+    pub fn videos(&self) -> &[PathBuf] {
+        &self.listed
     }
 
     /// The entry for a video: by resolved path, else by file name.

@@ -61,17 +61,44 @@ fn walk(dir: &Path, out: &mut BTreeSet<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+fn take(p: &Path, set: &mut BTreeSet<PathBuf>) -> Result<()> {
+    if p.is_dir() {
+        walk(p, set)
+    } else {
+        set.insert(p.to_path_buf());
+        Ok(())
+    }
+}
+
 /// Expands the inputs into a sorted, de-duplicated list of files: folders are searched
-/// recursively for video extensions; files named explicitly are always taken.
+/// recursively for video extensions; files named explicitly are always taken; a path
+/// that does not exist but holds `*`, `?` or `[` is a glob pattern (quoted, so the shell
+/// left it alone: `'clinic/*/2026-11-*.mp4'`), and must match something.
 pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut set = BTreeSet::new();
     for i in inputs {
-        if i.is_dir() {
-            walk(i, &mut set)?;
-        } else if i.exists() {
-            set.insert(i.clone());
-        } else {
+        if i.exists() {
+            take(i, &mut set)?;
+            continue;
+        }
+        let pattern = i.to_string_lossy();
+        if !pattern.contains(['*', '?', '[']) {
             return Err(Error::InputMissing { path: i.clone() });
+        }
+        let bad = |reason: String| Error::Config {
+            origin: format!("pattern {pattern}"),
+            reason,
+        };
+        let mut matched = 0;
+        for m in glob::glob(&pattern).map_err(|e| bad(e.to_string()))? {
+            let p = m.map_err(|e| bad(e.to_string()))?;
+            if p.is_dir() || is_video(&p) {
+                take(&p, &mut set)?;
+                matched += 1;
+            }
+        }
+        if matched == 0 {
+            return Err(bad("it matches no videos or folders".into()));
         }
     }
     Ok(set.into_iter().collect())
@@ -401,6 +428,11 @@ fn process(
     let t0 = Instant::now();
     let dir = o.out.join(&job.rel_out);
     let res = (|| -> Result<Row> {
+        if !job.video.exists() {
+            return Err(Error::InputMissing {
+                path: job.video.clone(),
+            });
+        }
         let stamp = stamp_for(job, o)?;
         if !o.force && Stamp::read(&dir.join(STAMP_FILE)).as_ref() == Some(&stamp) {
             if let Some(r) = read_report(&dir) {

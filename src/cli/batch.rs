@@ -15,8 +15,10 @@ use super::EngineArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct BatchArgs {
-    /// Folders (searched recursively for .mp4 .mov .mkv .avi .webm) or video files.
-    #[arg(required = true)]
+    /// Folders (searched recursively for .mp4 .mov .mkv .avi .webm), video files, or
+    /// quoted glob patterns ('clinic/*/2026-11-*.mp4'). Optional with --manifest: then
+    /// the manifest's videos are analysed.
+    #[arg(required_unless_present = "manifest")]
     pub inputs: Vec<PathBuf>,
     /// Output folder: one sub-folder per video, plus summary.csv and index.html.
     #[arg(long, short, value_name = "DIR")]
@@ -82,7 +84,15 @@ pub fn run(a: BatchArgs) -> anyhow::Result<ExitCode> {
     if let Some(p) = a.phase {
         protocol.phase(p)?;
     }
-    let videos = batch::discover(&a.inputs)?;
+    let videos = match (&manifest, a.inputs.is_empty()) {
+        (Some(m), true) => {
+            let mut v = m.videos().to_vec();
+            v.sort();
+            v.dedup();
+            v
+        }
+        _ => batch::discover(&a.inputs)?,
+    };
     if videos.is_empty() {
         bail!("no videos found in the inputs (looked for .mp4 .mov .mkv .avi .webm)");
     }
