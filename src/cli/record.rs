@@ -39,6 +39,12 @@ pub struct RecordArgs {
     /// file played as if it were a camera.
     #[arg(long, default_value = "0")]
     pub camera: CameraSource,
+    /// Ask the camera for this frame size, e.g. 1280x720 (default: the camera's own).
+    #[arg(long, value_name = "WxH", value_parser = record::parse_size)]
+    pub resolution: Option<(u32, u32)>,
+    /// Ask the camera for this frame rate (what it delivers is measured either way).
+    #[arg(long, value_name = "FPS")]
+    pub camera_fps: Option<f64>,
     /// Stop after this many seconds (otherwise: Enter, q/Esc in the preview, or Ctrl-C).
     #[arg(long, value_name = "N")]
     pub seconds: Option<f64>,
@@ -143,7 +149,16 @@ pub fn run(a: RecordArgs) -> anyhow::Result<ExitCode> {
         }
         PreviewMode::Auto => display_available(),
     };
-    let mut input = Input::open(&a.camera, a.engine.rotate, a.pace)?;
+    if let Some(f) = a.camera_fps
+        && !(f.is_finite() && f > 0.0)
+    {
+        bail!("--camera-fps must be a positive frame rate");
+    }
+    let mode = record::CameraMode {
+        size: a.resolution,
+        fps: a.camera_fps,
+    };
+    let mut input = Input::open(&a.camera, a.engine.rotate, a.pace, mode)?;
     let preview =
         preview && opencv::highgui::named_window(WINDOW, opencv::highgui::WINDOW_NORMAL).is_ok();
     install_interrupt_handler()?;

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::video::open_writer;
-pub use source::{CameraSource, Input};
+pub use source::{CameraMode, CameraSource, Input, parse_size};
 
 /// Codecs for the raw recording, best first: FFV1 is lossless; Motion-JPEG at high
 /// quality is the fallback where the local FFmpeg cannot encode FFV1.

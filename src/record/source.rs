@@ -59,6 +59,29 @@ impl fmt::Display for CameraSource {
     }
 }
 
+/// What to ask a camera for.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CameraMode {
+    /// Frame width and height in pixels.
+    pub size: Option<(u32, u32)>,
+    pub fps: Option<f64>,
+}
+
+/// Parses `1280x720`.
+pub fn parse_size(s: &str) -> std::result::Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("`{s}` is not WIDTHxHEIGHT (e.g. 1280x720)"))?;
+    let n = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (16..=8192).contains(n))
+            .ok_or_else(|| format!("`{s}` is not WIDTHxHEIGHT (e.g. 1280x720)"))
+    };
+    Ok((n(w)?, n(h)?))
+}
+
 /// An opened source of frames.
 pub enum Input {
     Live {
@@ -85,8 +108,14 @@ fn camera_error(name: &str, reason: &str) -> Error {
 }
 
 impl Input {
-    /// Opens the source. A camera must deliver a first frame within a few seconds.
-    pub fn open(source: &CameraSource, rotate: RotateMode, pace: bool) -> Result<Input> {
+    /// Opens the source. For cameras, `mode` asks for a frame size and rate (the camera
+    /// may pick the nearest it supports; what it delivers is measured and recorded).
+    pub fn open(
+        source: &CameraSource,
+        rotate: RotateMode,
+        pace: bool,
+        mode: CameraMode,
+    ) -> Result<Input> {
         let (cap, name) = match source {
             CameraSource::File(p) => {
                 return Ok(Input::File {
@@ -105,9 +134,19 @@ impl Input {
                 (VideoCapture::from_file(&name, videoio::CAP_V4L2), name)
             }
         };
-        let cap = cap.map_err(|e| camera_error(&name, &e.to_string()))?;
+        let mut cap = cap.map_err(|e| camera_error(&name, &e.to_string()))?;
         if !cap.is_opened().unwrap_or(false) {
             return Err(camera_error(&name, "it could not be opened"));
+        }
+        if let Some((w, h)) = mode.size {
+            // Compressed frames let USB webcams deliver large sizes at full rate.
+            let mjpg = opencv::videoio::VideoWriter::fourcc('M', 'J', 'P', 'G')?;
+            let _ = cap.set(videoio::CAP_PROP_FOURCC, mjpg as f64);
+            let _ = cap.set(videoio::CAP_PROP_FRAME_WIDTH, w as f64);
+            let _ = cap.set(videoio::CAP_PROP_FRAME_HEIGHT, h as f64);
+        }
+        if let Some(f) = mode.fps {
+            let _ = cap.set(videoio::CAP_PROP_FPS, f);
         }
         Ok(Input::Live {
             cap,
@@ -193,5 +232,7 @@ mod tests {
         );
         assert!("-1".parse::<CameraSource>().is_err());
         assert!("".parse::<CameraSource>().is_err());
+        assert_eq!(parse_size("1280x720"), Ok((1280, 720)));
+        assert!(parse_size("1280").is_err() && parse_size("0x0").is_err());
     }
 }
