@@ -54,11 +54,11 @@ pub struct LiveFeedback {
 }
 
 /// The live view of the newest frame in `window`.
-fn view_of(window: &VecDeque<PoseFrame>, limits: LiveLimits, analysed: u64) -> LiveView {
-    let frames: Vec<PoseFrame> = window.iter().cloned().collect();
+fn view_of(window: &mut VecDeque<PoseFrame>, limits: LiveLimits, analysed: u64) -> LiveView {
+    let frames: &[PoseFrame] = window.make_contiguous();
     let times: Vec<f64> = frames.iter().map(|f| f.timestamp_s).collect();
     let params = KinematicsParams::default();
-    let kin = kinematics::compute(&frames, &times, &params);
+    let kin = kinematics::compute(frames, &times, &params);
     let (Some(last), Some(k)) = (frames.last(), kin.last()) else {
         return LiveView::default();
     };
@@ -100,7 +100,7 @@ impl LiveFeedback {
                 while window.front().is_some_and(|f| f.timestamp_s < t - WINDOW_S) {
                     window.pop_front();
                 }
-                let v = view_of(&window, limits, analysed);
+                let v = view_of(&mut window, limits, analysed);
                 if let Ok(mut g) = l.lock() {
                     *g = v;
                 }
