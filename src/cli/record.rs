@@ -180,8 +180,11 @@ pub fn run(a: RecordArgs) -> anyhow::Result<ExitCode> {
         cap_deg: rules.cap_deg,
         amber_band_deg: rules.cap_deg.map(|_| rules.amber_band_deg),
     };
-    let feedback = (!a.no_live).then(|| LiveFeedback::start(tracker, limits));
-    let mut spare_tracker = None;
+    let (feedback, mut spare_tracker) = if a.no_live {
+        (None, Some(tracker))
+    } else {
+        (Some(LiveFeedback::start(tracker, limits)), None)
+    };
     let tty = std::io::stderr().is_terminal();
     let how_to_stop = match (a.seconds, std::io::stdin().is_terminal()) {
         (Some(s), _) => format!("for {s} s, or until Ctrl-C"),
@@ -202,7 +205,6 @@ pub fn run(a: RecordArgs) -> anyhow::Result<ExitCode> {
         source: a.camera.clone(),
         seconds: a.seconds,
         pace: a.pace,
-        rotate: a.engine.rotate,
     };
     let mut shown = Mat::default();
     let mut last_status = Instant::now();

@@ -59,8 +59,6 @@ pub struct RecordOptions {
     /// A video file standing in for a camera is played at its own frame rate (as a
     /// camera would deliver it) instead of as fast as it decodes.
     pub pace: bool,
-    /// Rotation for file inputs (as in `analyze`).
-    pub rotate: crate::video::RotateMode,
 }
 
 /// Facts about a finished recording, written next to it as `recording.json`.
