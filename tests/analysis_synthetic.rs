@@ -432,6 +432,32 @@ fn squat_is_not_a_deadlift() {
 }
 
 #[test]
+fn deadlift_from_the_floor_with_bent_knees_is_a_deadlift() {
+    // Conventional deadlift from the floor: the thighs rotate 85 deg, the knees bend 90,
+    // the trunk pitches 65 deg forward (a squat stays near 35): a hinge, although the
+    // trunk gives only about 43% of the hip flexion.
+    let segs = vec![
+        (1.0, 0.0),
+        (1.5, 1.0),
+        (1.5, 0.0),
+        (1.0, 0.0),
+        (1.5, 1.0),
+        (1.5, 0.0),
+    ];
+    let frames = clip(30.0, total(&segs), &Render::default(), |t| {
+        let s = piecewise(0.0, &segs, t);
+        Body::standing(s * 150.0, s * 85.0, s * 90.0)
+    });
+    let a = analyze_landmarks(&frames, None, &cfg(), None).unwrap();
+    assert_eq!(
+        a.classification.exercise,
+        Exercise::Deadlift,
+        "{:?}",
+        a.classification.reasons
+    );
+}
+
+#[test]
 fn isometric_bridge_hold_with_drift() {
     // Lift in 1 s, hold 30 s while sagging from 0 to 12 deg, lower.
     let segs = vec![

@@ -166,7 +166,12 @@ pub fn classify(s: &PostureSeries, p: &ClassifyParams) -> Classification {
         if !at_least(trunk_bottom, p.hinge_trunk_min_deg) {
             fails.push("trunk stays fairly upright".to_string());
         }
-        if !at_least(share, p.hinge_trunk_share_min) {
+        let share_min = if at_least(trunk_bottom, p.hinge_deep_trunk_deg) {
+            p.hinge_deep_trunk_share_min
+        } else {
+            p.hinge_trunk_share_min
+        };
+        if !at_least(share, share_min) {
             fails
                 .push("hip flexion comes mostly from the thighs (squat/lunge pattern)".to_string());
         }
@@ -175,7 +180,7 @@ pub fn classify(s: &PostureSeries, p: &ClassifyParams) -> Classification {
         }
         if fails.is_empty() {
             out.exercise = Exercise::Deadlift;
-            let margin = ((share - p.hinge_trunk_share_min) / p.hinge_trunk_share_min)
+            let margin = ((share - share_min) / share_min)
                 .min((trunk_bottom - p.hinge_trunk_min_deg) / p.hinge_trunk_min_deg)
                 .clamp(0.0, 1.0);
             out.confidence = sta * (0.5 + 0.5 * margin);

@@ -60,6 +60,12 @@ pub struct ClassifyParams {
     pub hinge_trunk_share_min: f64,
     /// Knee flexion at the bottom above which the pattern is a squat, not a hinge (default 100).
     pub hinge_knee_max_deg: f64,
+    /// A trunk pitched at least this far from vertical at the bottom (default 55) marks a
+    /// deadlift from the floor, which bends the knees more than an RDL (trunk share about
+    /// 0.4-0.6) but pitches the trunk 60-75°, where a squat stays at 30-50°...
+    pub hinge_deep_trunk_deg: f64,
+    /// ...and then a smaller trunk share suffices (default 0.35; a squat is about 0.3 or less).
+    pub hinge_deep_trunk_share_min: f64,
 }
 
 impl Default for ClassifyParams {
@@ -76,6 +82,8 @@ impl Default for ClassifyParams {
             hinge_trunk_min_deg: 25.0,
             hinge_trunk_share_min: 0.45,
             hinge_knee_max_deg: 100.0,
+            hinge_deep_trunk_deg: 55.0,
+            hinge_deep_trunk_share_min: 0.35,
         }
     }
 }
