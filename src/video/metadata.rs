@@ -14,14 +14,20 @@ const MP4_EPOCH_OFFSET: i64 = 2_082_844_800;
 const PLAUSIBLE_FROM: i64 = 946_684_800;
 
 /// The recording date (`YYYY-MM-DD`, UTC) of a video, from its container's creation
-/// time or, failing that, a date in its file name. `None` when neither is known.
+/// time or, failing that, a date in its file name or its folder's name (a
+/// `hipflex-recording-20261120-101500/recording.mkv`). `None` when none is known.
 pub fn recorded_date(path: &Path) -> Option<String> {
+    let name_of = |p: Option<&Path>| {
+        p.and_then(|p| p.file_name())
+            .and_then(|n| date_in_name(&n.to_string_lossy()))
+    };
     mp4_creation_unix(path)
         .map(|t| {
             let (y, m, d, _) = utc_civil(t);
             format!("{y:04}-{m:02}-{d:02}")
         })
-        .or_else(|| date_in_name(&path.file_name()?.to_string_lossy()))
+        .or_else(|| name_of(Some(path)))
+        .or_else(|| name_of(path.parent()))
 }
 
 fn mp4_creation_unix(path: &Path) -> Option<i64> {
@@ -134,5 +140,8 @@ mod tests {
         file.extend(bx(b"moov", &bx(b"mvhd", &[0u8; 100])));
         std::fs::write(&q, file).unwrap();
         assert_eq!(recorded_date(&q).as_deref(), Some("2025-01-02"));
+        // A recording made by `hipflex record` is dated by its folder.
+        let r = dir.path().join("hipflex-recording-20261120-101500/recording.mkv");
+        assert_eq!(recorded_date(&r).as_deref(), Some("2026-11-20"));
     }
 }
