@@ -201,7 +201,10 @@ fn tempo_text(r: &Rep) -> String {
         r.top_pause_s,
     ]
     .iter()
-    .map(|p| p.map(|x| format!("{:.1}", x.max(0.0))).unwrap_or_else(|| "?".into()))
+    .map(|p| {
+        p.map(|x| format!("{:.1}", x.max(0.0)))
+            .unwrap_or_else(|| "?".into())
+    })
     .collect::<Vec<_>>()
     .join("-")
 }

@@ -141,7 +141,9 @@ mod tests {
         std::fs::write(&q, file).unwrap();
         assert_eq!(recorded_date(&q).as_deref(), Some("2025-01-02"));
         // A recording made by `hipflex record` is dated by its folder.
-        let r = dir.path().join("hipflex-recording-20261120-101500/recording.mkv");
+        let r = dir
+            .path()
+            .join("hipflex-recording-20261120-101500/recording.mkv");
         assert_eq!(recorded_date(&r).as_deref(), Some("2026-11-20"));
     }
 }
