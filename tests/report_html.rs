@@ -383,5 +383,8 @@ fn png_plot_is_the_svg_drawn_with_its_text() {
         .flat_map(|x| (0..80).map(move |y| (x, y)))
         .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c < 90))
         .count();
-    assert!(dark > 500, "the plot's title did not render: {dark} dark pixels");
+    assert!(
+        dark > 500,
+        "the plot's title did not render: {dark} dark pixels"
+    );
 }
