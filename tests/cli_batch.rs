@@ -131,7 +131,11 @@ fn batch_reports_good_and_bad_skips_on_rerun_and_forces() {
         (bridge.patient.as_str(), bridge.date.as_str()),
         ("", "2026-11-20")
     );
-    assert!(index.contains("<td>patient-b</td>") && index.contains("<td>2026-11-20</td>"));
+    assert!(
+        index.contains("data-label=\"Patient\">patient-b</td>")
+            && index.contains("data-label=\"Date\">2026-11-20</td>"),
+        "patient and date cells in index.html"
+    );
 
     // Second run: everything good is up to date.
     let (code, err) = batch(&input, &out, &["--phase", "2"]);
