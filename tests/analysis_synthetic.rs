@@ -397,10 +397,12 @@ fn nordic_lowering_and_break_point() {
             assert_eq!(rep.working_phase, Phase::Eccentric);
             let bp = rep.break_point_knee_deg.unwrap();
             assert!((bp - 80.0).abs() < 2.5, "break point {bp}");
-            // Creeping slower than the pause speed near the top counts as top pause until
-            // it leaves the pause band (10% of the range).
+            // The slow controlled start is part of the lowering (a stopwatch from the
+            // first motion reads 3 s; the 1 s fall alone is 1 s): the movement's start is
+            // fitted to a blend of eased and constant-speed movements, which places it
+            // inside the creep.
             let low = rep.lowering_s.unwrap();
-            assert!(low > 1.0 && low < 1.7, "lowering {low}");
+            assert!(low > 2.0 && low < 3.1, "lowering {low}");
             assert!((rep.peak_knee_flexion_deg.unwrap() - 90.0).abs() < 1.0);
             assert!(rep.peak_hip_flexion_deg.unwrap().abs() < 1.0);
         }

@@ -102,15 +102,37 @@ pub struct RepParams {
     /// A working phase smaller than this fraction of the set range is a partial rep and is
     /// not counted (default 0.5).
     pub min_rep_fraction: f64,
-    /// Pauses: samples within `pause_band_fraction` of the rep's range from a turning
-    /// point, trimmed where the speed reaches this, degrees/s (default 10).
+    /// Fallback pause (where a movement cannot be timed, e.g. a gap in the landmarks, or
+    /// at the clip's start and end): samples within `pause_band_fraction` of the rep's range
+    /// from a turning point, trimmed where the speed reaches this, degrees/s (default 10).
+    /// Also the speed above which a clip counts as starting mid-movement.
     pub pause_velocity_deg_s: f64,
     /// See `pause_velocity_deg_s` (default 0.1).
     pub pause_band_fraction: f64,
-    /// Slow movements: the pause speed threshold is at most this fraction of the rep's
-    /// peak speed, so the slow start and end of a deliberate 3 s lowering count as
-    /// movement, not pause (default 0.2).
+    /// The fallback pause speed threshold is at most this fraction of the rep's peak
+    /// speed (default 0.2).
     pub pause_speed_fraction: f64,
+    /// Tempo: each movement's start and end are found by fitting the times at which the
+    /// angle crosses `boundary_levels` levels away from the turning point (see
+    /// `exercise::tempo::movement_boundary`). The lowest level, degrees from the turning
+    /// point (default 3): above the pose model's drift while the person is still (1-2.5°
+    /// over a 0.5 s pause on the synthetic clips in videos/; the filtered jitter is only
+    /// about 0.1-0.2°), so a still position is not timed as movement.
+    pub boundary_band_deg: f64,
+    /// The lowest level is at most this fraction of the movement's range (default 0.1:
+    /// small movements).
+    pub boundary_band_fraction: f64,
+    /// The highest level, as a fraction of the movement's range (default 0.5: the fit
+    /// uses the movement's first or last half).
+    pub boundary_fit_fraction: f64,
+    /// Number of levels, evenly spaced (default 8).
+    pub boundary_levels: usize,
+    /// Movement shapes tried by the fit: blends of constant speed and a cosine ease in
+    /// steps of 1 / this (default 1: constant speed or cosine ease, whichever fits
+    /// better). Finer steps leave the start ill-determined: over the fitted levels a
+    /// slightly less eased movement that starts later fits almost as well, and 0.1° of
+    /// jitter moved a 3 s movement's start by 0.1 s with steps of 0.1.
+    pub boundary_shape_steps: usize,
     /// Holds: smoothed speed below this, degrees/s (default 5).
     pub hold_velocity_deg_s: f64,
     /// Window of the speed smoothing for holds, seconds (default 0.5).
@@ -132,6 +154,19 @@ pub struct RepParams {
     pub max_unseen_fraction: f64,
 }
 
+impl RepParams {
+    /// The tempo fit's parameters.
+    pub fn ease_fit(&self) -> super::tempo::EaseFit {
+        super::tempo::EaseFit {
+            band_deg: self.boundary_band_deg,
+            band_fraction: self.boundary_band_fraction,
+            fit_fraction: self.boundary_fit_fraction,
+            levels: self.boundary_levels,
+            shape_steps: self.boundary_shape_steps,
+        }
+    }
+}
+
 impl Default for RepParams {
     fn default() -> Self {
         RepParams {
@@ -142,6 +177,11 @@ impl Default for RepParams {
             pause_velocity_deg_s: 10.0,
             pause_band_fraction: 0.1,
             pause_speed_fraction: 0.2,
+            boundary_band_deg: 3.0,
+            boundary_band_fraction: 0.1,
+            boundary_fit_fraction: 0.5,
+            boundary_levels: 8,
+            boundary_shape_steps: 1,
             hold_velocity_deg_s: 5.0,
             hold_smoothing_s: 0.5,
             hold_min_s: 3.0,

@@ -254,7 +254,6 @@ pub fn analyze_landmarks(
     let filled: Vec<bool> = (0..kin.len())
         .map(|i| drive_clean.filled[i] || kin[i].low_confidence)
         .collect();
-    let blur = tempo::StepBlur::new(sp, 1.0 / median_dt(&t));
     let input = reps::SegmentInput {
         t: &t,
         e: &drive,
@@ -266,7 +265,6 @@ pub fn analyze_landmarks(
         loaded: &loaded,
         working_eccentric: nordic,
         nordic,
-        blur: blur.as_ref(),
     };
     let mut seg = reps::segment(&input, &v, rp);
     let holds = reps::holds(&input, &v, seg.range, seg.top_level, rp, sp.max_gap_s);

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::config::RepParams;
-use super::tempo::{StepBlur, boundary_time, first_exceeding, pause_region};
+use super::tempo::{first_exceeding, movement_boundary, pause_region};
 use crate::common::Tempo;
 use crate::signal::percentile;
 
@@ -273,8 +273,6 @@ pub struct SegmentInput<'a> {
     pub working_eccentric: bool,
     /// Compute the Nordic break point on the knee angle.
     pub nordic: bool,
-    /// Filter blur model used to place pause boundaries (none: no correction).
-    pub blur: Option<&'a StepBlur>,
 }
 
 /// Result of [`segment`].
@@ -363,34 +361,52 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         let (bl, br) = pause_region(s.e, v, b.i, true, band, vthr);
         let tpr = tp.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
         let tnr = tn.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
-        let start = tpr.map(|r| r.1).unwrap_or(bl);
-        let end = tnr.map(|r| r.1).unwrap_or(br);
-        // Sub-frame boundary times, corrected for the filter's blur of abrupt starts and
-        // stops (`speed` = peak speed of the adjacent movement).
-        let peak_speed = |a: usize, b: usize| {
-            (a.min(b)..=b.max(a).min(n - 1))
-                .filter(|&k| v[k].is_finite())
-                .fold(0.0f64, |m, k| m.max(v[k].abs()))
+        // Movement starts and ends (seconds): fitted to each movement's eased start and
+        // stop (`movement_boundary`); where that fails (a gap, the clip's start or end),
+        // the fallback pause regions' edge samples.
+        let fit = p.ease_fit();
+        let bound = |a: usize, other: Option<usize>, fallback: usize| {
+            other
+                .and_then(|o| movement_boundary(s.t, s.e, a, o, &fit))
+                .unwrap_or(s.t[fallback])
         };
-        let off = |speed: f64| s.blur.map(|bl| bl.offset(vthr / speed)).unwrap_or(0.0);
-        let start_of = |k: usize, speed: f64| {
-            let (tb, crossed) = boundary_time(s.t, v, k, (k + 1 < n).then_some(k + 1), vthr);
-            if crossed { tb - off(speed) } else { tb }
+        let ecc_start = tp.map(|x| bound(x.i, Some(b.i), tpr.map(|r| r.1).unwrap_or(x.i)));
+        let mut b_in = bound(b.i, tp.map(|x| x.i), bl);
+        let mut b_out = bound(b.i, tn.map(|x| x.i), br);
+        if b_out < b_in {
+            // No pause: the movement turns at once.
+            let mid = 0.5 * (b_in + b_out);
+            (b_in, b_out) = (mid, mid);
+        }
+        let next_extreme = ext.get(j + 2).map(|x| x.i);
+        let top_after = tn.zip(tnr).map(|(x, r)| {
+            let arrive = bound(x.i, Some(b.i), r.0);
+            let leave = bound(x.i, next_extreme, r.1);
+            if leave < arrive {
+                let mid = 0.5 * (arrive + leave);
+                (mid, mid)
+            } else {
+                (arrive, leave)
+            }
+        });
+        // Sample ranges: the rep runs from the last sample before its first movement to
+        // the last sample before the next rep's first movement.
+        let last_at_or_before =
+            |tb: f64, lo: usize, hi: usize| (lo..=hi).rev().find(|&k| s.t[k] <= tb).unwrap_or(lo);
+        let start = match (tp, ecc_start) {
+            (Some(x), Some(ts)) => last_at_or_before(ts, x.i, b.i),
+            _ => bl,
         };
-        let stop_at = |k: usize, speed: f64| {
-            let (tb, crossed) = boundary_time(s.t, v, k, k.checked_sub(1), vthr);
-            if crossed { tb + off(speed) } else { tb }
+        let end = match (tn, tnr, next_extreme, top_after) {
+            (Some(x), _, Some(ne), Some((_, leave))) => last_at_or_before(leave, x.i, ne),
+            (_, Some(r), _, _) => r.1,
+            _ => br,
         };
-        let v_ecc = tpr.map(|r| peak_speed(r.1, bl)).unwrap_or(0.0);
-        let v_con = peak_speed(br, tnr.map(|r| r.0).unwrap_or(last_valid));
-        let next_extreme = ext.get(j + 2).map(|x| x.i).unwrap_or(last_valid);
-        let v_next = tnr.map(|r| peak_speed(r.1, next_extreme)).unwrap_or(0.0);
-        let (b_in, b_out) = (stop_at(bl, v_ecc), start_of(br, v_con));
-        let eccentric_s = tpr.map(|r| b_in - start_of(r.1, v_ecc));
+        let eccentric_s = ecc_start.map(|ts| b_in - ts);
         let bottom_pause = b_out - b_in;
         let bottom_pause_s = Some(bottom_pause);
-        let concentric_s = tnr.map(|r| stop_at(r.0, v_con) - b_out);
-        let top_pause_s = tnr.map(|r| start_of(r.1, v_next) - stop_at(r.0, v_con));
+        let concentric_s = top_after.map(|(arrive, _)| arrive - b_out);
+        let top_pause_s = top_after.map(|(arrive, leave)| leave - arrive);
         let working_amp = if s.working_eccentric {
             ecc_amp
         } else {
@@ -463,11 +479,12 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         };
         let rep_idx = seg.reps.len();
         for k in start..=end {
-            let ph = if k < bl {
+            let tk = s.t[k];
+            let ph = if k < b.i && tk < b_in {
                 Phase::Eccentric
-            } else if k <= br {
+            } else if tk <= b_out || k == b.i {
                 Phase::BottomPause
-            } else if tnr.is_some_and(|r| k >= r.0) {
+            } else if top_after.is_some_and(|(arrive, _)| tk >= arrive) {
                 Phase::TopPause
             } else {
                 Phase::Concentric
@@ -667,6 +684,123 @@ mod tests {
         for w in x.windows(2) {
             assert_ne!(w[0].bottom, w[1].bottom);
         }
+    }
+
+    /// A hinge set on a clean or noisy angle series at 30 fps, filtered like the analysis:
+    /// `reps` x (eccentric, bottom pause, concentric, top pause) after a 1 s lead-in,
+    /// `depth` degrees, cosine-eased (`eased`) or constant-speed movements.
+    fn tempo_of(tempo: [f64; 4], reps: usize, depth: f64, eased: bool, noise_deg: f64) -> Vec<Rep> {
+        let mut segs = vec![(1.0, 0.0, 0.0)];
+        for _ in 0..reps {
+            segs.extend([
+                (tempo[0], 0.0, depth),
+                (tempo[1], depth, depth),
+                (tempo[2], depth, 0.0),
+                (tempo[3], 0.0, 0.0),
+            ]);
+        }
+        segs.push((1.0, 0.0, 0.0));
+        let dur: f64 = segs.iter().map(|s| s.0).sum();
+        let fs = 30.0;
+        let t: Vec<f64> = (0..(dur * fs) as usize).map(|k| k as f64 / fs).collect();
+        let mut seed = 12345u64;
+        let raw: Vec<f64> = t
+            .iter()
+            .map(|&tk| {
+                let mut t0 = 0.0;
+                let mut x = 0.0;
+                for &(d, a, b) in &segs {
+                    if tk < t0 + d || d == 0.0 && tk <= t0 {
+                        let s = if d > 0.0 { (tk - t0) / d } else { 1.0 };
+                        let f = if eased {
+                            crate::exercise::tempo::eased_progress(s, 1.0)
+                        } else {
+                            s
+                        };
+                        x = a + (b - a) * f;
+                        break;
+                    }
+                    t0 += d;
+                    x = b;
+                }
+                // Deterministic uniform noise with standard deviation `noise_deg`.
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let u = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                x + noise_deg * u * 12f64.sqrt()
+            })
+            .collect();
+        let e =
+            crate::signal::clean_series(&t, &raw, &crate::signal::CleanParams::default()).values;
+        let v = crate::signal::derivative(&t, &e);
+        let n = t.len();
+        let none = vec![false; n];
+        let loaded = vec![true; n];
+        let input = SegmentInput {
+            t: &t,
+            e: &e,
+            filled: &none,
+            hip: &e,
+            hip_2d: &e,
+            hip_3d: &e,
+            knee: &e,
+            loaded: &loaded,
+            working_eccentric: false,
+            nordic: false,
+        };
+        segment(&input, &v, &RepParams::default()).reps
+    }
+
+    fn check(reps: &[Rep], want: [f64; 4], tol: f64) {
+        let counted: Vec<&Rep> = reps.iter().filter(|r| r.counted).collect();
+        assert_eq!(counted.len(), 3);
+        for (i, r) in counted.iter().enumerate() {
+            let got = [
+                r.eccentric_s,
+                r.bottom_pause_s,
+                r.concentric_s,
+                // The last top pause runs into the clip's end.
+                if i < 2 { r.top_pause_s } else { None },
+            ];
+            for (g, w) in got.iter().zip(want) {
+                if let Some(g) = g {
+                    assert!(
+                        (g - w).abs() <= tol,
+                        "rep {}: {} vs {want:?}",
+                        i + 1,
+                        r.tempo
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn eased_slow_lowering_reads_its_full_length() {
+        // Cosine-eased 3-1-2-1 to 70°: the slow start and end of each movement count.
+        let reps = tempo_of([3.0, 1.0, 2.0, 1.0], 3, 70.0, true, 0.0);
+        check(&reps, [3.0, 1.0, 2.0, 1.0], 0.1);
+        // A smaller, quicker eased rep.
+        let reps = tempo_of([1.5, 0.5, 1.0, 0.5], 3, 40.0, true, 0.0);
+        check(&reps, [1.5, 0.5, 1.0, 0.5], 0.1);
+    }
+
+    #[test]
+    fn abrupt_filtered_start_within_a_frame() {
+        let reps = tempo_of([2.0, 0.5, 1.5, 1.0], 3, 80.0, false, 0.0);
+        check(&reps, [2.0, 0.5, 1.5, 1.0], 1.0 / 30.0 + 1e-9);
+    }
+
+    #[test]
+    fn real_pause_is_kept_and_noise_makes_no_pause() {
+        // Jitter (raw, before the filter) on every frame: 0.5° is several times what the
+        // pose model shows on the synthetic clips in videos/.
+        let reps = tempo_of([3.0, 1.0, 2.0, 1.0], 3, 70.0, true, 0.5);
+        check(&reps, [3.0, 1.0, 2.0, 1.0], 0.1);
+        // Turning at once at the bottom and at the top: no pause appears.
+        let reps = tempo_of([2.0, 0.0, 2.0, 0.0], 3, 60.0, true, 0.5);
+        check(&reps, [2.0, 0.0, 2.0, 0.0], 0.1);
     }
 
     #[test]

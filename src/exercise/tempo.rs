@@ -1,4 +1,9 @@
-//! Phase boundaries (pauses at turning points) and the Nordic break point.
+//! Phase boundaries (where each movement starts and stops, the pauses between them) and the
+//! Nordic break point.
+//!
+//! A movement's start and stop are fitted ([`movement_boundary`]) rather than read off a
+//! speed threshold: an eased movement starts with almost no speed, so any threshold cuts
+//! its slow start and end off (a cosine-eased 3 s lowering read 2.2-2.6 s that way).
 
 /// The pause around turning point `i`: the contiguous samples within `band` of the turning
 /// value (towards the inside of the movement), trimmed at each end while the speed is at or
@@ -38,74 +43,150 @@ pub fn pause_region(
     (lo, hi)
 }
 
-/// Time of a pause boundary between the last pause sample `inside` and its neighbour
-/// `outside` (one step away): where the speed crosses `vthr` by linear interpolation, or
-/// half-way when the speed does not cross there. At a clip edge (`outside` missing) the
-/// pause sample's own time.
-/// The flag tells whether the speed crossed the threshold there.
-pub fn boundary_time(
-    t: &[f64],
-    v: &[f64],
-    inside: usize,
-    outside: Option<usize>,
-    vthr: f64,
-) -> (f64, bool) {
-    let Some(o) = outside.filter(|&o| o < t.len()) else {
-        return (t[inside], false);
-    };
-    let (a, b) = (v[inside].abs(), v[o].abs());
-    if a.is_finite() && b.is_finite() && a < vthr && b >= vthr && b > a {
-        let f = (vthr - a) / (b - a);
-        (t[inside] + f * (t[o] - t[inside]), true)
-    } else {
-        (0.5 * (t[inside] + t[o]), false)
+/// Fraction of its range a movement has covered at fraction `s` of its duration, for a
+/// blend `w` of a constant-speed movement (`w` = 0: abrupt start and stop) and a
+/// cosine-eased one (`w` = 1: speed rising from zero like a half sine).
+pub fn eased_progress(s: f64, w: f64) -> f64 {
+    (1.0 - w) * s + w * 0.5 * (1.0 - (std::f64::consts::PI * s).cos())
+}
+
+/// Inverse of [`eased_progress`] in `s` (both monotonic on 0..1), by bisection.
+fn eased_time(y: f64, w: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    for _ in 0..50 {
+        let m = 0.5 * (lo + hi);
+        if eased_progress(m, w) < y {
+            lo = m;
+        } else {
+            hi = m;
+        }
     }
+    0.5 * (lo + hi)
 }
 
-/// How the zero-lag low-pass blurs a sharp start of movement: the filtered speed of a ramp
-/// that starts at time 0 reaches a fraction `r` of the ramp speed at `offset(r)` seconds
-/// (negative below one half: the filtered speed rises before the true start). Used to put
-/// a pause boundary found by a speed threshold back where an abrupt start would be.
-#[derive(Clone, Debug)]
-pub struct StepBlur {
-    t: Vec<f64>,
-    s: Vec<f64>,
-}
-
-impl StepBlur {
-    /// Simulates the cleaning low-pass at sample rate `fs` on a ramp.
-    pub fn new(p: &crate::signal::CleanParams, fs: f64) -> Option<StepBlur> {
-        if !(fs.is_finite() && fs > 0.0) {
+/// Where the movement between turning points `a` and `b` leaves `a` (when `b` comes after
+/// `a`) or reaches it (when `b` comes before): the time the movement starts or stops.
+///
+/// Near a turning point the angle is dominated by the pose model's drift and by the
+/// easing of the movement, so a speed threshold or a narrow band misses the slow start of
+/// an eased movement, and a band wide enough to ignore the drift misses more. Instead the
+/// times at which the signal crosses `levels` displacements from the turning point's level
+/// (evenly spaced from `band_deg` or `band_fraction` of the movement's range, whichever is
+/// smaller, up to `fit_fraction` of the range) are fitted by least squares with a movement
+/// of free start and duration whose shape blends constant speed and a cosine ease
+/// ([`eased_progress`], the best of `shape_steps` + 1 blends), and the fitted start is
+/// returned, no earlier than the turning point and no later than the first crossing.
+/// Exact for cosine-eased and constant-speed movements (within 0.01 s unfiltered; a
+/// filtered abrupt start within a frame); `None` when the range is too small for the
+/// levels or a gap interrupts the signal.
+pub fn movement_boundary(t: &[f64], e: &[f64], a: usize, b: usize, p: &EaseFit) -> Option<f64> {
+    let n = e.len().min(t.len());
+    if a == b || a >= n || b >= n || !(e[a].is_finite() && e[b].is_finite()) {
+        return None;
+    }
+    let range = (e[b] - e[a]).abs();
+    let sg = (e[b] - e[a]).signum();
+    let hi = p.fit_fraction * range;
+    let lo = p.band_deg.min(p.band_fraction * range);
+    if !(lo > 0.0 && hi > lo && p.levels >= 2) {
+        return None;
+    }
+    // The level of the turning point: the median of the samples around it within a
+    // quarter of the lowest level (a noisy pause's extreme sample lies beyond its level;
+    // a narrow band keeps the tip of a turn without a pause close to its extreme).
+    let near = |k: usize| e[k].is_finite() && (e[k] - e[a]).abs() <= 0.25 * lo;
+    let (mut l, mut r) = (a, a);
+    while l > 0 && near(l - 1) {
+        l -= 1;
+    }
+    while r + 1 < n && near(r + 1) {
+        r += 1;
+    }
+    let level = crate::signal::median(&e[l..=r]);
+    let d = |k: usize| sg * (e[k] - level);
+    // From b towards a, the first sample within `hi` of the turning point: the crossings
+    // are searched from there back to `a` (the last crossing before the movement).
+    let towards_a = |k: usize| if b > a { k - 1 } else { k + 1 };
+    let mut m = b;
+    while m != a && d(m) > hi {
+        m = towards_a(m);
+        if !e[m].is_finite() {
             return None;
         }
-        let m = (fs.ceil() as usize).max(8);
-        let x: Vec<f64> = (0..2 * m)
-            .map(|k| if k > m { (k - m) as f64 } else { 0.0 })
-            .collect();
-        let t: Vec<f64> = (0..2 * m).map(|k| (k as f64 - m as f64) / fs).collect();
-        let (y, _) = crate::signal::lowpass_segment(&t, &x, p);
-        // Speed in units of the ramp speed (1 per sample).
-        let s = crate::signal::derivative(&t, &y)
+    }
+    if m == b {
+        return None;
+    }
+    let dir = if b > a { 1.0 } else { -1.0 };
+    // One step further towards b: beyond every level.
+    let m_out = if b > a { m + 1 } else { m - 1 };
+    let (i0, i1) = (a.min(m_out), a.max(m_out));
+    if e[i0..=i1].iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    let mut fr = Vec::with_capacity(p.levels);
+    let mut x = Vec::with_capacity(p.levels);
+    for j in 0..p.levels {
+        let level = lo + (hi - lo) * j as f64 / (p.levels - 1) as f64;
+        // Crossing time: the turning point's time plus the time spent within the level
+        // between it and the movement. For a monotonic movement this is the crossing
+        // itself; noise that crosses the level back and forth averages out instead of
+        // pulling the crossing towards the movement.
+        let mut within = 0.0;
+        for k in i0..i1 {
+            let (dp, dq) = (d(k), d(k + 1));
+            let dt = t[k + 1] - t[k];
+            within += match (dp <= level, dq <= level) {
+                (true, true) => dt,
+                (false, false) => 0.0,
+                (true, false) => dt * (level - dp) / (dq - dp),
+                (false, true) => dt * (level - dq) / (dp - dq),
+            };
+        }
+        fr.push(level / range);
+        x.push(dir * t[a] + within);
+    }
+    let first_crossing = x[0];
+    let steps = p.shape_steps.max(1);
+    let mut best: Option<(f64, f64)> = None;
+    for i in 0..=steps {
+        let w = i as f64 / steps as f64;
+        let s: Vec<f64> = fr.iter().map(|&y| eased_time(y, w)).collect();
+        let k = s.len() as f64;
+        let (ms, mx) = (s.iter().sum::<f64>() / k, x.iter().sum::<f64>() / k);
+        let sxx: f64 = s.iter().map(|v| (v - ms) * (v - ms)).sum();
+        let sxy: f64 = s.iter().zip(&x).map(|(u, v)| (u - ms) * (v - mx)).sum();
+        if sxx <= 0.0 {
+            continue;
+        }
+        let dur = sxy / sxx;
+        if dur <= 0.0 {
+            continue;
+        }
+        let x0 = mx - dur * ms;
+        let res: f64 = s
             .iter()
-            .map(|d| d / fs)
-            .collect();
-        Some(StepBlur { t, s })
+            .zip(&x)
+            .map(|(u, v)| (x0 + dur * u - v).powi(2))
+            .sum();
+        if best.is_none_or(|(r, _)| res < r) {
+            best = Some((res, x0));
+        }
     }
+    let x0 = best.map(|b| b.1).unwrap_or(first_crossing);
+    // The movement starts between the turning point and the first crossing.
+    let x0 = x0.clamp((dir * t[a]).min(first_crossing), first_crossing);
+    Some(dir * x0)
+}
 
-    /// Time from the true start to where the filtered speed first reaches `r` of the ramp
-    /// speed; 0 when `r` is outside (0, 1).
-    pub fn offset(&self, r: f64) -> f64 {
-        if !(r > 0.0 && r < 1.0) {
-            return 0.0;
-        }
-        for k in 1..self.s.len() {
-            if self.s[k] >= r && self.s[k - 1] < r {
-                let f = (r - self.s[k - 1]) / (self.s[k] - self.s[k - 1]);
-                return self.t[k - 1] + f * (self.t[k] - self.t[k - 1]);
-            }
-        }
-        0.0
-    }
+/// Parameters of [`movement_boundary`] (from [`RepParams`](super::RepParams)).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EaseFit {
+    pub band_deg: f64,
+    pub band_fraction: f64,
+    pub fit_fraction: f64,
+    pub levels: usize,
+    pub shape_steps: usize,
 }
 
 /// First sample after `from` (up to `to`) where `speed` exceeds `thr`.
@@ -117,16 +198,40 @@ pub fn first_exceeding(speed: &[f64], from: usize, to: usize, thr: f64) -> Optio
 mod tests {
     use super::*;
 
+    fn fit() -> EaseFit {
+        let p = crate::exercise::RepParams::default();
+        p.ease_fit()
+    }
+
+    #[test]
+    fn boundary_of_eased_and_abrupt_movements() {
+        // 1 s rest, then a 70° movement over 3 s, then rest; 30 fps, unfiltered.
+        for w in [0.0, 1.0] {
+            let t: Vec<f64> = (0..180).map(|k| k as f64 / 30.0).collect();
+            let e: Vec<f64> = t
+                .iter()
+                .map(|&x| 70.0 * eased_progress(((x - 1.0) / 3.0).clamp(0.0, 1.0), w))
+                .collect();
+            let start = movement_boundary(&t, &e, 0, 150, &fit()).unwrap();
+            let stop = movement_boundary(&t, &e, 150, 0, &fit()).unwrap();
+            assert!((start - 1.0).abs() < 0.01, "w {w}: start {start}");
+            assert!((stop - 4.0).abs() < 0.01, "w {w}: stop {stop}");
+        }
+        // Too small a movement for the levels, or a gap: no boundary.
+        let t = [0.0, 0.1, 0.2];
+        assert_eq!(movement_boundary(&t, &[0.0, 0.0, 0.0], 0, 2, &fit()), None);
+        let t: Vec<f64> = (0..10).map(|k| k as f64).collect();
+        let mut e: Vec<f64> = (0..10).map(|k| 10.0 * k as f64).collect();
+        e[8] = f64::NAN;
+        assert_eq!(movement_boundary(&t, &e, 0, 9, &fit()), None);
+    }
+
     #[test]
     fn pause_region_spans_plateau() {
         let e = [0.0, 5.0, 10.0, 10.0, 10.0, 5.0, 0.0];
         let v = [5.0, 10.0, 5.0, 0.0, -5.0, -10.0, -5.0];
         assert_eq!(pause_region(&e, &v, 3, true, 2.0, 6.0), (2, 4));
         assert_eq!(pause_region(&e, &v, 3, true, 6.0, 6.0), (2, 4));
-        assert!((boundary_time(&[0.0, 1.0], &[0.0, 10.0], 0, Some(1), 5.0).0 - 0.5).abs() < 1e-12);
-        let b = StepBlur::new(&crate::signal::CleanParams::default(), 30.0).unwrap();
-        assert!(b.offset(0.5).abs() < 0.01, "{}", b.offset(0.5));
-        assert!(b.offset(0.25) < 0.0 && b.offset(0.25) > -0.1);
         assert_eq!(
             first_exceeding(&[1.0, 2.0, 12.0, 20.0], 0, 3, 10.0),
             Some(2)
