@@ -360,9 +360,18 @@ pub struct BatchOptions {
     pub annotated_video: bool,
 }
 
-/// Default worker count: half the cores (each pose engine uses 2 inference threads).
+/// Most workers by default: each holds a pose engine and one video's frames (about
+/// 170-250 MiB measured), so memory stays under 2 GiB on big machines unless `--jobs`
+/// asks for more.
+pub const MAX_DEFAULT_JOBS: usize = 8;
+
+/// Default worker count: one per core (up to [`MAX_DEFAULT_JOBS`]), each with one
+/// inference thread. Decoding, pre- and post-processing and drawing run on the worker's
+/// own threads, so whole videos in parallel beat more inference threads per video:
+/// on 2 cores, 2 workers analysed the sample clips at 18.4 videos per minute against
+/// 13.1 for 1 worker with 2 inference threads (12.7 against 8.5 with annotated videos).
 pub fn default_jobs() -> usize {
-    (cores() / 2).max(1)
+    cores().clamp(1, MAX_DEFAULT_JOBS)
 }
 
 pub fn cores() -> usize {

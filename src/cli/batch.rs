@@ -29,7 +29,7 @@ pub struct BatchArgs {
     /// Manifest (CSV `video,patient,exercise,phase` or TOML `[[video]]` tables).
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
-    /// Videos analysed at once (default: half the cores, at least 1).
+    /// Videos analysed at once (default: one per core, up to 8; each with one inference thread).
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Re-analyse videos even when their outputs are up to date.
