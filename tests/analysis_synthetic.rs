@@ -409,9 +409,9 @@ fn nordic_lowering_and_break_point() {
     }
 }
 
-#[test]
-fn squat_is_not_a_deadlift() {
-    // Squat: thigh rotates to ~95 deg forward, trunk leans 35, knee flexes 120.
+/// The exercise recognised in two standing reps whose hip flexion, thigh rotation and
+/// knee flexion reach `hip`, `thigh` and `knee` degrees at the bottom.
+fn standing_class(hip: f64, thigh: f64, knee: f64) -> (Exercise, Vec<String>) {
     let segs = vec![
         (1.0, 0.0),
         (1.5, 1.0),
@@ -422,15 +422,17 @@ fn squat_is_not_a_deadlift() {
     ];
     let frames = clip(30.0, total(&segs), &Render::default(), |t| {
         let s = piecewise(0.0, &segs, t);
-        Body::standing(s * 130.0, s * 95.0, s * 120.0)
+        Body::standing(s * hip, s * thigh, s * knee)
     });
     let a = analyze_landmarks(&frames, None, &cfg(), None).unwrap();
-    assert_eq!(
-        a.classification.exercise,
-        Exercise::Unknown,
-        "{:?}",
-        a.classification.reasons
-    );
+    (a.classification.exercise, a.classification.reasons)
+}
+
+#[test]
+fn squat_is_not_a_deadlift() {
+    // Squat: thigh rotates to ~95 deg forward, trunk leans 35, knee flexes 120.
+    let (class, reasons) = standing_class(130.0, 95.0, 120.0);
+    assert_eq!(class, Exercise::Unknown, "{reasons:?}");
 }
 
 #[test]
@@ -438,25 +440,8 @@ fn deadlift_from_the_floor_with_bent_knees_is_a_deadlift() {
     // Conventional deadlift from the floor: the thighs rotate 85 deg, the knees bend 90,
     // the trunk pitches 65 deg forward (a squat stays near 35): a hinge, although the
     // trunk gives only about 43% of the hip flexion.
-    let segs = vec![
-        (1.0, 0.0),
-        (1.5, 1.0),
-        (1.5, 0.0),
-        (1.0, 0.0),
-        (1.5, 1.0),
-        (1.5, 0.0),
-    ];
-    let frames = clip(30.0, total(&segs), &Render::default(), |t| {
-        let s = piecewise(0.0, &segs, t);
-        Body::standing(s * 150.0, s * 85.0, s * 90.0)
-    });
-    let a = analyze_landmarks(&frames, None, &cfg(), None).unwrap();
-    assert_eq!(
-        a.classification.exercise,
-        Exercise::Deadlift,
-        "{:?}",
-        a.classification.reasons
-    );
+    let (class, reasons) = standing_class(150.0, 85.0, 90.0);
+    assert_eq!(class, Exercise::Deadlift, "{reasons:?}");
 }
 
 #[test]

@@ -25,6 +25,18 @@ fn frames_in(video: &Path) -> usize {
     common::ffprobe_frame_times(video).len()
 }
 
+/// Waits (up to a minute) until `record` has started writing into `out`; returns the
+/// partial recording's path.
+fn wait_for_recording(out: &Path) -> PathBuf {
+    let partial = out.join("recording.partial.mkv");
+    let t0 = std::time::Instant::now();
+    while !partial.exists() && t0.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(partial.exists(), "recording never started");
+    partial
+}
+
 #[test]
 fn recording_from_a_file_gives_the_same_analysis_as_analyze() {
     let src = clip("bridge_too_deep.mp4");
@@ -111,12 +123,7 @@ fn ctrl_c_keeps_the_recording_and_analyses_it() {
         .spawn()
         .unwrap();
     // Wait until the recording is under way, then press Ctrl-C.
-    let partial = out.join("recording.partial.mkv");
-    let t0 = std::time::Instant::now();
-    while !partial.exists() && t0.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(partial.exists(), "recording never started");
+    let partial = wait_for_recording(&out);
     std::thread::sleep(Duration::from_secs(3));
     // SAFETY: plain kill(2) on our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
@@ -281,11 +288,7 @@ fn the_preview_window_shows_the_live_view() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let partial = out.join("recording.partial.mkv");
-    let t0 = std::time::Instant::now();
-    while !partial.exists() && t0.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_recording(&out);
     std::thread::sleep(Duration::from_secs(3));
     let shot = tmp.path().join("screen.png");
     common::ffmpeg(&[
