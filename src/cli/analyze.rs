@@ -76,6 +76,37 @@ impl JudgeArgs {
         })
     }
 
+    /// Runs the model and the analysis on `video` into `out`, with a progress bar
+    /// labelled `label` on a terminal.
+    #[allow(clippy::too_many_arguments)]
+    pub fn analyze_video(
+        &self,
+        tracker: &mut hipflex::pose::PoseTracker,
+        video: &Path,
+        rotate: hipflex::video::RotateMode,
+        person: hipflex::person::PersonChoice,
+        out: &Path,
+        opts: &AnalyzeOptions,
+        label: &str,
+    ) -> hipflex::Result<Report> {
+        let bar = super::bars::VideoBar::new(label);
+        let report = analyze_video_to_dir(
+            tracker,
+            &VideoJob {
+                video,
+                rotate,
+                person,
+                out,
+                annotated_video: !self.no_video,
+                force: self.force,
+                progress: &bar,
+            },
+            opts,
+        );
+        bar.finish();
+        report
+    }
+
     /// Prints the report (summary table or JSON) and turns `--fail-on` into the exit code.
     pub fn finish(&self, report: &Report, out: &Path) -> anyhow::Result<ExitCode> {
         if self.json {
@@ -174,22 +205,15 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 .expect("clap requires VIDEO without --from-landmarks");
             let mut tracker =
                 pipeline::tracker(&a.engine.pose_options(false), a.engine.ort_lib.as_deref())?;
-            let bar = super::bars::VideoBar::new(&source_name);
-            let report = analyze_video_to_dir(
+            a.judge.analyze_video(
                 &mut tracker,
-                &VideoJob {
-                    video: &video,
-                    rotate: a.engine.rotate,
-                    person: a.engine.person,
-                    out: &out,
-                    annotated_video: !a.judge.no_video,
-                    force,
-                    progress: &bar,
-                },
+                &video,
+                a.engine.rotate,
+                a.engine.person,
+                &out,
                 &opts,
-            );
-            bar.finish();
-            report?
+                &source_name,
+            )?
         }
     };
     a.judge.finish(&report, &out)

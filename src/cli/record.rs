@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use hipflex::analyze::{OUTPUTS, VideoJob, analyze_video_to_dir};
+use hipflex::analyze::OUTPUTS;
 use hipflex::output::{check_writable, write_atomic};
 use hipflex::pipeline;
 use hipflex::record::live::{self, LiveFeedback, LiveLimits};
@@ -292,27 +292,23 @@ pub fn run(a: RecordArgs) -> anyhow::Result<ExitCode> {
         None => pipeline::tracker(&a.engine.pose_options(false), a.engine.ort_lib.as_deref())?,
     };
     // The recording holds upright frames, so no rotation is applied again.
-    let bar = super::bars::VideoBar::new("recording");
-    let report = analyze_video_to_dir(
-        &mut tracker,
-        &VideoJob {
-            video: &rec_path,
-            rotate: RotateMode::Fixed(0),
-            person: a.engine.person,
-            out: &out,
-            annotated_video: !a.judge.no_video,
-            force,
-            progress: &bar,
-        },
-        &opts,
-    );
-    bar.finish();
-    let report = report.with_context(|| {
-        format!(
-            "the recording is kept at {}, but analysing it failed",
-            rec_path.display()
+    let report = a
+        .judge
+        .analyze_video(
+            &mut tracker,
+            &rec_path,
+            RotateMode::Fixed(0),
+            a.engine.person,
+            &out,
+            &opts,
+            "recording",
         )
-    })?;
+        .with_context(|| {
+            format!(
+                "the recording is kept at {}, but analysing it failed",
+                rec_path.display()
+            )
+        })?;
     a.judge.finish(&report, Path::new(&out))
 }
 
