@@ -16,13 +16,16 @@ use serde_json::Value;
 /// Measurement error allowed on peak angles (the published 2D error band).
 const ANGLE_TOL_DEG: f64 = 10.0;
 
-/// Error allowed on each tempo phase, seconds. Issue #3 asks for 0.25 s; the largest error
-/// measured on these clips is 0.38 s (bridge top pause and the lowering after it, deadlift
-/// bottom pause), where the pose model does not follow the first 2-3° of a movement out of
-/// full extension (the truth moves 3° while the measured angle stays flat for 0.2 s) or
-/// overshoots on arriving at the bottom. Every other phase is within 0.25 s (see the
-/// per-clip errors this test prints).
-const TEMPO_TOL_S: f64 = 0.4;
+/// Error allowed on each tempo phase of the bundled clips, seconds (issue #3's acceptance
+/// figure). The largest error measured is 0.15 s.
+const TEMPO_TOL_S: f64 = 0.25;
+
+/// Error allowed on each tempo phase of the clips made afresh by
+/// [`unseen_synthetic_clips_match_their_ground_truth`], seconds: a check that the tempo
+/// rule carries over to tempos, frame rates and poses it was not tuned on. The largest
+/// error measured is 0.44 s (a bridge whose measured angle drifts 2° while resting on the
+/// floor, so the floor pause reads long); most are within 0.15 s.
+const UNSEEN_TEMPO_TOL_S: f64 = 0.5;
 
 /// A truth phase (movement or pause) with its kind and times; the lead-in and lead-out
 /// are rests that run into the clip's start and end.
@@ -94,9 +97,10 @@ fn tempo_pairs(
     out
 }
 
-#[test]
-fn sample_clips_match_their_ground_truth() {
-    let dir = common::videos_dir();
+/// Runs the real model on every clip in `dir` and compares the analysis with each clip's
+/// truth: class, rep count, peak hip flexion, every tempo phase (within `tempo_tol`) and
+/// the flags the truth implies. Prints every tempo error; panics listing the problems.
+fn check_clips_against_truth(dir: &std::path::Path, min_clips: usize, tempo_tol: f64) {
     let protocol = Protocol::default_pht();
     let mut tracker =
         pipeline::tracker(&PoseOptions::default(), None).expect("run scripts/setup first");
@@ -106,9 +110,14 @@ fn sample_clips_match_their_ground_truth() {
         .filter(|p| p.extension().is_some_and(|e| e == "mp4"))
         .collect();
     clips.sort();
-    assert!(clips.len() >= 8, "the sample set is missing clips");
+    assert!(
+        clips.len() >= min_clips,
+        "clips are missing from {}",
+        dir.display()
+    );
     let mut problems = Vec::new();
     let mut worst: Vec<(String, f64)> = Vec::new();
+    let mut errors: Vec<f64> = Vec::new();
     for clip in clips {
         let stem = clip.file_stem().unwrap().to_string_lossy().to_string();
         let truth: Value = serde_json::from_str(
@@ -199,13 +208,14 @@ fn sample_clips_match_their_ground_truth() {
             let n = got.number.unwrap_or(0);
             for (name, g, w) in tempo_pairs(got, &phases) {
                 let err = g - w;
+                errors.push(err);
                 if let Some(x) = worst.iter_mut().find(|x| x.0 == name) {
                     x.1 = x.1.max(err.abs());
                 } else {
                     worst.push((name.to_string(), err.abs()));
                 }
                 eprintln!("{stem} rep {n}: {name} {g:.2} s (truth {w} s, {err:+.2})");
-                if err.abs() > TEMPO_TOL_S {
+                if err.abs() > tempo_tol {
                     problems.push(format!("{stem} rep {n}: {name} {g:.2} s vs truth {w} s"));
                 }
                 let (flag, limit, below) = match name {
@@ -217,7 +227,7 @@ fn sample_clips_match_their_ground_truth() {
                 let Some(limit) = limit else { continue };
                 let flagged = got.flags.iter().any(|f| f == flag);
                 let should = if below { w < limit } else { w > limit };
-                if (w - limit).abs() > TEMPO_TOL_S && flagged != should {
+                if (w - limit).abs() > tempo_tol && flagged != should {
                     problems.push(format!(
                         "{stem} rep {n}: {name} truth {w} s, limit {limit} s, {flag} {}",
                         if flagged { "fired" } else { "did not fire" }
@@ -241,5 +251,150 @@ fn sample_clips_match_their_ground_truth() {
         );
     }
     eprintln!("largest tempo errors (s): {worst:?}");
+    let within = |x: f64| errors.iter().filter(|e| e.abs() <= x).count();
+    eprintln!(
+        "tempo phases within 0.15 s: {} of {n}, within 0.25 s: {} of {n}",
+        within(0.15),
+        within(0.25),
+        n = errors.len()
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn sample_clips_match_their_ground_truth() {
+    check_clips_against_truth(&common::videos_dir(), 8, TEMPO_TOL_S);
+}
+
+/// Clips the analysis was not tuned on, made afresh by `hipflex synth`: other tempos (slow,
+/// fast, no pauses, long holds), 25 and 60 fps, facing left, a bridge top in extension
+/// (-10°), a shallow Nordic, other seeds (colours, background, noise).
+#[test]
+fn unseen_synthetic_clips_match_their_ground_truth() {
+    let specs: [&[&str]; 8] = [
+        &[
+            "--exercise",
+            "bridge",
+            "--reps",
+            "3",
+            "--tempo",
+            "2-1-2-1",
+            "--peak-hip",
+            "45",
+            "--seed",
+            "11",
+        ],
+        &[
+            "--exercise",
+            "bridge",
+            "--reps",
+            "4",
+            "--tempo",
+            "3-0.5-1.5-2",
+            "--peak-hip",
+            "35",
+            "--top-hip",
+            "-10",
+            "--facing",
+            "left",
+            "--seed",
+            "12",
+        ],
+        &[
+            "--exercise",
+            "deadlift",
+            "--reps",
+            "3",
+            "--tempo",
+            "3-1-2-1",
+            "--peak-hip",
+            "70",
+            "--seed",
+            "13",
+        ],
+        &[
+            "--exercise",
+            "deadlift",
+            "--reps",
+            "3",
+            "--tempo",
+            "1-0-1-0",
+            "--peak-hip",
+            "60",
+            "--seed",
+            "14",
+        ],
+        &[
+            "--exercise",
+            "nordic",
+            "--reps",
+            "3",
+            "--tempo",
+            "3-1-2-1",
+            "--seed",
+            "15",
+        ],
+        &[
+            "--exercise",
+            "nordic",
+            "--reps",
+            "3",
+            "--tempo",
+            "1.5-0-1.5-1",
+            "--knee-bottom",
+            "40",
+            "--seed",
+            "16",
+        ],
+        &[
+            "--exercise",
+            "deadlift",
+            "--reps",
+            "4",
+            "--tempo",
+            "2.5-0.5-1.5-1",
+            "--peak-hip",
+            "50",
+            "--knee-bottom",
+            "25",
+            "--fps",
+            "60",
+            "--seed",
+            "17",
+        ],
+        &[
+            "--exercise",
+            "bridge",
+            "--reps",
+            "3",
+            "--tempo",
+            "1-0.3-1-0.3",
+            "--peak-hip",
+            "50",
+            "--fps",
+            "25",
+            "--seed",
+            "18",
+        ],
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let children: Vec<_> = specs
+        .iter()
+        .enumerate()
+        .map(|(k, args)| {
+            let out = tmp.path().join(format!("unseen_{k}.mp4"));
+            std::process::Command::new(common::hipflex_bin())
+                .arg("synth")
+                .args(*args)
+                .arg("-o")
+                .arg(&out)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success(), "hipflex synth failed");
+    }
+    check_clips_against_truth(tmp.path(), specs.len(), UNSEEN_TEMPO_TOL_S);
 }

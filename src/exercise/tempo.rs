@@ -70,27 +70,127 @@ fn eased_time(y: f64, w: f64) -> f64 {
 /// Near a turning point the angle is dominated by the pose model's drift and by the
 /// easing of the movement, so a speed threshold or a narrow band misses the slow start of
 /// an eased movement, and a band wide enough to ignore the drift misses more. Instead the
-/// times at which the signal crosses `levels` displacements from the turning point's level
-/// (evenly spaced from `band_deg` or `band_fraction` of the movement's range, whichever is
-/// smaller, up to `fit_fraction` of the range) are fitted by least squares with a movement
-/// of free start and duration whose shape blends constant speed and a cosine ease
-/// ([`eased_progress`], the best of `shape_steps` + 1 blends), and the fitted start is
-/// returned, no earlier than the turning point and no later than the first crossing.
+/// times at which the signal crosses `levels` displacements from each turning point's
+/// level (evenly spaced from `band_deg` or `band_fraction` of the movement's range,
+/// whichever is smaller, up to `fit_fraction` of the range), near `a` and near `b`, are
+/// fitted by least squares as one movement of free start and duration. Its shape is a
+/// cosine ease ([`eased_progress`]) unless a blend towards constant speed (in steps of
+/// 1 / `shape_steps`) fits `linear_margin` times better; see
+/// [`RepParams::boundary_linear_margin`](super::RepParams::boundary_linear_margin). The
+/// fitted start (or stop) is returned, no earlier than the turning point and no later
+/// than the first crossing near `a`. When the end near `b` cannot be timed (a gap, the
+/// clip's end), only the crossings near `a` are fitted.
 /// Exact for cosine-eased and constant-speed movements (within 0.01 s unfiltered; a
 /// filtered abrupt start within a frame); `None` when the range is too small for the
-/// levels or a gap interrupts the signal.
+/// levels or a gap interrupts the signal near `a`.
 pub fn movement_boundary(t: &[f64], e: &[f64], a: usize, b: usize, p: &EaseFit) -> Option<f64> {
     let n = e.len().min(t.len());
     if a == b || a >= n || b >= n || !(e[a].is_finite() && e[b].is_finite()) {
         return None;
     }
     let range = (e[b] - e[a]).abs();
-    let sg = (e[b] - e[a]).signum();
     let hi = p.fit_fraction * range;
     let lo = p.band_deg.min(p.band_fraction * range);
     if !(lo > 0.0 && hi > lo && p.levels >= 2) {
         return None;
     }
+    let levels: Vec<f64> = (0..p.levels)
+        .map(|j| lo + (hi - lo) * j as f64 / (p.levels - 1) as f64)
+        .collect();
+    let near_a = end_crossings(t, e, a, b, lo, hi, &levels)?;
+    // The other end of the same movement, when it can be timed: both ends are fitted as
+    // one movement, so a distorted end (the pose model flattens the last degrees before
+    // full extension, or overshoots on arriving) is held by the other.
+    let near_b = end_crossings(t, e, b, a, lo, hi, &levels);
+    let span = near_b
+        .as_ref()
+        .map(|nb| (nb.level - near_a.level).abs())
+        .filter(|s| *s > hi)
+        .unwrap_or(range);
+    // Progress (0 at the movement's start, 1 at its end) and time of every crossing.
+    let a_first = b > a;
+    let progress = |level: f64, at_start: bool| {
+        let f = level / span;
+        if at_start { f } else { 1.0 - f }
+    };
+    let mut pts: Vec<(f64, f64)> = levels
+        .iter()
+        .zip(&near_a.times)
+        .map(|(&l, &x)| (progress(l, a_first), x))
+        .collect();
+    if let Some(nb) = &near_b {
+        pts.extend(
+            levels
+                .iter()
+                .zip(&nb.times)
+                .map(|(&l, &x)| (progress(l, !a_first), x)),
+        );
+    }
+    let first_crossing = near_a.times[0];
+    // Each shape's least-squares start and duration, and its RMS residual (seconds).
+    let fit_shape = |w: f64| -> Option<(f64, f64, f64)> {
+        let s: Vec<f64> = pts.iter().map(|&(y, _)| eased_time(y, w)).collect();
+        let k = s.len() as f64;
+        let ms = s.iter().sum::<f64>() / k;
+        let mx = pts.iter().map(|q| q.1).sum::<f64>() / k;
+        let sxx: f64 = s.iter().map(|v| (v - ms) * (v - ms)).sum();
+        let sxy: f64 = s.iter().zip(&pts).map(|(u, q)| (u - ms) * (q.1 - mx)).sum();
+        if sxx <= 0.0 {
+            return None;
+        }
+        let dur = sxy / sxx;
+        if dur <= 0.0 {
+            return None;
+        }
+        let x0 = mx - dur * ms;
+        let res: f64 = s
+            .iter()
+            .zip(&pts)
+            .map(|(u, q)| (x0 + dur * u - q.1).powi(2))
+            .sum();
+        Some((x0, dur, (res / k).sqrt()))
+    };
+    // The eased shape unless a less eased one fits `linear_margin` times better.
+    let steps = p.shape_steps.max(1);
+    let mut best = fit_shape(1.0);
+    for i in 0..steps {
+        let w = i as f64 / steps as f64;
+        if let Some(c) = fit_shape(w)
+            && best.is_none_or(|b| c.2 * p.linear_margin < b.2)
+        {
+            best = Some(c);
+        }
+    }
+    let x = best
+        .map(|(x0, dur, _)| if a_first { x0 } else { x0 + dur })
+        .unwrap_or(first_crossing);
+    // The movement starts (or stops) between the turning point and the first crossing.
+    let (l, r) = if t[a] <= first_crossing {
+        (t[a], first_crossing)
+    } else {
+        (first_crossing, t[a])
+    };
+    Some(x.clamp(l, r))
+}
+
+/// The times at which the movement between turning points `a` and `b` crosses `levels`
+/// degrees away from `a`'s level, near `a`.
+struct EndCrossings {
+    level: f64,
+    times: Vec<f64>,
+}
+
+fn end_crossings(
+    t: &[f64],
+    e: &[f64],
+    a: usize,
+    b: usize,
+    lo: f64,
+    hi: f64,
+    levels: &[f64],
+) -> Option<EndCrossings> {
+    let n = e.len().min(t.len());
+    let sg = (e[b] - e[a]).signum();
     // The level of the turning point: the median of the samples around it within a
     // quarter of the lowest level (a noisy pause's extreme sample lies beyond its level;
     // a narrow band keeps the tip of a turn without a pause close to its extreme).
@@ -124,59 +224,28 @@ pub fn movement_boundary(t: &[f64], e: &[f64], a: usize, b: usize, p: &EaseFit) 
     if e[i0..=i1].iter().any(|x| !x.is_finite()) {
         return None;
     }
-    let mut fr = Vec::with_capacity(p.levels);
-    let mut x = Vec::with_capacity(p.levels);
-    for j in 0..p.levels {
-        let level = lo + (hi - lo) * j as f64 / (p.levels - 1) as f64;
-        // Crossing time: the turning point's time plus the time spent within the level
-        // between it and the movement. For a monotonic movement this is the crossing
-        // itself; noise that crosses the level back and forth averages out instead of
-        // pulling the crossing towards the movement.
-        let mut within = 0.0;
-        for k in i0..i1 {
-            let (dp, dq) = (d(k), d(k + 1));
-            let dt = t[k + 1] - t[k];
-            within += match (dp <= level, dq <= level) {
-                (true, true) => dt,
-                (false, false) => 0.0,
-                (true, false) => dt * (level - dp) / (dq - dp),
-                (false, true) => dt * (level - dq) / (dp - dq),
-            };
-        }
-        fr.push(level / range);
-        x.push(dir * t[a] + within);
-    }
-    let first_crossing = x[0];
-    let steps = p.shape_steps.max(1);
-    let mut best: Option<(f64, f64)> = None;
-    for i in 0..=steps {
-        let w = i as f64 / steps as f64;
-        let s: Vec<f64> = fr.iter().map(|&y| eased_time(y, w)).collect();
-        let k = s.len() as f64;
-        let (ms, mx) = (s.iter().sum::<f64>() / k, x.iter().sum::<f64>() / k);
-        let sxx: f64 = s.iter().map(|v| (v - ms) * (v - ms)).sum();
-        let sxy: f64 = s.iter().zip(&x).map(|(u, v)| (u - ms) * (v - mx)).sum();
-        if sxx <= 0.0 {
-            continue;
-        }
-        let dur = sxy / sxx;
-        if dur <= 0.0 {
-            continue;
-        }
-        let x0 = mx - dur * ms;
-        let res: f64 = s
-            .iter()
-            .zip(&x)
-            .map(|(u, v)| (x0 + dur * u - v).powi(2))
-            .sum();
-        if best.is_none_or(|(r, _)| res < r) {
-            best = Some((res, x0));
-        }
-    }
-    let x0 = best.map(|b| b.1).unwrap_or(first_crossing);
-    // The movement starts between the turning point and the first crossing.
-    let x0 = x0.clamp((dir * t[a]).min(first_crossing), first_crossing);
-    Some(dir * x0)
+    let times = levels
+        .iter()
+        .map(|&level| {
+            // Crossing time: the turning point's time plus (or minus) the time spent within
+            // the level between it and the movement. For a monotonic movement this is the
+            // crossing itself; noise that crosses the level back and forth averages out
+            // instead of pulling the crossing towards the movement.
+            let mut within = 0.0;
+            for k in i0..i1 {
+                let (dp, dq) = (d(k), d(k + 1));
+                let dt = t[k + 1] - t[k];
+                within += match (dp <= level, dq <= level) {
+                    (true, true) => dt,
+                    (false, false) => 0.0,
+                    (true, false) => dt * (level - dp) / (dq - dp),
+                    (false, true) => dt * (level - dq) / (dp - dq),
+                };
+            }
+            t[a] + dir * within
+        })
+        .collect();
+    Some(EndCrossings { level, times })
 }
 
 /// Parameters of [`movement_boundary`] (from [`RepParams`](super::RepParams)).
@@ -187,6 +256,7 @@ pub struct EaseFit {
     pub fit_fraction: f64,
     pub levels: usize,
     pub shape_steps: usize,
+    pub linear_margin: f64,
 }
 
 /// First sample after `from` (up to `to`) where `speed` exceeds `thr`.
@@ -224,6 +294,25 @@ mod tests {
         let mut e: Vec<f64> = (0..10).map(|k| 10.0 * k as f64).collect();
         e[8] = f64::NAN;
         assert_eq!(movement_boundary(&t, &e, 0, 9, &fit()), None);
+    }
+
+    #[test]
+    fn an_end_the_model_flattens_is_held_by_the_other() {
+        // A cosine-eased 60° movement over 1.5 s from t = 1 s, seen through a model that
+        // reads the resting end 3.5° out and the first 1.5° of the movement not at all
+        // (as the pose model does near full hip extension on the clips in videos/).
+        let t: Vec<f64> = (0..120).map(|k| k as f64 / 30.0).collect();
+        let e: Vec<f64> = t
+            .iter()
+            .map(|&x| {
+                let truth = 60.0 * eased_progress(((x - 1.0) / 1.5).clamp(0.0, 1.0), 1.0);
+                (truth + 2.0).max(3.5)
+            })
+            .collect();
+        let start = movement_boundary(&t, &e, 0, 110, &fit()).unwrap();
+        let stop = movement_boundary(&t, &e, 110, 0, &fit()).unwrap();
+        assert!((start - 1.0).abs() < 0.05, "start {start}");
+        assert!((stop - 2.5).abs() < 0.05, "stop {stop}");
     }
 
     #[test]
