@@ -104,7 +104,7 @@ fn check_clips_against_truth(dir: &std::path::Path, min_clips: usize, tempo_tol:
     let protocol = Protocol::default_pht();
     let mut tracker =
         pipeline::tracker(&PoseOptions::default(), None).expect("run scripts/setup first");
-    let mut clips: Vec<_> = std::fs::read_dir(&dir)
+    let mut clips: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "mp4"))
