@@ -23,8 +23,10 @@ const TEMPO_TOL_S: f64 = 0.25;
 /// Error allowed on each tempo phase of the clips made afresh by
 /// [`unseen_synthetic_clips_match_their_ground_truth`], seconds: a check that the tempo
 /// rule carries over to tempos, frame rates and poses it was not tuned on. The largest
-/// error measured is 0.44 s (a bridge whose measured angle drifts 2° while resting on the
-/// floor, so the floor pause reads long); most are within 0.15 s.
+/// errors measured are 0.44 s: a bridge whose measured angle drifts 2° while resting on the
+/// floor (the floor pause reads long), and slow 3-1-2-1 bridges and 40° deadlifts, where
+/// 1° of model error near a turning point is 0.2-0.3 s of a slowly eased movement; 88 of
+/// the 114 phases are within 0.15 s.
 const UNSEEN_TEMPO_TOL_S: f64 = 0.5;
 
 /// A truth phase (movement or pause) with its kind and times; the lead-in and lead-out
@@ -271,7 +273,7 @@ fn sample_clips_match_their_ground_truth() {
 /// (-10°), a shallow Nordic, other seeds (colours, background, noise).
 #[test]
 fn unseen_synthetic_clips_match_their_ground_truth() {
-    let specs: [&[&str]; 8] = [
+    let specs: [&[&str]; 10] = [
         &[
             "--exercise",
             "bridge",
@@ -375,6 +377,30 @@ fn unseen_synthetic_clips_match_their_ground_truth() {
             "25",
             "--seed",
             "18",
+        ],
+        &[
+            "--exercise",
+            "bridge",
+            "--reps",
+            "3",
+            "--tempo",
+            "3-1-2-1",
+            "--seed",
+            "21",
+        ],
+        &[
+            "--exercise",
+            "deadlift",
+            "--reps",
+            "3",
+            "--tempo",
+            "3-1-2-1",
+            "--peak-hip",
+            "40",
+            "--knee-bottom",
+            "15",
+            "--seed",
+            "22",
         ],
     ];
     let tmp = tempfile::tempdir().unwrap();

@@ -127,22 +127,14 @@ pub struct RepParams {
     pub boundary_fit_fraction: f64,
     /// Number of levels, evenly spaced (default 8).
     pub boundary_levels: usize,
-    /// Movement shapes tried by the fit: blends of constant speed and a cosine ease in
-    /// steps of 1 / this (default 1: constant speed or cosine ease, whichever fits
-    /// better). Finer steps leave the start ill-determined: over the fitted levels a
-    /// slightly less eased movement that starts later fits almost as well, and 0.1° of
-    /// jitter moved a 3 s movement's start by 0.1 s with steps of 0.1.
-    pub boundary_shape_steps: usize,
-    /// The fit assumes a cosine-eased shape (a body segment starts and stops smoothly,
-    /// with a bell-shaped speed profile, as point-to-point human movements do) and takes a
-    /// blend towards constant speed only when its RMS residual is this many times smaller
-    /// (default 5). Through the pose model the crossings near a turning point are
-    /// distorted (it flattens the last degrees before full hip extension and overshoots on
-    /// arriving at a bottom), which makes eased movements look closer to constant speed:
-    /// on the clips in videos/ constant speed fitted up to 2.8 times better (RMS), on other
-    /// synthetic clips up to 2.4 times and at most 1.6 times on four of the real clips, all of them
-    /// eased movements. A filtered abrupt start on a clean signal fits constant speed 40 to
-    /// 100 times better, so it is still timed as abrupt.
+    /// The fitted movement shape is chosen once per set: constant speed when, over all
+    /// the set's movements, it fits this many times better than a cosine ease (geometric
+    /// mean of the RMS-residual ratios; default 3), else the cosine ease (a body segment
+    /// starts and stops smoothly, with a bell-shaped speed profile). Through the pose
+    /// model single eased movements can fit constant speed better (up to 2.8 times on the
+    /// clips in videos/, which the model flattens near full hip extension), but a set's
+    /// mean stayed at or below 1.2 there, on other synthetic clips and on four real clips;
+    /// a constant-speed set with 2 px of landmark noise gives 4.2, a clean one 30-100.
     pub boundary_linear_margin: f64,
     /// Holds: smoothed speed below this, degrees/s (default 5).
     pub hold_velocity_deg_s: f64,
@@ -173,7 +165,6 @@ impl RepParams {
             band_fraction: self.boundary_band_fraction,
             fit_fraction: self.boundary_fit_fraction,
             levels: self.boundary_levels,
-            shape_steps: self.boundary_shape_steps,
             linear_margin: self.boundary_linear_margin,
         }
     }
@@ -193,8 +184,7 @@ impl Default for RepParams {
             boundary_band_fraction: 0.1,
             boundary_fit_fraction: 0.5,
             boundary_levels: 8,
-            boundary_shape_steps: 1,
-            boundary_linear_margin: 5.0,
+            boundary_linear_margin: 3.0,
             hold_velocity_deg_s: 5.0,
             hold_smoothing_s: 0.5,
             hold_min_s: 3.0,

@@ -7,7 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::config::RepParams;
-use super::tempo::{first_exceeding, movement_boundary, pause_region};
+use super::tempo::{
+    constant_speed_evidence, first_exceeding, movement_boundary, pause_region, set_shape,
+};
 use crate::common::Tempo;
 use crate::signal::percentile;
 
@@ -332,6 +334,13 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
     let ext = turning_points(s.e, p.turning_fraction * range);
     let first_valid = s.e.iter().position(|x| x.is_finite()).unwrap_or(0);
     let last_valid = s.e.iter().rposition(|x| x.is_finite()).unwrap_or(0);
+    // One movement shape for the set, from all its movements (see `set_shape`).
+    let fit = p.ease_fit();
+    let evidence: Vec<f64> = ext
+        .windows(2)
+        .filter_map(|w| constant_speed_evidence(s.t, s.e, w[0].i, w[1].i, &fit))
+        .collect();
+    let shape = set_shape(&evidence, p.boundary_linear_margin);
     let mut count = 0usize;
     for (j, b) in ext.iter().enumerate() {
         if !b.bottom {
@@ -364,10 +373,9 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         // Movement starts and ends (seconds): fitted to each movement's eased start and
         // stop (`movement_boundary`); where that fails (a gap, the clip's start or end),
         // the fallback pause regions' edge samples.
-        let fit = p.ease_fit();
         let bound = |a: usize, other: Option<usize>, fallback: usize| {
             other
-                .and_then(|o| movement_boundary(s.t, s.e, a, o, &fit))
+                .and_then(|o| movement_boundary(s.t, s.e, a, o, &fit, shape))
                 .unwrap_or(s.t[fallback])
         };
         let ecc_start = tp.map(|x| bound(x.i, Some(b.i), tpr.map(|r| r.1).unwrap_or(x.i)));

@@ -73,17 +73,82 @@ fn eased_time(y: f64, w: f64) -> f64 {
 /// times at which the signal crosses `levels` displacements from each turning point's
 /// level (evenly spaced from `band_deg` or `band_fraction` of the movement's range,
 /// whichever is smaller, up to `fit_fraction` of the range), near `a` and near `b`, are
-/// fitted by least squares as one movement of free start and duration. Its shape is a
-/// cosine ease ([`eased_progress`]) unless a blend towards constant speed (in steps of
-/// 1 / `shape_steps`) fits `linear_margin` times better; see
-/// [`RepParams::boundary_linear_margin`](super::RepParams::boundary_linear_margin). The
-/// fitted start (or stop) is returned, no earlier than the turning point and no later
-/// than the first crossing near `a`. When the end near `b` cannot be timed (a gap, the
-/// clip's end), only the crossings near `a` are fitted.
-/// Exact for cosine-eased and constant-speed movements (within 0.01 s unfiltered; a
-/// filtered abrupt start within a frame); `None` when the range is too small for the
-/// levels or a gap interrupts the signal near `a`.
-pub fn movement_boundary(t: &[f64], e: &[f64], a: usize, b: usize, p: &EaseFit) -> Option<f64> {
+/// fitted by least squares as one movement of free start and duration and of the given
+/// `shape` (a blend of constant speed, 0, and a cosine ease, 1: [`eased_progress`]; see
+/// [`set_shape`]). Fitting both ends at once means an end the pose model distorts (it
+/// flattens the last degrees before full extension, or overshoots on arriving) is held by
+/// the other. The fitted start (or stop) is returned, no earlier than the turning point
+/// and no later than the first crossing near `a`. When the end near `b` cannot be timed (a
+/// gap, the clip's end), only the crossings near `a` are fitted.
+/// Exact for cosine-eased and constant-speed movements of the matching shape (within
+/// 0.01 s unfiltered; a filtered abrupt start within a frame); `None` when the range is
+/// too small for the levels or a gap interrupts the signal near `a`.
+pub fn movement_boundary(
+    t: &[f64],
+    e: &[f64],
+    a: usize,
+    b: usize,
+    p: &EaseFit,
+    shape: f64,
+) -> Option<f64> {
+    let c = crossings(t, e, a, b, p)?;
+    let x = fit_shape(&c.pts, shape)
+        .map(|(x0, dur, _)| if b > a { x0 } else { x0 + dur })
+        .unwrap_or(c.first);
+    // The movement starts (or stops) between the turning point and the first crossing.
+    let (l, r) = if t[a] <= c.first {
+        (t[a], c.first)
+    } else {
+        (c.first, t[a])
+    };
+    Some(x.clamp(l, r))
+}
+
+/// How much better the movement between turning points `a` and `b` fits constant speed
+/// than a cosine ease: the ratio of the two fits' RMS residuals (above 1: constant speed
+/// fits better). `None` where [`movement_boundary`] has no crossings to fit.
+pub fn constant_speed_evidence(
+    t: &[f64],
+    e: &[f64],
+    a: usize,
+    b: usize,
+    p: &EaseFit,
+) -> Option<f64> {
+    let c = crossings(t, e, a, b, p)?;
+    let eased = fit_shape(&c.pts, 1.0)?.2;
+    let constant = fit_shape(&c.pts, 0.0)?.2;
+    Some(eased.max(1e-9) / constant.max(1e-9))
+}
+
+/// The movement shape of a whole set, from every movement's
+/// [`constant_speed_evidence`]: constant speed (0) when their geometric mean exceeds
+/// `margin`, else the cosine ease (1). One person moves alike through a set, and one
+/// movement's evidence is unreliable: through the pose model an eased movement can fit
+/// constant speed better, by up to 2.8 times on the clips in videos/ (the model flattens
+/// the last degrees before full extension), while a set's geometric mean stayed at or
+/// below 1.2 (see [`RepParams::boundary_linear_margin`](super::RepParams::boundary_linear_margin)).
+pub fn set_shape(evidence: &[f64], margin: f64) -> f64 {
+    let logs: Vec<f64> = evidence
+        .iter()
+        .filter(|r| r.is_finite() && **r > 0.0)
+        .map(|r| r.ln())
+        .collect();
+    if logs.is_empty() {
+        return 1.0;
+    }
+    let mean = logs.iter().sum::<f64>() / logs.len() as f64;
+    if mean.exp() > margin { 0.0 } else { 1.0 }
+}
+
+/// The crossings of one movement: (progress from 0 at its start to 1 at its end, time) for
+/// every level near `a` and, when it can be timed, near `b`; and the first crossing near
+/// `a` (seconds).
+struct Crossings {
+    pts: Vec<(f64, f64)>,
+    first: f64,
+}
+
+fn crossings(t: &[f64], e: &[f64], a: usize, b: usize, p: &EaseFit) -> Option<Crossings> {
     let n = e.len().min(t.len());
     if a == b || a >= n || b >= n || !(e[a].is_finite() && e[b].is_finite()) {
         return None;
@@ -98,16 +163,12 @@ pub fn movement_boundary(t: &[f64], e: &[f64], a: usize, b: usize, p: &EaseFit) 
         .map(|j| lo + (hi - lo) * j as f64 / (p.levels - 1) as f64)
         .collect();
     let near_a = end_crossings(t, e, a, b, lo, hi, &levels)?;
-    // The other end of the same movement, when it can be timed: both ends are fitted as
-    // one movement, so a distorted end (the pose model flattens the last degrees before
-    // full extension, or overshoots on arriving) is held by the other.
     let near_b = end_crossings(t, e, b, a, lo, hi, &levels);
     let span = near_b
         .as_ref()
         .map(|nb| (nb.level - near_a.level).abs())
         .filter(|s| *s > hi)
         .unwrap_or(range);
-    // Progress (0 at the movement's start, 1 at its end) and time of every crossing.
     let a_first = b > a;
     let progress = |level: f64, at_start: bool| {
         let f = level / span;
@@ -126,51 +187,35 @@ pub fn movement_boundary(t: &[f64], e: &[f64], a: usize, b: usize, p: &EaseFit) 
                 .map(|(&l, &x)| (progress(l, !a_first), x)),
         );
     }
-    let first_crossing = near_a.times[0];
-    // Each shape's least-squares start and duration, and its RMS residual (seconds).
-    let fit_shape = |w: f64| -> Option<(f64, f64, f64)> {
-        let s: Vec<f64> = pts.iter().map(|&(y, _)| eased_time(y, w)).collect();
-        let k = s.len() as f64;
-        let ms = s.iter().sum::<f64>() / k;
-        let mx = pts.iter().map(|q| q.1).sum::<f64>() / k;
-        let sxx: f64 = s.iter().map(|v| (v - ms) * (v - ms)).sum();
-        let sxy: f64 = s.iter().zip(&pts).map(|(u, q)| (u - ms) * (q.1 - mx)).sum();
-        if sxx <= 0.0 {
-            return None;
-        }
-        let dur = sxy / sxx;
-        if dur <= 0.0 {
-            return None;
-        }
-        let x0 = mx - dur * ms;
-        let res: f64 = s
-            .iter()
-            .zip(&pts)
-            .map(|(u, q)| (x0 + dur * u - q.1).powi(2))
-            .sum();
-        Some((x0, dur, (res / k).sqrt()))
-    };
-    // The eased shape unless a less eased one fits `linear_margin` times better.
-    let steps = p.shape_steps.max(1);
-    let mut best = fit_shape(1.0);
-    for i in 0..steps {
-        let w = i as f64 / steps as f64;
-        if let Some(c) = fit_shape(w)
-            && best.is_none_or(|b| c.2 * p.linear_margin < b.2)
-        {
-            best = Some(c);
-        }
+    Some(Crossings {
+        first: near_a.times[0],
+        pts,
+    })
+}
+
+/// Least-squares start and duration of a movement of shape `w` through the crossings
+/// `pts` (progress, time), and the fit's RMS residual (seconds).
+fn fit_shape(pts: &[(f64, f64)], w: f64) -> Option<(f64, f64, f64)> {
+    let s: Vec<f64> = pts.iter().map(|&(y, _)| eased_time(y, w)).collect();
+    let k = s.len() as f64;
+    let ms = s.iter().sum::<f64>() / k;
+    let mx = pts.iter().map(|q| q.1).sum::<f64>() / k;
+    let sxx: f64 = s.iter().map(|v| (v - ms) * (v - ms)).sum();
+    let sxy: f64 = s.iter().zip(pts).map(|(u, q)| (u - ms) * (q.1 - mx)).sum();
+    if sxx <= 0.0 {
+        return None;
     }
-    let x = best
-        .map(|(x0, dur, _)| if a_first { x0 } else { x0 + dur })
-        .unwrap_or(first_crossing);
-    // The movement starts (or stops) between the turning point and the first crossing.
-    let (l, r) = if t[a] <= first_crossing {
-        (t[a], first_crossing)
-    } else {
-        (first_crossing, t[a])
-    };
-    Some(x.clamp(l, r))
+    let dur = sxy / sxx;
+    if dur <= 0.0 {
+        return None;
+    }
+    let x0 = mx - dur * ms;
+    let res: f64 = s
+        .iter()
+        .zip(pts)
+        .map(|(u, q)| (x0 + dur * u - q.1).powi(2))
+        .sum();
+    Some((x0, dur, (res / k).sqrt()))
 }
 
 /// The times at which the movement between turning points `a` and `b` crosses `levels`
@@ -255,7 +300,6 @@ pub struct EaseFit {
     pub band_fraction: f64,
     pub fit_fraction: f64,
     pub levels: usize,
-    pub shape_steps: usize,
     pub linear_margin: f64,
 }
 
@@ -282,18 +326,34 @@ mod tests {
                 .iter()
                 .map(|&x| 70.0 * eased_progress(((x - 1.0) / 3.0).clamp(0.0, 1.0), w))
                 .collect();
-            let start = movement_boundary(&t, &e, 0, 150, &fit()).unwrap();
-            let stop = movement_boundary(&t, &e, 150, 0, &fit()).unwrap();
+            // The set's shape is recognised from the movement.
+            let ev = constant_speed_evidence(&t, &e, 0, 150, &fit()).unwrap();
+            let shape = set_shape(&[ev], 3.0);
+            assert_eq!(shape, w, "evidence {ev}");
+            let start = movement_boundary(&t, &e, 0, 150, &fit(), shape).unwrap();
+            let stop = movement_boundary(&t, &e, 150, 0, &fit(), shape).unwrap();
             assert!((start - 1.0).abs() < 0.01, "w {w}: start {start}");
             assert!((stop - 4.0).abs() < 0.01, "w {w}: stop {stop}");
         }
         // Too small a movement for the levels, or a gap: no boundary.
         let t = [0.0, 0.1, 0.2];
-        assert_eq!(movement_boundary(&t, &[0.0, 0.0, 0.0], 0, 2, &fit()), None);
+        assert_eq!(
+            movement_boundary(&t, &[0.0, 0.0, 0.0], 0, 2, &fit(), 1.0),
+            None
+        );
         let t: Vec<f64> = (0..10).map(|k| k as f64).collect();
         let mut e: Vec<f64> = (0..10).map(|k| 10.0 * k as f64).collect();
         e[8] = f64::NAN;
-        assert_eq!(movement_boundary(&t, &e, 0, 9, &fit()), None);
+        assert_eq!(movement_boundary(&t, &e, 0, 9, &fit(), 1.0), None);
+    }
+
+    #[test]
+    fn set_shape_is_the_geometric_mean_of_the_evidence() {
+        // One movement that looks like constant speed does not make the set so.
+        assert_eq!(set_shape(&[8.0, 0.5, 0.6, 0.9], 3.0), 1.0);
+        assert_eq!(set_shape(&[8.0, 4.0, 2.5, 5.0], 3.0), 0.0);
+        assert_eq!(set_shape(&[], 3.0), 1.0);
+        assert_eq!(set_shape(&[f64::NAN, 100.0], 3.0), 0.0);
     }
 
     #[test]
@@ -309,8 +369,8 @@ mod tests {
                 (truth + 2.0).max(3.5)
             })
             .collect();
-        let start = movement_boundary(&t, &e, 0, 110, &fit()).unwrap();
-        let stop = movement_boundary(&t, &e, 110, 0, &fit()).unwrap();
+        let start = movement_boundary(&t, &e, 0, 110, &fit(), 1.0).unwrap();
+        let stop = movement_boundary(&t, &e, 110, 0, &fit(), 1.0).unwrap();
         assert!((start - 1.0).abs() < 0.05, "start {start}");
         assert!((stop - 2.5).abs() < 0.05, "stop {stop}");
     }
