@@ -77,8 +77,9 @@ fn eased_time(y: f64, w: f64) -> f64 {
 /// `shape` (a blend of constant speed, 0, and a cosine ease, 1: [`eased_progress`]; see
 /// [`set_shape`]). Fitting both ends at once means an end the pose model distorts (it
 /// flattens the last degrees before full extension, or overshoots on arriving) is held by
-/// the other. The fitted start (or stop) is returned, no earlier than the turning point
-/// and no later than the first crossing near `a`. When the end near `b` cannot be timed (a
+/// the other. The fitted start (or stop) is returned, no earlier than the turn at `a` (the
+/// middle of the samples that give its level) and no later than the first crossing near
+/// `a`. When the end near `b` cannot be timed (a
 /// gap, the clip's end), only the crossings near `a` are fitted.
 /// Exact for cosine-eased and constant-speed movements of the matching shape (within
 /// 0.01 s unfiltered; a filtered abrupt start within a frame); `None` when the range is
@@ -95,11 +96,11 @@ pub fn movement_boundary(
     let x = fit_shape(&c.pts, shape)
         .map(|(x0, dur, _)| if b > a { x0 } else { x0 + dur })
         .unwrap_or(c.first);
-    // The movement starts (or stops) between the turning point and the first crossing.
-    let (l, r) = if t[a] <= c.first {
-        (t[a], c.first)
+    // The movement starts (or stops) between the turn at `a` and the first crossing.
+    let (l, r) = if c.turn <= c.first {
+        (c.turn, c.first)
     } else {
-        (c.first, t[a])
+        (c.first, c.turn)
     };
     Some(x.clamp(l, r))
 }
@@ -146,6 +147,7 @@ pub fn set_shape(evidence: &[f64], margin: f64) -> f64 {
 struct Crossings {
     pts: Vec<(f64, f64)>,
     first: f64,
+    turn: f64,
 }
 
 fn crossings(t: &[f64], e: &[f64], a: usize, b: usize, p: &EaseFit) -> Option<Crossings> {
@@ -189,6 +191,7 @@ fn crossings(t: &[f64], e: &[f64], a: usize, b: usize, p: &EaseFit) -> Option<Cr
     }
     Some(Crossings {
         first: near_a.times[0],
+        turn: near_a.turn,
         pts,
     })
 }
@@ -219,10 +222,13 @@ fn fit_shape(pts: &[(f64, f64)], w: f64) -> Option<(f64, f64, f64)> {
 }
 
 /// The times at which the movement between turning points `a` and `b` crosses `levels`
-/// degrees away from `a`'s level, near `a`.
+/// degrees away from `a`'s level, near `a`; and `turn`, the middle of the samples around
+/// `a` that give its level (a robust time of the turn: the extreme sample of a still pause
+/// lies anywhere in it).
 struct EndCrossings {
     level: f64,
     times: Vec<f64>,
+    turn: f64,
 }
 
 fn end_crossings(
@@ -290,7 +296,11 @@ fn end_crossings(
             t[a] + dir * within
         })
         .collect();
-    Some(EndCrossings { level, times })
+    Some(EndCrossings {
+        level,
+        times,
+        turn: 0.5 * (t[l] + t[r]),
+    })
 }
 
 /// Parameters of [`movement_boundary`] (from [`RepParams`](super::RepParams)).
@@ -373,6 +383,33 @@ mod tests {
         let stop = movement_boundary(&t, &e, 110, 0, &fit(), 1.0).unwrap();
         assert!((start - 1.0).abs() < 0.05, "start {start}");
         assert!((stop - 2.5).abs() < 0.05, "stop {stop}");
+    }
+
+    #[test]
+    fn boundary_does_not_follow_the_extreme_sample_of_a_pause() {
+        // Up 50° at constant speed over 1.5 s from t = 1 s, a 1 s pause with 0.2° jitter,
+        // down again, fitted as eased movements (so the fitted arrival lies inside the
+        // pause). The pause's highest sample is early or late in it (re-encoding a video
+        // moves it); the arrival must not move with it.
+        let t: Vec<f64> = (0..150).map(|k| k as f64 / 30.0).collect();
+        let base: Vec<f64> = t
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| {
+                let up = ((x - 1.0) / 1.5).clamp(0.0, 1.0);
+                let down = ((x - 3.5) / 1.5).clamp(0.0, 1.0);
+                50.0 * (up - down) + 0.2 * ((k * 7 % 5) as f64 - 2.0) / 2.0
+            })
+            .collect();
+        let stops: Vec<f64> = [77usize, 100]
+            .iter()
+            .map(|&peak| {
+                let mut e = base.clone();
+                e[peak] += 0.3;
+                movement_boundary(&t, &e, peak, 0, &fit(), 1.0).unwrap()
+            })
+            .collect();
+        assert!((stops[0] - stops[1]).abs() < 0.02, "{stops:?}");
     }
 
     #[test]
