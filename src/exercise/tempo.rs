@@ -79,8 +79,8 @@ fn eased_time(y: f64, w: f64) -> f64 {
 /// flattens the last degrees before full extension, or overshoots on arriving) is held by
 /// the other. The fitted start (or stop) is returned, no earlier than the turn at `a` (the
 /// middle of the samples that give its level) and no later than the first crossing near
-/// `a`. When the end near `b` cannot be timed (a
-/// gap, the clip's end), only the crossings near `a` are fitted.
+/// `a`. When the end near `b` cannot be timed (a gap, the clip's end), only the crossings
+/// near `a` are fitted.
 /// Exact for cosine-eased and constant-speed movements of the matching shape (within
 /// 0.01 s unfiltered; a filtered abrupt start within a frame); `None` when the range is
 /// too small for the levels or a gap interrupts the signal near `a`.
