@@ -308,3 +308,50 @@ fn quoted_globs_and_manifest_only_batches() {
     assert_eq!(gone[1], "failed");
     assert!(gone[5].contains("does not exist"), "{gone:?}");
 }
+
+/// Progress bars are drawn when stderr is a terminal (here a pseudo-terminal from
+/// util-linux `script`) and never in plain output, where each finished video is one line.
+#[test]
+fn progress_bars_only_on_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        common::videos_dir().join("sample_bridge.mp4"),
+        dir.join("a.mp4"),
+    )
+    .unwrap();
+    let (code, plain) = batch(&dir, &tmp.path().join("plain"), &["--phase", "2"]);
+    assert_eq!(code, 0, "{plain}");
+    assert!(plain.contains("a.mp4"), "{plain}");
+    assert!(
+        !plain.contains("elapsed"),
+        "no bars without a terminal: {plain}"
+    );
+
+    let has_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("SKIPPED: the terminal half needs util-linux `script`, which is not installed");
+        return;
+    }
+    let cmd = format!(
+        "{} batch {} --out {} --phase 2 --model lite --jobs 1 --no-video",
+        common::hipflex_bin().display(),
+        dir.display(),
+        tmp.path().join("tty").display()
+    );
+    let o = std::process::Command::new("script")
+        .args(["-qefc", &cmd, "/dev/null"])
+        .env("COLUMNS", "160")
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{tty}");
+    // The overall bar and the worker's frame bar, then the finished video's line.
+    assert!(tty.contains("videos,") && tty.contains("elapsed"), "{tty}");
+    assert!(tty.contains("frames"), "{tty}");
+    assert!(tty.contains("a.mp4"), "{tty}");
+}
