@@ -219,6 +219,44 @@ fn bridge_with_setup_partial_and_pause() {
     }
 }
 
+/// A deadlift from the floor after 4 s of setting up at the bottom, ending at the top: the
+/// setup and the final stand run into the clip's start and end, so they are not timed as
+/// pauses (a long setup must not read as a long pause in the bottom position).
+#[test]
+fn pauses_at_the_clip_edges_are_not_timed() {
+    let segs = [
+        (4.0, 80.0),
+        (1.5, 0.0),
+        (1.0, 0.0),
+        (2.0, 80.0),
+        (0.5, 80.0),
+        (1.5, 0.0),
+        (2.0, 0.0),
+    ];
+    let dur = total(&segs);
+    let r = Render::default();
+    let frames = clip(30.0, dur, &r, |t| {
+        Body::standing(piecewise(80.0, &segs, t), 5.0, 15.0)
+    });
+    let a = analyze_landmarks(&frames, Some(30.0), &cfg(), None).unwrap();
+    assert_eq!(a.rep_count, 2);
+    let reps: Vec<_> = a.counted_reps().collect();
+    let frame = 1.0 / 30.0 + 1e-9;
+    assert_eq!(reps[0].eccentric_s, None, "{}", reps[0].tempo);
+    assert_eq!(reps[0].bottom_pause_s, None, "{}", reps[0].tempo);
+    assert!(
+        (reps[0].top_pause_s.unwrap() - 1.0).abs() <= frame,
+        "{}",
+        reps[0].tempo
+    );
+    assert!(
+        (reps[1].bottom_pause_s.unwrap() - 0.5).abs() <= frame,
+        "{}",
+        reps[1].tempo
+    );
+    assert_eq!(reps[1].top_pause_s, None, "{}", reps[1].tempo);
+}
+
 #[test]
 fn noisy_dropouts_and_variable_frame_rate() {
     let segs = hinge_segments(4, 1.5, 0.3, 1.5, 0.8, 70.0);

@@ -412,9 +412,16 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         };
         let eccentric_s = ecc_start.map(|ts| b_in - ts);
         let bottom_pause = b_out - b_in;
-        let bottom_pause_s = Some(bottom_pause);
+        // A pause that runs into the clip's start or end has no known length (the person
+        // may have been setting up, or stayed there after the recording stopped): not
+        // timed, so it can neither show as a long pause nor be flagged as one.
+        let pause_unbounded =
+            (tp.is_none() && bl <= first_valid) || (tn.is_none() && br >= last_valid);
+        let bottom_pause_s = (!pause_unbounded).then_some(bottom_pause);
         let concentric_s = top_after.map(|(arrive, _)| arrive - b_out);
-        let top_pause_s = top_after.map(|(arrive, leave)| leave - arrive);
+        let top_pause_s = top_after
+            .filter(|_| next_extreme.is_some() || tnr.is_none_or(|r| r.1 < last_valid))
+            .map(|(arrive, leave)| leave - arrive);
         let working_amp = if s.working_eccentric {
             ecc_amp
         } else {
