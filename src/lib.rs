@@ -6,6 +6,7 @@
 pub mod analyze;
 pub mod batch;
 pub mod common;
+pub mod csvfmt;
 pub mod error;
 pub mod exercise;
 pub mod hash;

@@ -41,7 +41,7 @@ pub fn explain(rule: &Rule) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "{} ({}-level, {})",
+        "{}: {}-level, {}",
         rule.code,
         rule.level(),
         rule.severity_range()
@@ -150,7 +150,7 @@ mod tests {
     fn explain_prints_the_fixed_sections_in_order() {
         let t = explain(rule(FlagCode::EarlyCompression));
         assert!(
-            t.starts_with("early_compression (rep-level, amber to red)\n"),
+            t.starts_with("early_compression: rep-level, amber to red\n"),
             "{t}"
         );
         let at = |s: &str| t.find(s).unwrap_or_else(|| panic!("{s} missing"));
