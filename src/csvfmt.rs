@@ -2,11 +2,12 @@
 //! (RFC 4180), lines ending in `\n`. Used by `summary.csv`, `reps.csv`, `frames.csv` and the
 //! landmarks CSV.
 
-/// A CSV writer into memory.
+/// A CSV writer into memory (records may differ in length).
 pub fn writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .quote_style(csv::QuoteStyle::Necessary)
+        .flexible(true)
         .from_writer(Vec::new())
 }
 

@@ -47,7 +47,7 @@ fn frames() -> Vec<hipflex::pose::PoseFrame> {
         ..Default::default()
     };
     clip(30.0, 7.0, &r, |t| {
-        let hip = if t < 0.5 || t > 6.5 {
+        let hip = if !(0.5..=6.5).contains(&t) {
             0.0
         } else {
             30.0 * (1.0 - (std::f64::consts::TAU * (t - 0.5) / 3.0).cos())
