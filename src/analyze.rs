@@ -280,15 +280,9 @@ pub const OUTPUTS: [&str; 7] = [
 /// embed it).
 pub const THUMBNAIL_FILE: &str = "thumbnail.jpg";
 
-/// The source video, for the outputs drawn on its frames.
-#[derive(Clone, Copy)]
-pub struct VideoSource<'a> {
-    pub video: &'a Path,
-    pub rotate: crate::video::RotateMode,
-    /// Write `annotated.mp4` (the keyframes in the HTML report are drawn either way).
-    pub annotated_video: bool,
-    pub progress: &'a dyn Progress,
-}
+/// The source video, for the outputs drawn on its frames (defined by the report, which
+/// draws them; re-exported here for callers of [`write_outputs`]).
+pub use crate::report::VideoSource;
 
 /// Writes the report, tables, plot, page and (when `landmarks` is given) the landmarks
 /// into `out`, each file atomically. With a `source`, a second decoding pass draws the

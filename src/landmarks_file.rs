@@ -2,11 +2,14 @@
 //!
 //! Two layouts share one header:
 //! - JSON: `{"header": {...}, "frames": [PoseFrame, ...]}`
-//! - CSV: a first line `# hipflex-landmarks {header as JSON}`, then one row per frame.
+//! - CSV: a first line `# hipflex-landmarks {header as JSON}`, then the column names and one
+//!   row per frame, written and read through the `csv` crate.
 //!
 //! Frames are streamed to disk as they are produced, so memory stays flat.
 
 use std::io::{BufRead, BufReader, Write};
+
+use crate::csvfmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -74,6 +77,8 @@ pub struct LandmarksWriter {
     file: AtomicFile,
     layout: Layout,
     frames: u64,
+    /// Formats one CSV row at a time.
+    csv: csv::Writer<Vec<u8>>,
 }
 
 fn werr(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
@@ -117,17 +122,21 @@ impl LandmarksWriter {
     pub fn create(path: &Path, header: &LandmarksHeader, force: bool) -> Result<Self> {
         let layout = Layout::from_path(path)?;
         let mut file = AtomicFile::create(path, force)?;
+        let mut csv = csvfmt::writer();
         let h = serde_json::to_string(header).map_err(|e| Error::Other(e.to_string()))?;
         match layout {
             Layout::Json => writeln!(file, "{{\"header\":{h},\"frames\":["),
-            Layout::Csv => writeln!(file, "# {SCHEMA} {h}")
-                .and_then(|_| writeln!(file, "{}", csv_columns().join(","))),
+            Layout::Csv => writeln!(file, "# {SCHEMA} {h}").and_then(|_| {
+                csvfmt::write(&mut csv, csv_columns());
+                file.write_all(&csvfmt::take(&mut csv))
+            }),
         }
         .map_err(werr(path))?;
         Ok(LandmarksWriter {
             file,
             layout,
             frames: 0,
+            csv,
         })
     }
 
@@ -142,8 +151,10 @@ impl LandmarksWriter {
                     .map_err(|e| Error::Other(e.to_string()))?;
             }
             Layout::Csv => {
-                let row = csv_row(frame);
-                writeln!(self.file, "{row}").map_err(werr(&path))?;
+                csvfmt::write(&mut self.csv, csv_row(frame));
+                self.file
+                    .write_all(&csvfmt::take(&mut self.csv))
+                    .map_err(werr(&path))?;
             }
         }
         self.frames += 1;
@@ -160,16 +171,13 @@ impl LandmarksWriter {
     }
 }
 
-fn csv_row(f: &PoseFrame) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(4096);
-    let _ = write!(s, "{},{:.6}", f.index, f.timestamp_s);
+/// The fields of one frame's row.
+fn csv_row(f: &PoseFrame) -> Vec<String> {
+    let mut row = vec![f.index.to_string(), format!("{:.6}", f.timestamp_s)];
     match &f.pose {
         None => {
-            s.push_str(",0");
-            for _ in 0..(csv_columns_len() - 3) {
-                s.push(',');
-            }
+            row.push("0".into());
+            row.resize(csv_columns_len(), String::new());
         }
         Some(p) => {
             let src = match p.roi_source {
@@ -177,24 +185,35 @@ fn csv_row(f: &PoseFrame) -> String {
                 RoiSource::Tracking => "tracking",
             };
             let r = p.roi;
-            let _ = write!(
-                s,
-                ",1,{:.4},{src},{:.2},{:.2},{:.2},{:.2},{:.5}",
-                p.score, r.cx, r.cy, r.width, r.height, r.rotation
-            );
+            row.extend([
+                "1".to_string(),
+                format!("{:.4}", p.score),
+                src.to_string(),
+                format!("{:.2}", r.cx),
+                format!("{:.2}", r.cy),
+                format!("{:.2}", r.width),
+                format!("{:.2}", r.height),
+                format!("{:.5}", r.rotation),
+            ]);
             for l in &p.image {
-                let _ = write!(
-                    s,
-                    ",{:.2},{:.2},{:.2},{:.4},{:.4}",
-                    l.x, l.y, l.z, l.visibility, l.presence
-                );
+                row.extend([
+                    format!("{:.2}", l.x),
+                    format!("{:.2}", l.y),
+                    format!("{:.2}", l.z),
+                    format!("{:.4}", l.visibility),
+                    format!("{:.4}", l.presence),
+                ]);
             }
             for l in &p.world {
-                let _ = write!(s, ",{:.5},{:.5},{:.5}", l.x, l.y, l.z);
+                row.extend([
+                    format!("{:.5}", l.x),
+                    format!("{:.5}", l.y),
+                    format!("{:.5}", l.z),
+                ]);
             }
         }
     }
-    s
+    row
 }
 
 fn csv_columns_len() -> usize {
@@ -223,33 +242,35 @@ pub fn read_landmarks(path: &Path) -> Result<(LandmarksHeader, Vec<PoseFrame>)> 
             Ok((f.header, f.frames))
         }
         Layout::Csv => {
-            let mut lines = BufReader::new(file).lines();
-            let first = lines
-                .next()
-                .transpose()
-                .map_err(|e| rerr(e.to_string()))?
-                .unwrap_or_default();
+            let mut reader = BufReader::new(file);
+            let mut first = String::new();
+            reader
+                .read_line(&mut first)
+                .map_err(|e| rerr(e.to_string()))?;
             let json = first
+                .trim_end_matches(['\n', '\r'])
                 .strip_prefix(&format!("# {SCHEMA} "))
                 .ok_or_else(|| rerr("the first line is not a hipflex landmarks header; produce the file with `hipflex pose VIDEO -o FILE.csv`".into()))?;
             let header: LandmarksHeader =
                 serde_json::from_str(json).map_err(|e| rerr(format!("bad header: {e}")))?;
             check_header(&header, path)?;
-            let cols = lines
-                .next()
-                .transpose()
-                .map_err(|e| rerr(e.to_string()))?
-                .unwrap_or_default();
-            if cols.split(',').count() != csv_columns_len() {
+            let mut rows = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .flexible(true)
+                .from_reader(reader);
+            let cols = rows.headers().map_err(|e| rerr(e.to_string()))?;
+            if cols.len() != csv_columns_len() {
                 return Err(rerr("unexpected column layout".into()));
             }
             let mut frames = Vec::new();
-            for (i, line) in lines.enumerate() {
-                let line = line.map_err(|e| rerr(e.to_string()))?;
-                if line.trim().is_empty() {
+            for record in rows.records() {
+                let record = record.map_err(|e| rerr(e.to_string()))?;
+                if record.iter().all(|f| f.trim().is_empty()) {
                     continue;
                 }
-                frames.push(parse_row(&line).map_err(|e| rerr(format!("row {}: {e}", i + 1)))?);
+                // Line 1 holds the column names; rows count from the line after it.
+                let row = record.position().map_or(0, |p| p.line().saturating_sub(1));
+                frames.push(parse_row(&record).map_err(|e| rerr(format!("row {row}: {e}")))?);
             }
             Ok((header, frames))
         }
@@ -269,8 +290,7 @@ fn check_header(h: &LandmarksHeader, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn parse_row(line: &str) -> std::result::Result<PoseFrame, String> {
-    let f: Vec<&str> = line.split(',').collect();
+fn parse_row(f: &csv::StringRecord) -> std::result::Result<PoseFrame, String> {
     if f.len() != csv_columns_len() {
         return Err(format!(
             "expected {} fields, found {}",
@@ -278,6 +298,7 @@ fn parse_row(line: &str) -> std::result::Result<PoseFrame, String> {
             f.len()
         ));
     }
+    let f: Vec<&str> = f.iter().collect();
     let num = |i: usize| -> std::result::Result<f32, String> {
         f[i].parse::<f32>()
             .map_err(|_| format!("field {} `{}` is not a number", i + 1, f[i]))

@@ -6,8 +6,10 @@
 pub mod analyze;
 pub mod batch;
 pub mod common;
+pub mod csvfmt;
 pub mod error;
 pub mod exercise;
+pub mod hash;
 pub mod kinematics;
 pub mod landmarks_file;
 pub mod models;

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::hash::sha256_file;
 
 /// Expected checksums, embedded at build time (`sha256  file` lines).
 const SHA256SUMS: &str = include_str!("../models/SHA256SUMS");
@@ -74,19 +74,6 @@ pub fn expected_sha256(file_name: &str) -> Option<&'static str> {
     })
 }
 
-/// sha256 of a file as lowercase hex.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Read {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    Ok(hex(&Sha256::digest(&bytes)))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Checks that `path` exists and matches its recorded checksum.
 pub fn verify(path: &Path) -> Result<()> {
     if !path.is_file() {
@@ -142,10 +129,5 @@ mod tests {
     fn checksum_lookup_ignores_comments_and_star() {
         assert!(expected_sha256("# filled").is_none());
         assert!(expected_sha256("nonexistent.onnx").is_none());
-    }
-
-    #[test]
-    fn hex_is_lowercase_two_digits() {
-        assert_eq!(hex(&[0, 15, 255]), "000fff");
     }
 }

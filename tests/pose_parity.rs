@@ -110,7 +110,7 @@ fn check_model(model: ModelSize, only: Option<&[&str]>) {
             eprintln!("*** SKIPPED {stem}: clip not found");
             continue;
         }
-        let sha = hipflex::models::sha256_file(&clip).unwrap();
+        let sha = hipflex::hash::sha256_file(&clip).unwrap();
         if sha != reference.sha256 {
             eprintln!("*** SKIPPED {stem}: clip differs from the one the reference was made from");
             continue;

@@ -78,3 +78,24 @@ fn render_without_sources_says_so() {
     assert!(out.contains("[no source: caps]"));
     assert!(out.contains("caps: no source given"));
 }
+
+#[test]
+fn render_without_band_or_sources_golden() {
+    let text = hipflex::protocol::DEFAULT_PHT_TOML.replacen(
+        "amber_band_deg = 10.0",
+        "amber_band_deg = 0",
+        1,
+    );
+    let cut = text.find("[sources.caps]").unwrap();
+    let text = text[..cut].replacen(
+        "[phase.bridge]\nmax_bottom_pause_s = \"none\"\n\n[phase.nordic]\n# Hip-flexed",
+        "[phase.bridge]\nmax_bottom_pause_s = \"none\"\neccentric_min_s = 3.0\n\n[phase.deadlift]\ncap_deg = 80.0\n\n[phase.nordic]\n# Hip-flexed",
+        1,
+    );
+    assert!(text.contains("cap_deg = 80.0"), "the edit must apply");
+    let p = Protocol::from_toml_str(&text, "test").unwrap();
+    golden(
+        "show_no_band_no_sources.txt",
+        &render_protocol(&p, None).unwrap(),
+    );
+}

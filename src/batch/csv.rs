@@ -1,6 +1,8 @@
-//! `summary.csv`: writing it, and reading it back (for `batch-merge`). RFC 4180 quoting.
+//! `summary.csv`: writing it, and reading it back (for `batch-merge`), and reading CSV
+//! manifests, all through the `csv` crate (RFC 4180 quoting).
 
 use super::Row;
+use crate::csvfmt::{finish, write, writer};
 
 pub const HEADER: [&str; 14] = [
     "video",
@@ -18,14 +20,6 @@ pub const HEADER: [&str; 14] = [
     "seconds",
     "report",
 ];
-
-fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
 
 fn fields(r: &Row) -> [&str; 14] {
     [
@@ -47,57 +41,32 @@ fn fields(r: &Row) -> [&str; 14] {
 }
 
 pub fn summary_csv(rows: &[Row]) -> String {
-    let mut s = HEADER.join(",");
-    s.push('\n');
+    let mut w = writer();
+    write(&mut w, HEADER);
     for r in rows {
-        let line: Vec<String> = fields(r).iter().map(|f| quote(f)).collect();
-        s.push_str(&line.join(","));
-        s.push('\n');
+        write(&mut w, fields(r));
     }
-    s
+    finish(w)
 }
 
-/// Parses CSV text into records (quoted fields may hold commas, quotes and newlines).
+/// Parses CSV text into records (quoted fields may hold commas, quotes and newlines; records
+/// may differ in length; blank lines are skipped).
 pub fn parse(text: &str) -> Result<Vec<Vec<String>>, String> {
-    let mut records = Vec::new();
-    let mut rec = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        any = true;
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                c => field.push(c),
-            }
-        } else {
-            match c {
-                '"' => quoted = true,
-                ',' => rec.push(std::mem::take(&mut field)),
-                '\r' => {}
-                '\n' => {
-                    rec.push(std::mem::take(&mut field));
-                    records.push(std::mem::take(&mut rec));
-                    any = false;
-                }
-                c => field.push(c),
-            }
-        }
-    }
-    if quoted {
+    // The csv crate reads an unterminated quote to the end of the text; refuse it instead,
+    // as it is almost always a missing closing quote.
+    if text.matches('"').count() % 2 == 1 {
         return Err("unterminated quoted field".into());
     }
-    if any {
-        rec.push(field);
-        records.push(rec);
-    }
-    Ok(records)
+    ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| {
+            r.map(|r| r.iter().map(str::to_string).collect())
+                .map_err(|e| e.to_string())
+        })
+        .collect()
 }
 
 /// Reads a `summary.csv` back into rows (columns found by header name).

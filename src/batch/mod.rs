@@ -382,7 +382,7 @@ pub fn cores() -> usize {
 
 fn stamp_for(job: &Job, o: &BatchOptions) -> Result<Stamp> {
     Ok(Stamp {
-        input_sha256: stamp::sha256_file(&job.video)?,
+        input_sha256: crate::hash::sha256_file(&job.video)?,
         protocol_name: o.protocol.name.clone(),
         protocol_version: o.protocol.protocol_version.clone(),
         phase: job.phase,

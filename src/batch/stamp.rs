@@ -1,10 +1,8 @@
 //! `batch-stamp.json`: what a video's outputs were made from, so a re-run can skip it.
 
-use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
@@ -18,25 +16,6 @@ pub struct Stamp {
     pub exercise: String,
     pub model: String,
     pub tool_version: String,
-}
-
-/// Hex sha256 of a file, read in chunks.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let read_err = |e: std::io::Error| Error::Read {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    };
-    let mut f = std::fs::File::open(path).map_err(read_err)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf).map_err(read_err)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 impl Stamp {

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::config::{Protocol, Rules};
+use super::rules::{self, Check, Class, Doubt, RepContext, SetContext, Totals};
 use crate::common::{Exercise, Tempo};
 use crate::error::Result;
 
@@ -28,7 +29,7 @@ pub enum RepKind {
 }
 
 impl RepKind {
-    fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             RepKind::Rep => "Rep",
             RepKind::Hold => "Hold",
@@ -163,6 +164,24 @@ pub enum FlagCode {
 }
 
 impl FlagCode {
+    /// Every code, in declaration order.
+    pub const ALL: [FlagCode; 14] = [
+        FlagCode::EarlyCompression,
+        FlagCode::TimeUnderCompression,
+        FlagCode::FastEccentric,
+        FlagCode::FastConcentric,
+        FlagCode::LongPause,
+        FlagCode::ShortHold,
+        FlagCode::HoldDrift,
+        FlagCode::NordicHipPike,
+        FlagCode::IncompleteExtension,
+        FlagCode::OverExtension,
+        FlagCode::LowConfidence,
+        FlagCode::PoorView,
+        FlagCode::ObliqueView,
+        FlagCode::UncertainExercise,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FlagCode::EarlyCompression => "early_compression",
@@ -184,26 +203,12 @@ impl FlagCode {
 
     /// Quality flags say the measurement is doubtful; they do not colour a rep's verdict.
     pub fn is_quality(self) -> bool {
-        matches!(
-            self,
-            FlagCode::LowConfidence
-                | FlagCode::PoorView
-                | FlagCode::ObliqueView
-                | FlagCode::UncertainExercise
-        )
+        rules::rule(self).class == Class::Quality
     }
 
     /// Angle flags depend on the camera view; timing flags do not.
     pub fn is_angle(self) -> bool {
-        matches!(
-            self,
-            FlagCode::EarlyCompression
-                | FlagCode::TimeUnderCompression
-                | FlagCode::HoldDrift
-                | FlagCode::NordicHipPike
-                | FlagCode::IncompleteExtension
-                | FlagCode::OverExtension
-        )
+        rules::rule(self).class == Class::Angle
     }
 }
 
@@ -303,629 +308,207 @@ pub struct Evaluation {
     pub caveats: Vec<String>,
 }
 
-fn deg(v: f64) -> String {
-    format!("{v:.0}°")
-}
-
-fn secs(v: f64) -> String {
-    format!("{v:.1} s")
-}
-
-/// Peak over loaded samples (or the given peak when there are no samples) and its time.
-fn loaded_peak(rep: &RepMeasurement) -> Option<(f64, f64)> {
-    if rep.hip_samples.is_empty() {
-        let p = rep.peak_hip_deg.filter(|p| p.is_finite())?;
-        return Some((p, rep.peak_hip_time_s.unwrap_or(rep.start_s)));
-    }
-    rep.hip_samples
-        .iter()
-        .filter(|s| s.loaded && s.hip_deg.is_finite())
-        .map(|s| (s.hip_deg, s.t_s))
-        .fold(None, |best: Option<(f64, f64)>, (d, t)| match best {
-            Some((bd, _)) if bd >= d => best,
-            _ => Some((d, t)),
-        })
-}
-
-/// Loaded samples sorted by time.
-fn loaded_sorted(rep: &RepMeasurement) -> Vec<HipSample> {
-    let mut v: Vec<HipSample> = rep
-        .hip_samples
-        .iter()
-        .filter(|s| s.hip_deg.is_finite() && s.t_s.is_finite())
-        .copied()
-        .collect();
-    v.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
-    v
-}
-
-/// Seconds during which the loaded angle is above `thr`, interpolating linearly between
-/// consecutive samples that are both loaded.
-fn time_above(samples: &[HipSample], thr: f64) -> f64 {
-    let mut total = 0.0;
-    for w in samples.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        if !(a.loaded && b.loaded) {
-            continue;
-        }
-        let dt = b.t_s - a.t_s;
-        if dt <= 0.0 {
-            continue;
-        }
-        let (ea, eb) = (a.hip_deg - thr, b.hip_deg - thr);
-        total += if ea > 0.0 && eb > 0.0 {
-            dt
-        } else if ea <= 0.0 && eb <= 0.0 {
-            0.0
-        } else if ea > 0.0 {
-            dt * ea / (ea - eb)
-        } else {
-            dt * eb / (eb - ea)
-        };
-    }
-    total
-}
-
-/// First and last loaded time above `thr`, or the rep's span when only a peak is known.
-fn range_above(rep: &RepMeasurement, samples: &[HipSample], thr: f64) -> (f64, f64) {
-    let mut it = samples.iter().filter(|s| s.loaded && s.hip_deg > thr);
-    match it.next() {
-        Some(first) => {
-            let last = it.next_back().unwrap_or(first);
-            (first.t_s, last.t_s)
-        }
-        None => (rep.start_s, rep.end_s),
-    }
-}
-
-fn grade(value: f64, limit: f64, band: f64) -> Severity {
-    if value > limit + band {
-        Severity::Red
-    } else {
-        Severity::Amber
-    }
-}
-
-fn band_note(sev: Severity, band: f64) -> String {
-    if band <= 0.0 {
-        String::new()
-    } else if sev == Severity::Red {
-        format!(
-            " That is more than {} beyond it, outside the measurement error.",
-            deg(band)
-        )
-    } else {
-        format!(
-            " That is within {} of it, inside the measurement error.",
-            deg(band)
-        )
-    }
-}
-
-fn eccentric_words(ex: Exercise) -> (&'static str, &'static str) {
-    match ex {
-        Exercise::Bridge => ("lowering (eccentric)", "lifting (concentric)"),
-        Exercise::Nordic => (
-            "lowering towards the floor (eccentric)",
-            "return to upright (concentric)",
-        ),
-        Exercise::Deadlift => ("hinge down (eccentric)", "stand up (concentric)"),
-        Exercise::Unknown => ("eccentric phase", "concentric phase"),
-    }
-}
-
 /// Judge one measured set against phase `phase` of `protocol`.
+///
+/// The steps: decide which exercise's rules apply, run the set-level rules (view, label), note
+/// what is not checked, measure each rep and run the per-rep rules on it, run the rules over
+/// all reps (time under compression), then summarise. Each rule lives in `rules/`.
 pub fn evaluate(protocol: &Protocol, phase: u8, set: &SetMeasurement) -> Result<Evaluation> {
     let phase_def = protocol.phase(phase)?;
-    let m = &protocol.measurement;
-    let mut notes = Vec::new();
-    let mut set_flags: Vec<Flag> = Vec::new();
-
-    // Exercise: an uncertain label falls back to `unknown` (cap only).
-    let exercise = if set.exercise != Exercise::Unknown
-        && set.exercise_confidence < m.min_exercise_confidence
-    {
-        set_flags.push(Flag {
-            code: FlagCode::UncertainExercise,
-            severity: Severity::Amber,
-            rep: None,
-            start_s: None,
-            end_s: None,
-            value: Some(set.exercise_confidence),
-            limit: Some(m.min_exercise_confidence),
-            unit: Some(Unit::Fraction),
-            uncertain: true,
-            message: format!(
-                "The exercise looked like a {} but only with confidence {:.2} (below {:.2}), so only the hip-flexion cap was checked, no {} rules.",
-                set.exercise, set.exercise_confidence, m.min_exercise_confidence, set.exercise
-            ),
-        });
-        Exercise::Unknown
-    } else {
-        set.exercise
-    };
-    let rules = protocol.rules(phase, exercise)?;
-    let band = rules.amber_band_deg;
-    let pname = format!("phase {phase}");
-
-    // View quality.
-    let mut view_doubt: Option<String> = None;
-    let too_many_low = set.low_confidence_fraction > m.max_low_confidence_fraction;
-    if set.view_verdict == ViewVerdict::Poor || too_many_low {
-        let reason = if set.view_reason.trim().is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", set.view_reason.trim().trim_end_matches('.'))
-        };
-        let what = if set.view_verdict == ViewVerdict::Poor {
-            format!("The camera view is poor{reason}")
-        } else {
-            "Tracking was unreliable".to_string()
-        };
-        set_flags.push(Flag {
-            code: FlagCode::PoorView,
-            severity: Severity::Amber,
-            rep: None,
-            start_s: None,
-            end_s: None,
-            value: Some(set.low_confidence_fraction),
-            limit: Some(m.max_low_confidence_fraction),
-            unit: Some(Unit::Fraction),
-            uncertain: true,
-            message: format!(
-                "{what}: {:.0}% of frames were tracked with low confidence (limit {:.0}%). Angle flags are marked uncertain and never shown red; re-film side-on at hip height to confirm.",
-                set.low_confidence_fraction * 100.0,
-                m.max_low_confidence_fraction * 100.0
-            ),
-        });
-        view_doubt = Some("the camera view is poor".to_string());
-    } else if set.view_verdict == ViewVerdict::Oblique {
-        let reason = if set.view_reason.trim().is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", set.view_reason.trim().trim_end_matches('.'))
-        };
-        set_flags.push(Flag {
-            code: FlagCode::ObliqueView,
-            severity: Severity::Amber,
-            rep: None,
-            start_s: None,
-            end_s: None,
-            value: None,
-            limit: None,
-            unit: None,
-            uncertain: true,
-            message: format!(
-                "The set was filmed at an oblique angle{reason}, so angles may be off by more than 10°. Angle flags are marked uncertain and never shown red; film side-on at hip height to confirm."
-            ),
-        });
-        view_doubt = Some("the set was filmed at an oblique angle".to_string());
-    }
-
-    if rules.report_only {
-        notes.push(format!(
-            "Phase {phase} ({}) is report only: angles and timing are reported, no limits are checked.",
-            rules.phase_name
-        ));
-    } else if exercise == Exercise::Unknown {
-        notes.push(match rules.cap_deg {
-            Some(c) => format!(
-                "Exercise not recognised: only the {} hip-flexion cap was checked; tempo, hold and technique rules were not.",
-                deg(c)
-            ),
-            None => "Exercise not recognised: no exercise rules were checked.".to_string(),
-        });
-    }
-
-    let mut all_flags: Vec<Flag> = Vec::new();
-    let mut verdicts = Vec::new();
-    let mut total_beyond = 0.0;
-    let mut total_red = 0.0;
-    let mut tuc_range: Option<(f64, f64)> = None;
-    let mut tuc_reps: Vec<usize> = Vec::new();
-    let mut max_loaded: Option<f64> = None;
-
-    for rep in &set.reps {
-        let word = rep.kind.word();
-        let n = rep.number;
-        let mut flags: Vec<Flag> = Vec::new();
-        let samples = loaded_sorted(rep);
-        let peak = loaded_peak(rep);
-        if let Some((p, _)) = peak {
-            max_loaded = Some(max_loaded.map_or(p, |m: f64| m.max(p)));
-        }
-        let mk = |code, severity, start: f64, end: f64, value, limit, unit, message| Flag {
-            code,
-            severity,
-            rep: Some(n),
-            start_s: Some(start),
-            end_s: Some(end),
-            value: Some(value),
-            limit: Some(limit),
-            unit: Some(unit),
-            uncertain: false,
-            message,
-        };
-
-        // Loaded hip flexion beyond the cap (for a Nordic: beyond the pike limit).
-        let mut beyond = 0.0;
-        if let Some(cap) = rules.cap_deg {
-            beyond = time_above(&samples, cap);
-            let red = time_above(&samples, cap + band);
-            if beyond > 0.0 {
-                total_beyond += beyond;
-                total_red += red;
-                tuc_reps.push(n);
-                let (a, b) = range_above(rep, &samples, cap);
-                tuc_range = Some(tuc_range.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
-            }
-            if let Some((p, _)) = peak {
-                if exercise == Exercise::Nordic {
-                    let pike = rules.hip_pike_limit_deg.unwrap_or(cap);
-                    if p > pike {
-                        let sev = grade(p, pike, band);
-                        let (a, b) = range_above(rep, &samples, pike);
-                        let also = if p > cap {
-                            format!(" and the loaded hip-flexion cap is {}", deg(cap))
-                        } else {
-                            String::new()
-                        };
-                        flags.push(mk(
-                            FlagCode::NordicHipPike,
-                            sev,
-                            a,
-                            b,
-                            p,
-                            pike,
-                            Unit::Deg,
-                            format!(
-                                "{word} {n}: the hips piked to {} of flexion during the Nordic; {pname} allows up to {}{also}.{}",
-                                deg(p),
-                                deg(pike),
-                                band_note(sev, band)
-                            ),
-                        ));
-                    }
-                } else if p > cap {
-                    let sev = grade(p, cap, band);
-                    let (a, b) = range_above(rep, &samples, cap);
-                    flags.push(mk(
-                        FlagCode::EarlyCompression,
-                        sev,
-                        a,
-                        b,
-                        p,
-                        cap,
-                        Unit::Deg,
-                        format!(
-                            "{word} {n} reached {} of hip flexion under load; {pname} allows up to {}.{}",
-                            deg(p),
-                            deg(cap),
-                            band_note(sev, band)
-                        ),
-                    ));
-                }
-            }
-        } else if let (Some(pike), Some((p, _))) = (rules.hip_pike_limit_deg, peak) {
-            // A Nordic pike limit in a phase without a cap.
-            if p > pike {
-                let sev = grade(p, pike, band);
-                let (a, b) = range_above(rep, &samples, pike);
-                flags.push(mk(
-                    FlagCode::NordicHipPike,
-                    sev,
-                    a,
-                    b,
-                    p,
-                    pike,
-                    Unit::Deg,
-                    format!(
-                        "{word} {n}: the hips piked to {} of flexion during the Nordic; {pname} allows up to {}.{}",
-                        deg(p),
-                        deg(pike),
-                        band_note(sev, band)
-                    ),
-                ));
-            }
-        }
-
-        // Tempo (reps only).
-        if let (RepKind::Rep, Some(t)) = (rep.kind, rep.tempo) {
-            let (ecc, con) = eccentric_words(exercise);
-            if let Some(floor) = rules.eccentric_min_s {
-                if t.eccentric_s < floor {
-                    flags.push(mk(
-                        FlagCode::FastEccentric,
-                        Severity::Amber,
-                        rep.start_s,
-                        rep.end_s,
-                        t.eccentric_s,
-                        floor,
-                        Unit::S,
-                        format!(
-                            "{word} {n}: the {ecc} took {}; {pname} asks for at least {}.",
-                            secs(t.eccentric_s),
-                            secs(floor)
-                        ),
-                    ));
-                }
-            }
-            if let Some(floor) = rules.concentric_min_s {
-                if t.concentric_s < floor {
-                    flags.push(mk(
-                        FlagCode::FastConcentric,
-                        Severity::Amber,
-                        rep.start_s,
-                        rep.end_s,
-                        t.concentric_s,
-                        floor,
-                        Unit::S,
-                        format!(
-                            "{word} {n}: the {con} took {}; {pname} asks for at least {}.",
-                            secs(t.concentric_s),
-                            secs(floor)
-                        ),
-                    ));
-                }
-            }
-            if let Some(max) = rules.max_bottom_pause_s {
-                if t.bottom_pause_s > max {
-                    flags.push(mk(
-                        FlagCode::LongPause,
-                        Severity::Amber,
-                        rep.start_s,
-                        rep.end_s,
-                        t.bottom_pause_s,
-                        max,
-                        Unit::S,
-                        format!(
-                            "{word} {n} paused {} in the bottom (most flexed) position; {pname} allows at most {}.",
-                            secs(t.bottom_pause_s),
-                            secs(max)
-                        ),
-                    ));
-                }
-            }
-        }
-
-        // Isometric holds.
-        if rep.kind == RepKind::Hold {
-            if let (Some(min), Some(d)) = (rules.hold_min_s, rep.hold_duration_s) {
-                if d < min {
-                    let target = rules
-                        .hold_target_s
-                        .filter(|t| *t > min)
-                        .map(|t| format!(" (target {})", secs(t)))
-                        .unwrap_or_default();
-                    flags.push(mk(
-                        FlagCode::ShortHold,
-                        Severity::Amber,
-                        rep.start_s,
-                        rep.end_s,
-                        d,
-                        min,
-                        Unit::S,
-                        format!(
-                            "{word} {n} lasted {}; {pname} asks for at least {}{target}.",
-                            secs(d),
-                            secs(min)
-                        ),
-                    ));
-                }
-            }
-            if let (Some(max), Some(d)) = (rules.hold_max_drift_deg, rep.hold_drift_deg) {
-                if d.abs() > max {
-                    flags.push(mk(
-                        FlagCode::HoldDrift,
-                        Severity::Amber,
-                        rep.start_s,
-                        rep.end_s,
-                        d.abs(),
-                        max,
-                        Unit::Deg,
-                        format!(
-                            "{word} {n}: the hip angle drifted by {} during the hold; {pname} allows up to {}.",
-                            deg(d.abs()),
-                            deg(max)
-                        ),
-                    ));
-                }
-            }
-        }
-
-        // Bridge top.
-        if let (Some((lo, hi)), Some(top)) = (rules.bridge_top_deg, rep.top_hip_deg) {
-            if top > hi {
-                flags.push(mk(
-                    FlagCode::IncompleteExtension,
-                    Severity::Amber,
-                    rep.start_s,
-                    rep.end_s,
-                    top,
-                    hi,
-                    Unit::Deg,
-                    format!(
-                        "{word} {n} did not reach full extension: at the top the hips stayed at {} of flexion; a bridge should reach {} or less (about 0°).",
-                        deg(top),
-                        deg(hi)
-                    ),
-                ));
-            } else if top < lo {
-                flags.push(mk(
-                    FlagCode::OverExtension,
-                    Severity::Amber,
-                    rep.start_s,
-                    rep.end_s,
-                    top,
-                    lo,
-                    Unit::Deg,
-                    format!(
-                        "{word} {n}: at the top the hips went to {} (extension beyond {}), which usually means the lower back is arching.",
-                        deg(top),
-                        deg(lo)
-                    ),
-                ));
-            }
-        }
-
-        // Rep confidence.
-        let low_conf = rep.confidence < m.min_rep_confidence || rep.uncertain.is_some();
-        if low_conf {
-            let why = rep
-                .uncertain
-                .as_deref()
-                .map(|w| format!(": {}", w.trim().trim_end_matches('.')))
-                .unwrap_or_default();
-            flags.push(Flag {
-                code: FlagCode::LowConfidence,
-                severity: Severity::Amber,
-                rep: Some(n),
-                start_s: Some(rep.start_s),
-                end_s: Some(rep.end_s),
-                value: Some(rep.confidence),
-                limit: Some(m.min_rep_confidence),
-                unit: Some(Unit::Fraction),
-                uncertain: true,
-                message: if rep.confidence < m.min_rep_confidence {
-                    format!(
-                        "{word} {n} was tracked with confidence {:.2} (limit {:.2}){why}. Check it on the video.",
-                        rep.confidence, m.min_rep_confidence
-                    )
-                } else {
-                    format!("{word} {n} is uncertain{why}. Check it on the video.")
-                },
-            });
-        }
-
-        // Qualify doubtful flags: uncertain, never red.
-        for f in flags.iter_mut().filter(|f| !f.code.is_quality()) {
-            let reason = if low_conf {
-                Some(format!(
-                    "this {} was tracked with low confidence",
-                    word.to_lowercase()
-                ))
-            } else if f.code.is_angle() {
-                view_doubt.clone()
-            } else {
-                None
-            };
-            if let Some(reason) = reason {
-                soften(f, &reason);
-            }
-        }
-        // A report-only phase keeps only quality flags (none of the rules above are set, but a
-        // clinic's file could still hold stray values: rules() already clears them).
-
-        let severity = flags
-            .iter()
-            .filter(|f| !f.code.is_quality())
-            .map(|f| f.severity)
-            .max()
-            .unwrap_or(Severity::Green);
-        verdicts.push(RepVerdict {
-            rep: n,
-            kind: rep.kind,
-            start_s: rep.start_s,
-            end_s: rep.end_s,
-            severity,
-            uncertain: low_conf || view_doubt.is_some(),
-            flags: flags.iter().map(|f| f.code).collect(),
-            peak_loaded_hip_deg: peak.map(|p| p.0),
-            top_hip_deg: rep.top_hip_deg,
-            time_beyond_cap_s: beyond,
-            tempo: rep.tempo,
-            hold_duration_s: rep.hold_duration_s,
-            nordic_lowering_s: rep.nordic_lowering_s,
-            break_point_knee_deg: rep.break_point_knee_deg,
-        });
-        all_flags.extend(flags);
-    }
-
-    // Set-level time beyond the cap.
-    if let (Some(cap), true) = (rules.cap_deg, total_beyond > 0.0) {
-        let sev = if total_red > 0.0 {
-            Severity::Red
-        } else {
-            Severity::Amber
-        };
-        let (a, b) = tuc_range.unwrap_or((0.0, 0.0));
-        let red_part = if total_red > 0.0 {
-            format!(
-                " ({} of it more than {} beyond)",
-                secs(total_red),
-                deg(band)
-            )
-        } else {
-            String::new()
-        };
-        let mut f = Flag {
-            code: FlagCode::TimeUnderCompression,
-            severity: sev,
-            rep: None,
-            start_s: Some(a),
-            end_s: Some(b),
-            value: Some(total_beyond),
-            limit: Some(0.0),
-            unit: Some(Unit::S),
-            uncertain: false,
-            message: format!(
-                "The set spent {} under load beyond the {} cap of {pname}{red_part}, in {} {}.",
-                secs(total_beyond),
-                deg(cap),
-                if tuc_reps.len() == 1 { "rep" } else { "reps" },
-                list(&tuc_reps)
-            ),
-        };
-        if let Some(reason) = &view_doubt {
-            soften(&mut f, reason);
-        }
-        set_flags.push(f);
-    }
-
-    let count = |s: Severity| verdicts.iter().filter(|v| v.severity == s).count();
-    let severity = verdicts
+    let ctx = SetContext::new(protocol, phase, set)?;
+    let mut set_flags = set_rule_flags(&ctx);
+    let view_doubt = view_doubt(&set_flags);
+    let reps: Vec<RepContext> = set
+        .reps
         .iter()
-        .map(|v| v.severity)
-        .chain(
-            set_flags
-                .iter()
-                .filter(|f| !f.code.is_quality())
-                .map(|f| f.severity),
-        )
-        .max()
-        .unwrap_or(Severity::Green);
-    let summary = SetSummary {
-        exercise_measured: set.exercise,
-        exercise_evaluated: exercise,
-        reps: set.reps.iter().filter(|r| r.kind == RepKind::Rep).count(),
-        holds: set.reps.iter().filter(|r| r.kind == RepKind::Hold).count(),
-        green: count(Severity::Green),
-        amber: count(Severity::Amber),
-        red: count(Severity::Red),
-        severity,
-        uncertain: view_doubt.is_some() || verdicts.iter().any(|v| v.uncertain),
-        view_verdict: set.view_verdict,
-        hip_source: set.hip_source,
-        report_only: rules.report_only,
-        cap_deg: rules.cap_deg,
-        max_loaded_hip_deg: max_loaded,
-        time_beyond_cap_s: total_beyond,
-        time_in_red_s: total_red,
-        notes,
-    };
-    set_flags.extend(all_flags);
+        .map(|r| RepContext::measure(&ctx, r))
+        .collect();
+    let mut rep_flags = Vec::new();
+    let mut verdicts = Vec::new();
+    for r in &reps {
+        let flags = rep_rule_flags(&ctx, r, view_doubt);
+        verdicts.push(verdict(r, &flags, view_doubt.is_some()));
+        rep_flags.extend(flags);
+    }
+    set_flags.extend(after_reps_flags(&ctx, &reps, view_doubt));
+    let summary = summarise(&ctx, &reps, &verdicts, &set_flags, view_doubt.is_some());
+    set_flags.extend(rep_flags);
     Ok(Evaluation {
         protocol_name: protocol.name.clone(),
         protocol_version: protocol.protocol_version.clone(),
         schema_version: protocol.schema_version,
         phase,
         phase_name: phase_def.name.clone(),
-        rules,
+        rules: ctx.rules,
         flags: set_flags,
         reps: verdicts,
         summary,
         caveats: CAVEATS.iter().map(|c| c.to_string()).collect(),
     })
+}
+
+/// The flags of the rules that look at the set before its reps, in table order.
+fn set_rule_flags(ctx: &SetContext) -> Vec<Flag> {
+    rules::RULES
+        .iter()
+        .filter_map(|rule| match rule.check {
+            Check::Set(check) => check(ctx),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Why the set's angle flags are doubtful, if a raised set flag says they are.
+fn view_doubt(set_flags: &[Flag]) -> Option<&'static str> {
+    set_flags
+        .iter()
+        .find_map(|f| match rules::rule(f.code).doubt {
+            Doubt::AngleFlags(reason) => Some(reason),
+            _ => None,
+        })
+}
+
+/// One rep's flags, in table order, with doubtful ones qualified.
+fn rep_rule_flags(ctx: &SetContext, r: &RepContext, view_doubt: Option<&str>) -> Vec<Flag> {
+    let mut flags: Vec<Flag> = rules::RULES
+        .iter()
+        .filter_map(|rule| match rule.check {
+            Check::Rep(check) => check(ctx, r),
+            _ => None,
+        })
+        .collect();
+    // A flag that doubts the whole rep (low confidence) qualifies all its load flags.
+    let rep_doubt = flags.iter().find_map(|f| match rules::rule(f.code).doubt {
+        Doubt::WholeRep(reason) => Some(format!("this {} {reason}", r.word().to_lowercase())),
+        _ => None,
+    });
+    for f in flags.iter_mut().filter(|f| !f.code.is_quality()) {
+        let reason = match (&rep_doubt, f.code.is_angle()) {
+            (Some(reason), _) => Some(reason.as_str()),
+            (None, true) => view_doubt,
+            (None, false) => None,
+        };
+        if let Some(reason) = reason {
+            soften(f, reason);
+        }
+    }
+    flags
+}
+
+/// The flags of the rules over all reps, with angle flags qualified by the view.
+fn after_reps_flags(ctx: &SetContext, reps: &[RepContext], view_doubt: Option<&str>) -> Vec<Flag> {
+    let mut flags: Vec<Flag> = rules::RULES
+        .iter()
+        .filter_map(|rule| match rule.check {
+            Check::AfterReps(check) => check(ctx, reps),
+            _ => None,
+        })
+        .collect();
+    for f in flags
+        .iter_mut()
+        .filter(|f| !f.code.is_quality() && f.code.is_angle())
+    {
+        if let Some(reason) = view_doubt {
+            soften(f, reason);
+        }
+    }
+    flags
+}
+
+/// The verdict of one rep: its worst load/technique flag, and whether it is doubtful.
+fn verdict(r: &RepContext, flags: &[Flag], view_doubt: bool) -> RepVerdict {
+    let rep = r.rep;
+    let doubted = flags
+        .iter()
+        .any(|f| matches!(rules::rule(f.code).doubt, Doubt::WholeRep(_)));
+    RepVerdict {
+        rep: rep.number,
+        kind: rep.kind,
+        start_s: rep.start_s,
+        end_s: rep.end_s,
+        severity: worst(flags.iter()),
+        uncertain: doubted || view_doubt,
+        flags: flags.iter().map(|f| f.code).collect(),
+        peak_loaded_hip_deg: r.peak.map(|p| p.0),
+        top_hip_deg: rep.top_hip_deg,
+        time_beyond_cap_s: r.beyond_cap_s,
+        tempo: rep.tempo,
+        hold_duration_s: rep.hold_duration_s,
+        nordic_lowering_s: rep.nordic_lowering_s,
+        break_point_knee_deg: rep.break_point_knee_deg,
+    }
+}
+
+/// The worst severity of the load/technique flags (quality flags excluded), green when none.
+fn worst<'a>(flags: impl Iterator<Item = &'a Flag>) -> Severity {
+    flags
+        .filter(|f| !f.code.is_quality())
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Severity::Green)
+}
+
+/// Plain sentences about what was not checked.
+fn notes(ctx: &SetContext) -> Vec<String> {
+    let rules = &ctx.rules;
+    if rules.report_only {
+        vec![format!(
+            "Phase {} ({}) is report only: angles and timing are reported, no limits are checked.",
+            ctx.phase, rules.phase_name
+        )]
+    } else if ctx.exercise == Exercise::Unknown {
+        vec![match rules.cap_deg {
+            Some(c) => format!(
+                "Exercise not recognised: only the {c:.0}° hip-flexion cap was checked; tempo, hold and technique rules were not."
+            ),
+            None => "Exercise not recognised: no exercise rules were checked.".to_string(),
+        }]
+    } else {
+        Vec::new()
+    }
+}
+
+fn summarise(
+    ctx: &SetContext,
+    reps: &[RepContext],
+    verdicts: &[RepVerdict],
+    set_flags: &[Flag],
+    view_doubt: bool,
+) -> SetSummary {
+    let set = ctx.set;
+    let count = |s: Severity| verdicts.iter().filter(|v| v.severity == s).count();
+    let max_loaded = reps
+        .iter()
+        .filter_map(|r| r.peak)
+        .fold(None, |m: Option<f64>, (p, _)| {
+            Some(m.map_or(p, |m| m.max(p)))
+        });
+    let totals = Totals::over(ctx, reps);
+    SetSummary {
+        exercise_measured: set.exercise,
+        exercise_evaluated: ctx.exercise,
+        reps: set.reps.iter().filter(|r| r.kind == RepKind::Rep).count(),
+        holds: set.reps.iter().filter(|r| r.kind == RepKind::Hold).count(),
+        green: count(Severity::Green),
+        amber: count(Severity::Amber),
+        red: count(Severity::Red),
+        severity: worst(set_flags.iter()).max(
+            verdicts
+                .iter()
+                .map(|v| v.severity)
+                .max()
+                .unwrap_or(Severity::Green),
+        ),
+        uncertain: view_doubt || verdicts.iter().any(|v| v.uncertain),
+        view_verdict: set.view_verdict,
+        hip_source: set.hip_source,
+        report_only: ctx.rules.report_only,
+        cap_deg: ctx.rules.cap_deg,
+        max_loaded_hip_deg: max_loaded,
+        time_beyond_cap_s: totals.beyond_s,
+        time_in_red_s: totals.red_s,
+        notes: notes(ctx),
+    }
 }
 
 /// Mark a flag uncertain, cap it at amber, and say why in its sentence.
@@ -941,11 +524,15 @@ fn soften(f: &mut Flag, reason: &str) {
     }
 }
 
-fn list(ns: &[usize]) -> String {
-    let s: Vec<String> = ns.iter().map(|n| n.to_string()).collect();
-    match s.len() {
-        0 => String::new(),
-        1 => s[0].clone(),
-        _ => format!("{} and {}", s[..s.len() - 1].join(", "), s[s.len() - 1]),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_flag_code_has_a_rule() {
+        assert_eq!(FlagCode::ALL.len(), rules::RULES.len());
+        for code in FlagCode::ALL {
+            assert_eq!(rules::rule(code).code, code);
+        }
     }
 }

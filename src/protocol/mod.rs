@@ -4,6 +4,7 @@
 //! - [`Protocol`]: one TOML file (`protocols/pht-default.toml` is embedded), validated.
 //! - [`evaluate`]: a [`SetMeasurement`] (plain data describing what was measured) in,
 //!   an [`Evaluation`] (flags, per-rep verdicts, set summary, caveats) out.
+//! - [`rules`]: one unit per flag (code, doc, check, tests); `evaluate` walks [`rules::RULES`].
 //! - [`render_protocol`]: the effective rules as text, for `hipflex protocol show`.
 //!
 //! hipflex never suggests changing phase; see [`CAVEATS`].
@@ -11,6 +12,7 @@
 mod config;
 mod eval;
 mod render;
+pub mod rules;
 
 pub use config::{
     BridgeTop, DEFAULT_PHT_ORIGIN, DEFAULT_PHT_TOML, ExerciseOverride, Grade, Limit, Measurement,
@@ -21,3 +23,4 @@ pub use eval::{
     SetMeasurement, SetSummary, Severity, Unit, ViewVerdict, evaluate,
 };
 pub use render::render_protocol;
+pub use rules::{RULES, Rule, find_rule};

@@ -1,8 +1,8 @@
-//! `reps.csv` (one row per repetition) and `frames.csv` (one row per frame).
-
-use std::fmt::Write as _;
+//! `reps.csv` (one row per repetition) and `frames.csv` (one row per frame), written through
+//! the `csv` crate.
 
 use super::Report;
+use crate::csvfmt::{finish, write, writer};
 use crate::exercise::Analysis;
 
 fn o(v: Option<f64>) -> String {
@@ -11,59 +11,115 @@ fn o(v: Option<f64>) -> String {
         .unwrap_or_default()
 }
 
-fn q(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
+const REPS_HEADER: [&str; 24] = [
+    "rep",
+    "counted",
+    "start_s",
+    "end_s",
+    "bottom_s",
+    "tempo",
+    "eccentric_s",
+    "bottom_pause_s",
+    "concentric_s",
+    "top_pause_s",
+    "range_of_motion_deg",
+    "peak_hip_flexion_deg",
+    "peak_hip_flexion_s",
+    "peak_hip_flexion_2d_deg",
+    "peak_hip_flexion_3d_deg",
+    "min_hip_flexion_deg",
+    "peak_knee_flexion_deg",
+    "min_knee_flexion_deg",
+    "time_above_cap_s",
+    "lowering_s",
+    "break_point_knee_deg",
+    "uncertain",
+    "severity",
+    "flags",
+];
 
 /// One row per repetition (counted and partial).
 pub fn reps_csv(r: &Report) -> String {
-    let mut s = String::from(
-        "rep,counted,start_s,end_s,bottom_s,tempo,eccentric_s,bottom_pause_s,concentric_s,top_pause_s,range_of_motion_deg,peak_hip_flexion_deg,peak_hip_flexion_s,peak_hip_flexion_2d_deg,peak_hip_flexion_3d_deg,min_hip_flexion_deg,peak_knee_flexion_deg,min_knee_flexion_deg,time_above_cap_s,lowering_s,break_point_knee_deg,uncertain,severity,flags\n",
-    );
+    let mut w = writer();
+    write(&mut w, REPS_HEADER);
     for p in &r.reps {
-        let _ = writeln!(
-            s,
-            "{},{},{:.3},{:.3},{:.3},{},{},{},{},{},{:.1},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            p.number
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| "partial".into()),
-            p.counted,
-            p.start_s,
-            p.end_s,
-            p.bottom_s,
-            p.tempo,
-            o(p.eccentric_s),
-            o(p.bottom_pause_s),
-            o(p.concentric_s),
-            o(p.top_pause_s),
-            p.range_of_motion_deg,
-            o(p.peak_hip_flexion_deg),
-            o(p.peak_hip_flexion_s),
-            o(p.peak_hip_flexion_2d_deg),
-            o(p.peak_hip_flexion_3d_deg),
-            o(p.min_hip_flexion_deg),
-            o(p.peak_knee_flexion_deg),
-            o(p.min_knee_flexion_deg),
-            o(p.time_above_cap_s),
-            o(p.lowering_s),
-            o(p.break_point_knee_deg),
-            p.uncertain,
-            p.severity,
-            q(&p.flags.join(" ")),
+        write(
+            &mut w,
+            [
+                p.number
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "partial".into()),
+                p.counted.to_string(),
+                format!("{:.3}", p.start_s),
+                format!("{:.3}", p.end_s),
+                format!("{:.3}", p.bottom_s),
+                p.tempo.to_string(),
+                o(p.eccentric_s),
+                o(p.bottom_pause_s),
+                o(p.concentric_s),
+                o(p.top_pause_s),
+                format!("{:.1}", p.range_of_motion_deg),
+                o(p.peak_hip_flexion_deg),
+                o(p.peak_hip_flexion_s),
+                o(p.peak_hip_flexion_2d_deg),
+                o(p.peak_hip_flexion_3d_deg),
+                o(p.min_hip_flexion_deg),
+                o(p.peak_knee_flexion_deg),
+                o(p.min_knee_flexion_deg),
+                o(p.time_above_cap_s),
+                o(p.lowering_s),
+                o(p.break_point_knee_deg),
+                p.uncertain.to_string(),
+                p.severity.to_string(),
+                p.flags.join(" "),
+            ],
         );
     }
-    s
+    finish(w)
+}
+
+const FRAMES_HEADER: [&str; 27] = [
+    "frame",
+    "t_s",
+    "present",
+    "side",
+    "low_confidence",
+    "hip_flexion_2d_raw",
+    "hip_flexion_3d_raw",
+    "hip_flexion_2d",
+    "hip_flexion_3d",
+    "hip_flexion",
+    "knee_flexion_2d_raw",
+    "knee_flexion_2d",
+    "knee_flexion_3d",
+    "knee_flexion",
+    "trunk_inclination_raw",
+    "trunk_inclination",
+    "hip_height",
+    "conf_hip",
+    "conf_knee",
+    "conf_trunk",
+    "filled",
+    "outlier",
+    "loaded",
+    "posture",
+    "rep",
+    "phase",
+    "hold",
+];
+
+/// A serde enum's snake_case name, or empty.
+fn name_of<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
 }
 
 /// One row per frame: timestamp, raw and filtered angles, confidences, labels.
 pub fn frames_csv(a: &Analysis) -> String {
-    let mut s = String::from(
-        "frame,t_s,present,side,low_confidence,hip_flexion_2d_raw,hip_flexion_3d_raw,hip_flexion_2d,hip_flexion_3d,hip_flexion,knee_flexion_2d_raw,knee_flexion_2d,knee_flexion_3d,knee_flexion,trunk_inclination_raw,trunk_inclination,hip_height,conf_hip,conf_knee,conf_trunk,filled,outlier,loaded,posture,rep,phase,hold\n",
-    );
+    let mut w = writer();
+    write(&mut w, FRAMES_HEADER);
     for f in &a.frames {
         let rep = f
             .rep
@@ -74,45 +130,40 @@ pub fn frames_csv(a: &Analysis) -> String {
                     .unwrap_or_else(|| "partial".into())
             })
             .unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "{},{:.4},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{},{},{},{},{},{},{}",
-            f.index,
-            f.t,
-            f.present,
-            f.side
-                .map(|x| format!("{x:?}").to_lowercase())
-                .unwrap_or_default(),
-            f.low_confidence,
-            o(f.hip_flexion_2d_raw),
-            o(f.hip_flexion_3d_raw),
-            o(f.hip_flexion_2d),
-            o(f.hip_flexion_3d),
-            o(f.hip_flexion),
-            o(f.knee_flexion_2d_raw),
-            o(f.knee_flexion_2d),
-            o(f.knee_flexion_3d),
-            o(f.knee_flexion),
-            o(f.trunk_inclination_raw),
-            o(f.trunk_inclination),
-            o(f.hip_height),
-            f.conf_hip,
-            f.conf_knee,
-            f.conf_trunk,
-            f.filled,
-            f.outlier,
-            f.loaded,
-            serde_json::to_value(f.posture)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default(),
-            rep,
-            f.phase
-                .and_then(|p| serde_json::to_value(p).ok())
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default(),
-            f.hold.map(|h| (h + 1).to_string()).unwrap_or_default(),
+        write(
+            &mut w,
+            [
+                f.index.to_string(),
+                format!("{:.4}", f.t),
+                f.present.to_string(),
+                f.side
+                    .map(|x| format!("{x:?}").to_lowercase())
+                    .unwrap_or_default(),
+                f.low_confidence.to_string(),
+                o(f.hip_flexion_2d_raw),
+                o(f.hip_flexion_3d_raw),
+                o(f.hip_flexion_2d),
+                o(f.hip_flexion_3d),
+                o(f.hip_flexion),
+                o(f.knee_flexion_2d_raw),
+                o(f.knee_flexion_2d),
+                o(f.knee_flexion_3d),
+                o(f.knee_flexion),
+                o(f.trunk_inclination_raw),
+                o(f.trunk_inclination),
+                o(f.hip_height),
+                format!("{:.3}", f.conf_hip),
+                format!("{:.3}", f.conf_knee),
+                format!("{:.3}", f.conf_trunk),
+                f.filled.to_string(),
+                f.outlier.to_string(),
+                f.loaded.to_string(),
+                name_of(f.posture),
+                rep,
+                f.phase.map(name_of).unwrap_or_default(),
+                f.hold.map(|h| (h + 1).to_string()).unwrap_or_default(),
+            ],
         );
     }
-    s
+    finish(w)
 }

@@ -19,6 +19,16 @@ use crate::kinematics::ViewQuality;
 pub const SCHEMA: &str = "hipflex-report";
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The source video, for the outputs drawn on its frames (annotated video, keyframes).
+#[derive(Clone, Copy)]
+pub struct VideoSource<'a> {
+    pub video: &'a std::path::Path,
+    pub rotate: crate::video::RotateMode,
+    /// Write `annotated.mp4` (the keyframes in the HTML report are drawn either way).
+    pub annotated_video: bool,
+    pub progress: &'a dyn crate::progress::Progress,
+}
+
 /// Fixed caveats every report carries.
 pub const CAVEATS: [&str; 4] = [
     "Hip flexion here is the trunk–thigh angle (thigh against the hip-to-shoulder line). Pelvic tilt cannot be seen on video, so it is not the hip joint angle itself: a rounded back overstates it, an arched lower back understates it.",

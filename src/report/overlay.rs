@@ -347,7 +347,7 @@ pub struct Annotated {
 /// the codec used, one keyframe per counted rep (its deepest point) and a thumbnail. Frames keep
 /// the orientation the person saw (rotation metadata applied, as in the analysis).
 pub fn annotate(
-    src: crate::analyze::VideoSource<'_>,
+    src: super::VideoSource<'_>,
     frames: &[PoseFrame],
     analysis: &Analysis,
     report: &Report,
