@@ -8,6 +8,7 @@ pub mod batch;
 pub mod common;
 pub mod error;
 pub mod exercise;
+pub mod history;
 pub mod kinematics;
 pub mod landmarks_file;
 pub mod models;
