@@ -158,7 +158,7 @@ impl Frame {
     /// The `<svg>` around `body`, scaling to its container's width.
     pub fn svg(&self, label: &str, body: Markup) -> Markup {
         html! {
-            svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {} {}", fmt(self.w), fmt(self.h))) role="img" aria-label=(label) preserveAspectRatio="xMidYMid meet" {
+            svg viewBox=(format!("0 0 {} {}", fmt(self.w), fmt(self.h))) role="img" aria-label=(label) preserveAspectRatio="xMidYMid meet" {
                 (body)
             }
         }
