@@ -49,7 +49,8 @@ fn main() {
     for annotated in [false, true] {
         let out = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(&bin);
-        cmd.arg("batch")
+        cmd.env("HIPFLEX_DB", out.path().join("history.sqlite"))
+            .arg("batch")
             .arg(&input)
             .args(["--phase", "2", "--model", &model, "--out"])
             .arg(out.path());

@@ -10,6 +10,7 @@ pub mod csvfmt;
 pub mod error;
 pub mod exercise;
 pub mod hash;
+pub mod history;
 pub mod kinematics;
 pub mod landmarks_file;
 pub mod models;

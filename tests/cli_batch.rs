@@ -9,7 +9,13 @@ use std::path::Path;
 use assert_cmd::Command;
 
 fn hipflex() -> Command {
-    Command::cargo_bin("hipflex").unwrap()
+    let mut c = Command::cargo_bin("hipflex").unwrap();
+    // Sessions go to a test database, never the user's.
+    c.env(
+        "HIPFLEX_DB",
+        std::env::temp_dir().join(format!("hipflex-cli-batch-{}.sqlite", std::process::id())),
+    );
+    c
 }
 
 /// A folder with two good clips (one dated in its name, one in a patient's sub-folder),
@@ -131,8 +137,10 @@ fn batch_reports_good_and_bad_skips_on_rerun_and_forces() {
         (bridge.patient.as_str(), bridge.date.as_str()),
         ("", "2026-11-20")
     );
+    // Videos are grouped under their patient; those without one come last.
     assert!(
-        index.contains(r#"data-label="Patient">patient-b</td>"#)
+        index.contains("<h2><span>patient-b</span>")
+            && index.contains("<h2>No patient</h2>")
             && index.contains(r#"data-label="Date">2026-11-20</td>"#)
     );
 

@@ -180,14 +180,20 @@ fn report_and_index_render_in_chromium() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    Cmd::cargo_bin("hipflex")
-        .unwrap()
-        .arg("batch")
-        .arg(tmp.path().join("in"))
-        .args(["--phase", "2", "--model", "lite", "--no-video", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    let db = tmp.path().join("history.sqlite");
+    let run_batch = || {
+        Cmd::cargo_bin("hipflex")
+            .unwrap()
+            .arg("batch")
+            .arg(tmp.path().join("in"))
+            .args(["--phase", "2", "--model", "lite", "--no-video", "--out"])
+            .arg(&out)
+            .arg("--db")
+            .arg(&db)
+            .assert()
+            .success();
+    };
+    run_batch();
     let report = out.join("patient-a/bridge/report.html");
     let json: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(out.join("patient-a/bridge/report.json")).unwrap(),
@@ -198,4 +204,99 @@ fn report_and_index_render_in_chromium() {
     // The report embeds one keyframe per rep; the index one thumbnail per video.
     check_page(&bin, &report, reps);
     check_page(&bin, &out.join("index.html"), 1);
+
+    // Four sessions over three weeks: three earlier ones (the recorded session moved
+    // back in time, shallower and slower, with pain), then the batch again, which
+    // rewrites the index with the patient's trend and their progress page.
+    let mut hist = hipflex::history::Db::open(&db).unwrap();
+    let last = hist.sessions("patient-a").unwrap().remove(0);
+    for (k, date) in ["2026-11-02", "2026-11-09", "2026-11-16"]
+        .iter()
+        .enumerate()
+    {
+        let mut s = last.clone();
+        s.video_sha256 = format!("earlier-{k}");
+        s.recorded_date = Some(date.to_string());
+        s.pain = Some([2, 4, 1][k]);
+        s.phase = if k == 0 { 1 } else { 2 };
+        s.cap_deg = Some(if k == 0 { 30.0 } else { 45.0 });
+        for r in &mut s.reps {
+            r.peak_hip_flexion_deg = r.peak_hip_flexion_deg.map(|p| p - 12.0 + 4.0 * k as f64);
+            r.eccentric_s = r.eccentric_s.map(|e| e + 1.2 - 0.3 * k as f64);
+        }
+        hist.upsert(&s).unwrap();
+    }
+    drop(hist);
+    run_batch();
+    let index = out.join("index.html");
+    let progress = out.join("patient-a/progress.html");
+    let html = std::fs::read_to_string(&index).unwrap();
+    assert!(html.contains("href=\"patient-a/progress.html\"") && html.contains("Since 2026-11-16"));
+    check_page(&bin, &index, 1);
+    for w in [390, 1200] {
+        assert_fits(&bin, &index, w);
+    }
+    check_chart_page(&bin, &progress);
+}
+
+/// A page of inline SVG charts: renders at phone and desktop widths without running
+/// wider than the window, and prints.
+fn check_chart_page(bin: &Path, page: &Path) {
+    let html = std::fs::read_to_string(page).unwrap();
+    assert!(html.matches("<svg").count() >= 4, "the charts are there");
+    for (w, h) in [(390, 2400), (1280, 1800)] {
+        let img = screenshot(bin, page, w, h);
+        let (inked, colours) = ink(&img);
+        assert!(
+            inked > 0.02 && colours > 100,
+            "{} at {w}x{h} looks blank: {inked:.3} inked, {colours} colours",
+            page.display()
+        );
+        if std::env::var_os("HIPFLEX_KEEP_SHOTS").is_some() {
+            img.save(format!("/tmp/progress-{w}.png")).unwrap();
+        }
+    }
+    for w in [390, 1200] {
+        assert_fits(bin, page, w);
+    }
+    let size = pdf_bytes(bin, page);
+    assert!(
+        size > 10_000,
+        "{} printed to only {size} bytes",
+        page.display()
+    );
+}
+
+/// The page laid out in a window `w` px wide runs no wider than the window (headless
+/// Chromium lays out no narrower than 500 px here, so phones are checked at that).
+fn assert_fits(bin: &Path, page: &Path, w: u32) {
+    let html = std::fs::read_to_string(page).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let probe = tmp.path().join("probe.html");
+    std::fs::write(
+        &probe,
+        html.replace(
+            "</body>",
+            "<script>document.body.setAttribute('data-width', document.documentElement.scrollWidth + '/' + window.innerWidth);</script></body>",
+        ),
+    )
+    .unwrap();
+    let dom = headless(bin, &tmp.path().join("profile"))
+        .arg(format!("--window-size={w},800"))
+        .args(["--virtual-time-budget=2000", "--dump-dom"])
+        .arg(format!("file://{}", probe.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let widths: Vec<u32> = dom
+        .split("data-width=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(|s| s.split('/').filter_map(|n| n.parse().ok()).collect())
+        .expect("page width");
+    assert!(
+        widths.len() == 2 && widths[0] <= widths[1] && widths[1] <= w.max(500),
+        "{} is {widths:?} (page/window) px wide in a {w} px window",
+        page.display()
+    );
 }

@@ -99,6 +99,7 @@ pub fn parse_summary(text: &str) -> Result<Vec<Row>, String> {
                 typical_tempo: g(11),
                 seconds: g(12),
                 report: g(13),
+                ..Row::default()
             }
         })
         .collect())

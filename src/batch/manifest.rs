@@ -1,7 +1,8 @@
 //! The batch manifest: which patient, exercise and phase each video belongs to.
 //!
-//! CSV with the header `video,patient,exercise,phase`, or TOML with `[[video]]` tables
-//! (`video`, `patient`, `exercise`, `phase`). `video` paths are relative to the manifest's
+//! CSV with the header `video,patient,exercise,phase[,pain]`, or TOML with `[[video]]`
+//! tables (`video`, `patient`, `exercise`, `phase`, `pain`). `pain` is the patient's
+//! 0-10 rating of the set (empty: not asked). `video` paths are relative to the manifest's
 //! folder (or absolute); a row whose path does not resolve matches by file name. Empty
 //! `exercise` or `auto` means auto-detect; an empty `phase` falls back to `--phase`.
 
@@ -19,6 +20,7 @@ pub struct ManifestEntry {
     pub patient: Option<String>,
     pub exercise: Option<Exercise>,
     pub phase: Option<u8>,
+    pub pain: Option<u8>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -43,6 +45,28 @@ struct TomlEntry {
     patient: Option<String>,
     exercise: Option<String>,
     phase: Option<u8>,
+    pain: Option<toml::Value>,
+}
+
+fn pain_of(v: &str, line: Option<usize>) -> std::result::Result<Option<u8>, String> {
+    if v.trim().is_empty() {
+        return Ok(None);
+    }
+    crate::history::parse_pain(v)
+        .map(Some)
+        .map_err(|e| match line {
+            Some(l) => format!("row {l}: {e}"),
+            None => e,
+        })
+}
+
+fn toml_pain(v: Option<&toml::Value>, video: &str) -> std::result::Result<Option<u8>, String> {
+    let text = match v {
+        None => return Ok(None),
+        Some(toml::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    pain_of(&text, None).map_err(|e| format!("video {video}: {e}"))
 }
 
 pub fn parse_exercise(s: &str) -> std::result::Result<Option<Exercise>, String> {
@@ -83,12 +107,14 @@ impl Manifest {
             f.video
                 .into_iter()
                 .map(|e| {
+                    let pain = toml_pain(e.pain.as_ref(), &e.video).map_err(&cfg)?;
                     Ok(ManifestEntry {
                         video: e.video,
                         patient: e.patient.as_deref().and_then(non_empty),
                         exercise: parse_exercise(e.exercise.as_deref().unwrap_or(""))
                             .map_err(&cfg)?,
                         phase: e.phase,
+                        pain,
                     })
                 })
                 .collect::<Result<Vec<_>>>()?
@@ -110,6 +136,7 @@ impl Manifest {
         };
         let video = col("video").ok_or("the manifest has no `video` column")?;
         let (patient, exercise, phase) = (col("patient"), col("exercise"), col("phase"));
+        let pain = col("pain");
         let get = |r: &[String], c: Option<usize>| {
             c.and_then(|c| r.get(c))
                 .map(|s| s.trim().to_string())
@@ -135,6 +162,7 @@ impl Manifest {
                             .map_err(|_| format!("row {line}: phase `{ph}` is not a number"))?,
                     )
                 },
+                pain: pain_of(&get(&r, pain), Some(line))?,
             });
         }
         Ok(out)

@@ -8,7 +8,7 @@ pub mod html;
 pub mod manifest;
 pub mod stamp;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -142,6 +142,8 @@ pub struct Job {
     pub date: Option<String>,
     pub exercise: Option<Exercise>,
     pub phase: u8,
+    /// Pain 0-10 for the set (manifest `pain` column).
+    pub pain: Option<u8>,
     /// Output folder, relative to the batch folder.
     pub rel_out: PathBuf,
 }
@@ -229,6 +231,7 @@ pub fn plan(
             date: crate::video::recorded_date(v),
             exercise,
             phase,
+            pain: entry.and_then(|e| e.pain),
             rel_out,
         });
     }
@@ -272,6 +275,20 @@ pub struct Row {
     pub seconds: String,
     /// `report.html`, relative to the folder holding `summary.csv` ('/' separators).
     pub report: String,
+    /// Whether the session went into the history database (not in `summary.csv`).
+    pub history: Recorded,
+}
+
+/// Whether a video's session was recorded in the history database.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Recorded {
+    /// No database for this run (`--no-db`, or it could not be opened).
+    #[default]
+    Off,
+    /// The video has no patient, so there is nothing to file it under.
+    NoPatient,
+    Yes,
+    Failed(String),
 }
 
 fn fmt_opt(v: Option<f64>) -> String {
@@ -358,6 +375,8 @@ pub struct BatchOptions {
     pub force: bool,
     /// Write each video's `annotated.mp4`.
     pub annotated_video: bool,
+    /// History database to record each patient's session in (`None`: not recorded).
+    pub history: Option<PathBuf>,
 }
 
 /// Most workers by default: each holds a pose engine and one video's frames (about
@@ -425,6 +444,31 @@ impl Progress for WorkerProgress<'_> {
     }
 }
 
+/// Records the video's session in the history database, when the run has one and the
+/// video has a patient. Skipped (up-to-date) videos are recorded too, so a batch killed
+/// between writing a report and its session completes on the re-run.
+fn record_session(job: &Job, o: &BatchOptions, sha256: &str, r: &Report, dir: &Path) -> Recorded {
+    let (Some(db), Some(patient)) = (&o.history, &job.patient) else {
+        return match o.history {
+            Some(_) => Recorded::NoPatient,
+            None => Recorded::Off,
+        };
+    };
+    let s = crate::history::session_for(
+        r,
+        &o.protocol,
+        patient,
+        &job.video,
+        sha256.to_string(),
+        job.pain,
+        dir,
+    );
+    match crate::history::record(db, &s) {
+        Ok(()) => Recorded::Yes,
+        Err(e) => Recorded::Failed(e.to_string()),
+    }
+}
+
 /// Analyses (or skips) one video; never panics the batch, returns its row.
 fn process(
     job: &Job,
@@ -445,7 +489,9 @@ fn process(
         let stamp = stamp_for(job, o)?;
         if !o.force && Stamp::read(&dir.join(STAMP_FILE)).as_ref() == Some(&stamp) {
             if let Some(r) = read_report(&dir) {
-                return Ok(Row::from_report(job, Status::Skipped, &r, 0.0));
+                let mut row = Row::from_report(job, Status::Skipped, &r, 0.0);
+                row.history = record_session(job, o, &stamp.input_sha256, &r, &dir);
+                return Ok(row);
             }
         }
         if tracker.is_none() {
@@ -476,12 +522,9 @@ fn process(
             &opts,
         )?;
         stamp.write(&dir.join(STAMP_FILE))?;
-        Ok(Row::from_report(
-            job,
-            Status::Ok,
-            &report,
-            t0.elapsed().as_secs_f64(),
-        ))
+        let mut row = Row::from_report(job, Status::Ok, &report, t0.elapsed().as_secs_f64());
+        row.history = record_session(job, o, &stamp.input_sha256, &report, &dir);
+        Ok(row)
     })();
     match res {
         Ok(r) => r,
@@ -544,8 +587,51 @@ pub fn run(
         .collect()
 }
 
-/// Writes `summary.csv` and `index.html` into `dir`, atomically.
-pub fn write_summary(dir: &Path, rows: &[Row], title: &str) -> Result<()> {
+/// Each patient's trend for the index: from the history database when there is one
+/// (then each patient's `progress.html` is written beside their videos), else from
+/// this batch's rows.
+fn patient_trends(
+    dir: &Path,
+    rows: &[Row],
+    history: Option<&Path>,
+) -> Result<BTreeMap<String, html::PatientTrend>> {
+    let db = history.and_then(|p| crate::history::Db::open(p).ok());
+    let mut out = BTreeMap::new();
+    let patients: BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r.patient.as_str())
+        .filter(|p| !p.is_empty())
+        .collect();
+    for p in patients {
+        let sessions = db
+            .as_ref()
+            .and_then(|db| db.sessions(p).ok())
+            .unwrap_or_default();
+        let trend = if sessions.is_empty() {
+            let mine: Vec<&Row> = rows.iter().filter(|r| r.patient == p).collect();
+            html::trend_from_rows(&mine)
+        } else {
+            let folder = crate::history::safe_name(p);
+            let page_dir = dir.join(&folder);
+            std::fs::create_dir_all(&page_dir).map_err(|e| Error::Write {
+                path: page_dir.clone(),
+                source: e,
+            })?;
+            let page = crate::history::progress::progress_html(p, &sessions, &page_dir);
+            crate::output::write_atomic(&page_dir.join("progress.html"), page.as_bytes(), true)?;
+            html::PatientTrend {
+                progress: Some(format!("{folder}/progress.html")),
+                ..html::trend_from_sessions(&sessions)
+            }
+        };
+        out.insert(p.to_string(), trend);
+    }
+    Ok(out)
+}
+
+/// Writes `summary.csv` and `index.html` into `dir`, atomically; with a history
+/// database, also each patient's `progress.html`.
+pub fn write_summary(dir: &Path, rows: &[Row], title: &str, history: Option<&Path>) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::Write {
         path: dir.to_path_buf(),
         source: e,
@@ -568,7 +654,7 @@ pub fn write_summary(dir: &Path, rows: &[Row], title: &str) -> Result<()> {
         .collect();
     crate::output::write_atomic(
         &dir.join("index.html"),
-        html::index_html(rows, title, &thumbs).as_bytes(),
+        html::index_html(rows, title, &thumbs, &patient_trends(dir, rows, history)?).as_bytes(),
         true,
     )?;
     Ok(())
@@ -612,7 +698,7 @@ pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
 /// `hipflex batch-merge`: reads each shard folder's `summary.csv` and writes one
 /// `summary.csv` + `index.html` into `out`, linking to the shards' reports by relative
 /// path (nothing is copied). Rows are sorted by video.
-pub fn merge(shards: &[PathBuf], out: &Path) -> Result<Vec<Row>> {
+pub fn merge(shards: &[PathBuf], out: &Path, history: Option<&Path>) -> Result<Vec<Row>> {
     std::fs::create_dir_all(out).map_err(|e| Error::Write {
         path: out.to_path_buf(),
         source: e,
@@ -635,6 +721,6 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<Vec<Row>> {
         }
     }
     rows.sort_by(|a, b| a.video.cmp(&b.video));
-    write_summary(out, &rows, "hipflex batch (merged)")?;
+    write_summary(out, &rows, "hipflex batch (merged)", history)?;
     Ok(rows)
 }

@@ -51,6 +51,8 @@ pub struct JudgeArgs {
     /// Skip the annotated video (`annotated.mp4`), which costs a second decoding pass.
     #[arg(long)]
     pub no_video: bool,
+    #[command(flatten)]
+    pub session: super::history::SessionArgs,
 }
 
 impl JudgeArgs {
@@ -185,9 +187,13 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
         opts.config.capture_fps = Some(c);
     }
-    let report = match &a.from_landmarks {
+    let (report, video) = match &a.from_landmarks {
         Some(path) => {
             let (header, frames) = read_landmarks(path)?;
+            // The session is filed under the video the landmarks came from, when it is here.
+            let video = Some(header.video.path.clone())
+                .filter(|v| v.is_file())
+                .unwrap_or_else(|| path.clone());
             let prov = Provenance {
                 video: header.video.clone(),
                 model: header.model.name().to_string(),
@@ -196,7 +202,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             };
             let (report, analysis) = analyze_frames(&prov, &frames, &opts)?;
             write_outputs(&out, &report, &analysis, &frames, None, None, force)?;
-            report
+            (report, video)
         }
         None => {
             let video = a
@@ -205,7 +211,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 .expect("clap requires VIDEO without --from-landmarks");
             let mut tracker =
                 pipeline::tracker(&a.engine.pose_options(false), a.engine.ort_lib.as_deref())?;
-            a.judge.analyze_video(
+            let report = a.judge.analyze_video(
                 &mut tracker,
                 &video,
                 a.engine.rotate,
@@ -213,8 +219,12 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 &out,
                 &opts,
                 &source_name,
-            )?
+            )?;
+            (report, video)
         }
     };
-    a.judge.finish(&report, &out)
+    let code = a.judge.finish(&report, &out)?;
+    let s = &a.judge.session;
+    s.record(&report, &opts.protocol, &video, &out, s.pain)?;
+    Ok(code)
 }

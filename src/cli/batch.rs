@@ -48,6 +48,8 @@ pub struct BatchArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
+    pub db: super::history::DbArgs,
+    #[command(flatten)]
     pub engine: EngineArgs,
 }
 
@@ -59,6 +61,10 @@ pub struct BatchMergeArgs {
     /// Folder for the merged summary.csv and index.html.
     #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
+    /// History database the shards' own databases (`<shard>/history.sqlite`) are merged
+    /// into (default: HIPFLEX_DB, else ~/.local/share/hipflex/history.sqlite).
+    #[command(flatten)]
+    pub db: super::history::DbArgs,
 }
 
 fn exit_for(rows: &[batch::Row]) -> ExitCode {
@@ -117,6 +123,7 @@ pub fn run(a: BatchArgs) -> anyhow::Result<ExitCode> {
     }
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("could not create {}", a.out.display()))?;
+    let (history, db_error) = a.db.open_for_batch();
     let opts = BatchOptions {
         out: a.out.clone(),
         protocol,
@@ -129,6 +136,7 @@ pub fn run(a: BatchArgs) -> anyhow::Result<ExitCode> {
         jobs: n_jobs,
         force: a.force,
         annotated_video: !a.no_video,
+        history: history.clone(),
     };
     eprintln!(
         "{} videos, {} at a time, outputs in {}",
@@ -145,7 +153,8 @@ pub fn run(a: BatchArgs) -> anyhow::Result<ExitCode> {
         Some(s) => format!("hipflex batch (shard {}/{})", s.k, s.n),
         None => "hipflex batch".to_string(),
     };
-    batch::write_summary(&a.out, &rows, &title)?;
+    batch::write_summary(&a.out, &rows, &title, history.as_deref())?;
+    let db_error = super::history::report_batch(&rows, history.as_deref(), db_error);
     let failed = rows.iter().filter(|r| r.status == "failed").count();
     let skipped = rows.iter().filter(|r| r.status == "skipped").count();
     eprintln!(
@@ -153,11 +162,15 @@ pub fn run(a: BatchArgs) -> anyhow::Result<ExitCode> {
         rows.len() - failed - skipped,
         a.out.join("index.html").display()
     );
+    if let Some(e) = db_error {
+        return Err(e);
+    }
     Ok(exit_for(&rows))
 }
 
 pub fn run_merge(a: BatchMergeArgs) -> anyhow::Result<ExitCode> {
-    let rows = batch::merge(&a.shards, &a.out)?;
+    let history = super::history::merge_shard_dbs(&a.shards, &a.db)?;
+    let rows = batch::merge(&a.shards, &a.out, history.as_deref())?;
     eprintln!(
         "merged {} videos from {} folders into {}",
         rows.len(),

@@ -3,6 +3,7 @@
 mod analyze;
 mod bars;
 mod batch;
+mod history;
 mod info;
 mod pose;
 mod protocol;
@@ -74,6 +75,9 @@ pub enum Command {
     /// Record a set from a webcam (or a video file standing in for one) with live
     /// feedback, then analyse it like `analyze`. Ctrl-C stops and keeps the recording.
     Record(record::RecordArgs),
+    /// A patient's sessions over time from the history database: a table, --json,
+    /// --csv (one row per rep) or --out DIR (a progress page per patient).
+    History(history::HistoryArgs),
     /// Show the rehab protocol (phases, caps, tempo rules and their sources).
     Protocol(protocol::ProtocolArgs),
     /// Render a synthetic exercise clip with exactly known angles, plus its ground truth.
@@ -87,6 +91,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Analyze(a) => analyze::run(a),
         Command::Batch(a) => batch::run(a),
         Command::BatchMerge(a) => batch::run_merge(a),
+        Command::History(a) => history::run(a),
         Command::Protocol(a) => protocol::run(a),
         Command::Record(a) => record::run(a),
         Command::Synth(a) => {

@@ -163,13 +163,25 @@ pub fn run(a: RecordArgs) -> anyhow::Result<ExitCode> {
         preview && opencv::highgui::named_window(WINDOW, opencv::highgui::WINDOW_NORMAL).is_ok();
     install_interrupt_handler()?;
     let _ = KEPT.set(rec_path.clone());
+    // On a terminal, Enter stops the recording; later lines answer the pain question.
+    let (line_tx, lines) = std::sync::mpsc::channel::<String>();
     if std::io::stdin().is_terminal() {
-        std::thread::spawn(|| {
-            let mut line = String::new();
-            if std::io::stdin().read_line(&mut line).is_ok() {
-                STOP.store(true, Ordering::SeqCst);
+        std::thread::spawn(move || {
+            loop {
+                let mut line = String::new();
+                match std::io::stdin().read_line(&mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) if !STOP.swap(true, Ordering::SeqCst) => {}
+                    Ok(_) => {
+                        if line_tx.send(line).is_err() {
+                            break;
+                        }
+                    }
+                }
             }
         });
+    } else {
+        drop(line_tx);
     }
 
     let rules = opts.protocol.rules(
@@ -309,7 +321,15 @@ pub fn run(a: RecordArgs) -> anyhow::Result<ExitCode> {
                 rec_path.display()
             )
         })?;
-    a.judge.finish(&report, Path::new(&out))
+    let code = a.judge.finish(&report, Path::new(&out))?;
+    let s = &a.judge.session;
+    let pain = match (s.pain, &s.patient, s.db.no_db) {
+        (Some(p), _, _) => Some(p),
+        (None, Some(_), false) => super::history::ask_pain(&lines),
+        _ => None,
+    };
+    s.record(&report, &opts.protocol, &rec_path, &out, pain)?;
+    Ok(code)
 }
 
 #[cfg(test)]

@@ -148,6 +148,8 @@ pub struct Sources {
     pub bridge_top: Option<Source>,
     #[serde(default)]
     pub confidence: Option<Source>,
+    #[serde(default)]
+    pub pain: Option<Source>,
 }
 
 /// Measurement-trust settings shared by every phase.
@@ -238,6 +240,12 @@ impl Phase {
     }
 }
 
+/// Acceptable pain when a protocol file leaves `pain_acceptable_max` out: the
+/// pain-monitoring model's 3/10 (Goom et al. 2016).
+fn default_pain_acceptable_max() -> f64 {
+    3.0
+}
+
 /// A complete, validated rehab protocol.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -247,6 +255,10 @@ pub struct Protocol {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// Pain (0-10, during or after the set) up to which a session is acceptable, if it
+    /// settles within 24 h; above it the session is flagged in the history.
+    #[serde(default = "default_pain_acceptable_max")]
+    pub pain_acceptable_max: f64,
     pub measurement: Measurement,
     pub bridge_top: BridgeTop,
     #[serde(rename = "phase")]
@@ -386,6 +398,12 @@ impl Protocol {
         }
         if self.protocol_version.trim().is_empty() {
             return Err("protocol_version must not be empty".into());
+        }
+        if !(0.0..=10.0).contains(&self.pain_acceptable_max) {
+            return Err(format!(
+                "pain_acceptable_max must be between 0 and 10 (a 0-10 pain rating); it is {}",
+                self.pain_acceptable_max
+            ));
         }
         let m = &self.measurement;
         nonneg("measurement.amber_band_deg", m.amber_band_deg)?;

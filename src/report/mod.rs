@@ -97,6 +97,10 @@ pub struct RepOut {
     pub peak_hip_flexion_s: Option<f64>,
     pub peak_hip_flexion_2d_deg: Option<f64>,
     pub peak_hip_flexion_3d_deg: Option<f64>,
+    /// Largest hip flexion while loaded (what the phase cap is judged on); `None` when
+    /// the rep has no loaded frames.
+    #[serde(default)]
+    pub peak_loaded_hip_flexion_deg: Option<f64>,
     pub min_hip_flexion_deg: Option<f64>,
     pub peak_knee_flexion_deg: Option<f64>,
     pub min_knee_flexion_deg: Option<f64>,
@@ -242,6 +246,7 @@ pub fn rep_out(r: &Rep, cap: Option<f64>, flags: &[FlagOut]) -> RepOut {
         peak_hip_flexion_s: r.peak_hip_flexion_s,
         peak_hip_flexion_2d_deg: r.peak_hip_flexion_2d_deg,
         peak_hip_flexion_3d_deg: r.peak_hip_flexion_3d_deg,
+        peak_loaded_hip_flexion_deg: r.loaded_peak().map(|p| p.0),
         min_hip_flexion_deg: r.min_hip_flexion_deg,
         peak_knee_flexion_deg: r.peak_knee_flexion_deg,
         min_knee_flexion_deg: r.min_knee_flexion_deg,

@@ -30,6 +30,17 @@ pub fn recorded_date(path: &Path) -> Option<String> {
         .or_else(|| name_of(path.parent()))
 }
 
+/// The recording time of day (`HH:MM:SS`, UTC) from the container's creation time.
+pub fn recorded_time(path: &Path) -> Option<String> {
+    let (_, _, _, secs) = utc_civil(mp4_creation_unix(path)?);
+    Some(format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    ))
+}
+
 fn mp4_creation_unix(path: &Path) -> Option<i64> {
     let mut f = File::open(path).ok()?;
     let len = f.metadata().ok()?.len();

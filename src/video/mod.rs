@@ -9,7 +9,7 @@ mod timing;
 mod writer;
 
 pub use capture_rate::android_capture_fps;
-pub use metadata::{date_in_name, recorded_date};
+pub use metadata::{date_in_name, recorded_date, recorded_time};
 pub use reader::{Frame, VideoInfo, VideoReader};
 pub use rotation::RotateMode;
 pub use timing::{TimingStats, VFR_CV_THRESHOLD, timing_stats};
