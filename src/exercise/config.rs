@@ -66,6 +66,22 @@ pub struct ClassifyParams {
     pub hinge_deep_trunk_deg: f64,
     /// ...and then a smaller trunk share suffices (default 0.35; a squat is about 0.3 or less).
     pub hinge_deep_trunk_share_min: f64,
+    /// A knee-dominant hinge (trunk share between `hinge_deep_trunk_share_min` and
+    /// `hinge_trunk_share_min`, e.g. a kettlebell deadlift, 0.4-0.5) is still a hinge when the
+    /// thighs stay at most this far from vertical at the bottom (default 72: such deadlifts
+    /// reach 55-65; a squat takes the thighs to horizontal, 80-95).
+    pub hinge_knee_dominant_thigh_max_deg: f64,
+    /// Lying on the back is a bridge only when the hip flexion at the top of the set (5th
+    /// percentile) is at most this (default 40: bridges and hip thrusts reach 0-20; a sit-up
+    /// or crunch stays at 60 or more).
+    pub bridge_top_hip_max_deg: f64,
+    /// Kneeling is a Nordic curl only when the thighs come up to within this of vertical
+    /// (10th percentile, default 35: the start of each lowering is near 0; a push-up or
+    /// plank keeps them near horizontal)...
+    pub nordic_upright_thigh_max_deg: f64,
+    /// ...and the knee angle changes by at least this (p95 - p5, default 30; a Nordic opens
+    /// the knee from about 90 towards 0, a push-up keeps it fixed).
+    pub nordic_knee_range_min_deg: f64,
 }
 
 impl Default for ClassifyParams {
@@ -84,6 +100,10 @@ impl Default for ClassifyParams {
             hinge_knee_max_deg: 100.0,
             hinge_deep_trunk_deg: 55.0,
             hinge_deep_trunk_share_min: 0.35,
+            hinge_knee_dominant_thigh_max_deg: 72.0,
+            bridge_top_hip_max_deg: 40.0,
+            nordic_upright_thigh_max_deg: 35.0,
+            nordic_knee_range_min_deg: 30.0,
         }
     }
 }

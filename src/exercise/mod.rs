@@ -197,6 +197,9 @@ pub fn analyze_landmarks(
     let thigh = clean(&thigh_raw);
     let shank = clean(&shank_raw);
     let height = clean(&height_raw);
+    let trunk_pitch = clean(&gate(|k| k.trunk_pitch_3d, |k| k.conf_trunk));
+    let thigh_pitch = clean(&gate(|k| k.thigh_pitch_3d, |k| k.conf_hip));
+    let shank_pitch = clean(&gate(|k| k.shank_pitch_3d, |k| k.conf_knee));
     let variable_frame_rate = signal::is_variable_rate(&t, sp.vfr_tolerance);
     if variable_frame_rate {
         notes.push("variable frame rate: signals resampled to a uniform grid for filtering".into());
@@ -214,6 +217,9 @@ pub fn analyze_landmarks(
         thigh_inclination: thigh.values.clone(),
         shank_inclination: shank.values.clone(),
         trunk_anterior_up: kin.iter().map(|k| nan(k.trunk_anterior_up)).collect(),
+        trunk_pitch: trunk_pitch.values.clone(),
+        thigh_pitch: thigh_pitch.values.clone(),
+        shank_pitch: shank_pitch.values.clone(),
     };
     let mut classification = classify(&posture_series, &cfg.classify);
     if let Some(ex) = exercise_override {
