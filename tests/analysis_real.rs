@@ -144,7 +144,11 @@ fn real_clips_against_labels() {
         println!(
             "{}{stem:34} {} class {got:8} (want {want_class:8} conf {:.2}) view {:?} off3d {:.0} off2d {:.0} src {} | reps {} want {} range {:.0} | {}",
             if is_held { "H " } else { "" },
-            if class_right && reps_right { "ok  " } else { "MISS" },
+            if class_right && reps_right {
+                "ok  "
+            } else {
+                "MISS"
+            },
             a.classification.confidence,
             a.view.verdict,
             a.view.offset_3d_deg.unwrap_or(f64::NAN),

@@ -53,7 +53,11 @@ struct Segments {
 
 impl PostureSeries {
     fn segments(&self, i: usize) -> Option<Segments> {
-        let (tr, th, sh) = (self.trunk_pitch[i], self.thigh_pitch[i], self.shank_pitch[i]);
+        let (tr, th, sh) = (
+            self.trunk_pitch[i],
+            self.thigh_pitch[i],
+            self.shank_pitch[i],
+        );
         if tr.is_finite() && th.is_finite() && sh.is_finite() {
             return Some(Segments {
                 trunk: tr,
@@ -253,7 +257,9 @@ fn nordic_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParam
         ));
     }
     if !at_least(knee_range, p.nordic_knee_range_min_deg) {
-        fails.push(format!("the knee angle hardly changes ({knee_range:.0} deg)"));
+        fails.push(format!(
+            "the knee angle hardly changes ({knee_range:.0} deg)"
+        ));
     }
     if fails.is_empty() {
         return Verdict {

@@ -175,6 +175,19 @@ pub struct RepParams {
     /// counted (default 0.5): with two people overlapping, the few frames found while
     /// the followed person is hidden can be someone else's.
     pub max_unseen_fraction: f64,
+    /// A lift (bridges, hinges) completes a rep only when it comes back to within this
+    /// fraction of the set range of the set's top level (default 0.3): the working phase
+    /// ends at the top (lockout), so standing half up after putting the weight down, or a
+    /// clip that fades out mid-rise, is not a rep.
+    pub lockout_fraction: f64,
+    /// The set's last lift is not a rep when either foot moves more than
+    /// `walk_off_step_fraction` of the leg length between its start and
+    /// `walk_off_window_s` seconds after it arrives at the top (default 1.5 s, 0.4): the
+    /// person stood up to walk off, without the weight (a loaded lift ends in a lockout
+    /// on planted feet).
+    pub walk_off_window_s: f64,
+    /// See `walk_off_window_s`.
+    pub walk_off_step_fraction: f64,
 }
 
 impl RepParams {
@@ -212,6 +225,9 @@ impl Default for RepParams {
             bridge_rest_band_fraction: 0.15,
             max_filled_fraction: 0.2,
             max_unseen_fraction: 0.5,
+            lockout_fraction: 0.3,
+            walk_off_window_s: 1.5,
+            walk_off_step_fraction: 0.4,
         }
     }
 }
