@@ -281,18 +281,21 @@ fn in_position(posture: &PostureSeries, exercise: Exercise, p: &ClassifyParams) 
         .collect()
 }
 
-/// Image positions of both ankles where seen, and the clip's typical leg length (pixels).
+/// Image positions of the left and right ankles where each is seen, and the clip's typical leg length (pixels).
 fn feet(
     frames: &[PoseFrame],
     kin: &[RawKinematics],
     min_conf: f64,
-) -> (Vec<Option<[(f64, f64); 2]>>, f64) {
+) -> (Vec<[Option<(f64, f64)>; 2]>, f64) {
     let mut legs = Vec::new();
     let ankles = frames
         .iter()
         .zip(kin)
         .map(|(f, k)| {
-            let l = &f.pose.as_ref().filter(|_| k.present)?.image;
+            let Some(pose) = f.pose.as_ref().filter(|_| k.present) else {
+                return [None, None];
+            };
+            let l = &pose.image;
             let at = |i: usize| (l[i].x as f64, l[i].y as f64);
             let (_, h, kn, a, _, _) = kinematics::ids(k.side.unwrap_or(Side::Left));
             let d = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).hypot(a.1 - b.1);
@@ -300,8 +303,7 @@ fn feet(
                 legs.push(d(at(h), at(kn)) + d(at(kn), at(a)));
             }
             let (la, ra) = (crate::pose::idx::LEFT_ANKLE, crate::pose::idx::RIGHT_ANKLE);
-            (l[la].visibility as f64 >= min_conf && l[ra].visibility as f64 >= min_conf)
-                .then(|| [at(la), at(ra)])
+            [la, ra].map(|i| (l[i].visibility as f64 >= min_conf).then(|| at(i)))
         })
         .collect();
     (ankles, signal::median(&legs))

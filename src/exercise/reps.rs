@@ -275,7 +275,7 @@ pub struct SegmentInput<'a> {
     /// for bridges, kneeling for Nordics; all true when the exercise is unknown).
     pub in_position: &'a [bool],
     /// Image positions of the left and right ankles, where seen.
-    pub ankles: &'a [Option<[(f64, f64); 2]>],
+    pub ankles: &'a [[Option<(f64, f64)>; 2]],
     /// Typical leg length in the image (thigh + shank), pixels (NaN when unknown).
     pub leg_px: f64,
     /// Working phase is the eccentric (Nordic) rather than the concentric.
@@ -647,7 +647,7 @@ fn walks_off(s: &SegmentInput, from: usize, until: f64, fraction: f64) -> bool {
                     s.t[i] <= s.t[k] && s.t[i] >= s.t[k] - 0.3
                 }
             })
-            .filter_map(|i| s.ankles[i].map(|a| a[foot]))
+            .filter_map(|i| s.ankles[i][foot])
             .collect();
         let xs: Vec<f64> = pts.iter().map(|p| p.0).collect();
         let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
@@ -991,7 +991,7 @@ mod tests {
             knee: &e,
             loaded: &loaded,
             in_position: &loaded,
-            ankles: &vec![None; n],
+            ankles: &vec![[None, None]; n],
             leg_px: f64::NAN,
             working_eccentric: false,
             nordic: false,
