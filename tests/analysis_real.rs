@@ -162,6 +162,15 @@ fn real_clips_against_labels() {
         if std::env::var("HIPFLEX_VERBOSE").is_ok() {
             println!("   reasons: {}", a.classification.reasons.join(" / "));
             println!("   view: {}", a.view.reasons.join(" / "));
+            for part in &a.view.parts {
+                println!(
+                    "   part {:.1}-{:.1} s {} ({:.0} deg)",
+                    part.start_s,
+                    part.end_s,
+                    part.angle.name(),
+                    part.offset_deg
+                );
+            }
             println!("   notes: {}", b.notes.join(" / "));
         }
     }

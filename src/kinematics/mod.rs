@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::pose::{Landmark, Pose, PoseFrame, idx};
 use geom::{IMAGE_NORMAL, V3, angle_deg, signed_angle_deg, signed_sin};
-pub use view::{ViewParams, ViewQuality, ViewVerdict, view_quality};
+pub use view::{ViewAngle, ViewParams, ViewPart, ViewQuality, ViewVerdict, view_quality};
 
 /// Body side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
