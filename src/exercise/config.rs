@@ -60,9 +60,10 @@ pub struct ClassifyParams {
     pub hinge_trunk_share_min: f64,
     /// Knee flexion at the bottom above which the pattern is a squat, not a hinge (default 100).
     pub hinge_knee_max_deg: f64,
-    /// A trunk pitched at least this far from vertical at the bottom (default 55) marks a
+    /// A trunk pitched at least this far from vertical at the bottom (default 45) marks a
     /// deadlift from the floor, which bends the knees more than an RDL (trunk share about
-    /// 0.4-0.6) but pitches the trunk 60-75°, where a squat stays at 30-50°...
+    /// 0.35-0.6) but pitches the trunk 45-75° (kettlebell and sumo deadlifts 45-55), where a
+    /// squat that keeps the knees under `hinge_knee_max_deg` stays at 30-40°...
     pub hinge_deep_trunk_deg: f64,
     /// ...and then a smaller trunk share suffices (default 0.35; a squat is about 0.3 or less).
     pub hinge_deep_trunk_share_min: f64,
@@ -98,7 +99,7 @@ impl Default for ClassifyParams {
             hinge_trunk_min_deg: 25.0,
             hinge_trunk_share_min: 0.45,
             hinge_knee_max_deg: 100.0,
-            hinge_deep_trunk_deg: 55.0,
+            hinge_deep_trunk_deg: 45.0,
             hinge_deep_trunk_share_min: 0.35,
             hinge_knee_dominant_thigh_max_deg: 72.0,
             bridge_top_hip_max_deg: 40.0,
@@ -180,6 +181,13 @@ pub struct RepParams {
     /// ends at the top (lockout), so standing half up after putting the weight down, or a
     /// clip that fades out mid-rise, is not a rep.
     pub lockout_fraction: f64,
+    /// A clip that starts moving towards the top already more than this fraction of the
+    /// set range (and `cut_start_min_deg`) from the bottom starts mid-lift: that lift is not
+    /// counted (default 0.15; a clip that starts at the bottom and lifts at once begins
+    /// within a few degrees of it).
+    pub cut_start_fraction: f64,
+    /// See `cut_start_fraction` (default 10 degrees).
+    pub cut_start_min_deg: f64,
     /// The set's last lift is not a rep when either foot moves more than
     /// `walk_off_step_fraction` of the leg length between its start and
     /// `walk_off_window_s` seconds after it arrives at the top (default 1.5 s, 0.4): the
@@ -226,6 +234,8 @@ impl Default for RepParams {
             max_filled_fraction: 0.2,
             max_unseen_fraction: 0.5,
             lockout_fraction: 0.3,
+            cut_start_fraction: 0.15,
+            cut_start_min_deg: 10.0,
             walk_off_window_s: 1.5,
             walk_off_step_fraction: 0.4,
         }

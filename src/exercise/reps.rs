@@ -553,7 +553,9 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
     // The working phase was already under way when the recording started: moving, and
     // already well past the turning point it starts from (a clip that starts at the
     // bottom and lifts at once still holds the whole lift).
-    let past = |from_level: f64, x: f64| (x - from_level).abs() > p.lockout_fraction * c.range;
+    let past = |from_level: f64, x: f64| {
+        (x - from_level).abs() > (p.cut_start_fraction * c.range).max(p.cut_start_min_deg)
+    };
     let working_cut = starts_moving
         && if s.working_eccentric {
             top_is_clip_start && past(c.top_level, s.e[c.first_valid])
