@@ -294,3 +294,55 @@ fn single_and_concentric_only_clips_are_named() {
         a.notes
     );
 }
+
+#[test]
+fn a_grinding_lift_with_a_stall_is_one_rep() {
+    // From the floor: the lift stalls 45% of the way up, sinks back a little, holds, then
+    // grinds on to lockout; then one ordinary rep.
+    let segs = [
+        (0.8, 1.0),
+        (1.0, 0.55),
+        (0.3, 0.62),
+        (0.8, 0.62),
+        (1.5, 0.0),
+        (1.0, 0.0),
+        (1.5, 1.0),
+        (0.3, 1.0),
+        (1.0, 0.0),
+        (1.0, 0.0),
+    ];
+    let a = analyze(&hinge_from(1.0, &segs), Some(Exercise::Deadlift));
+    assert_eq!(
+        a.rep_count,
+        2,
+        "{:?}",
+        a.reps.iter().map(|r| r.tempo).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_slow_nordic_lowering_with_a_catch_and_a_push_back_up_is_one_rep() {
+    // Two reps: a 5 s lowering from 90 to 10 deg of knee flexion that catches for a moment
+    // half way (the knee closes 5 deg), a push back up off the hands.
+    let segs = [
+        (1.0, 90.0),
+        (2.5, 50.0),
+        (0.3, 55.0),
+        (2.5, 10.0),
+        (0.5, 10.0),
+        (1.0, 90.0),
+        (1.0, 90.0),
+        (5.0, 10.0),
+        (0.5, 10.0),
+        (1.0, 90.0),
+        (1.0, 90.0),
+    ];
+    let frames = clip(30.0, total(&segs), &Render::default(), |t| {
+        Body::nordic(piecewise(90.0, &segs, t), 0.0)
+    });
+    for yaw in [0.0, 45.0] {
+        let a = analyze(&turned(frames.clone(), yaw), None);
+        assert_eq!(a.classification.exercise, Exercise::Nordic, "yaw {yaw}");
+        assert_eq!(a.rep_count, 2, "yaw {yaw}");
+    }
+}

@@ -282,11 +282,7 @@ fn in_position(posture: &PostureSeries, exercise: Exercise, p: &ClassifyParams) 
 }
 
 /// Image positions of the left and right ankles where each is seen, and the clip's typical leg length (pixels).
-fn feet(
-    frames: &[PoseFrame],
-    kin: &[RawKinematics],
-    min_conf: f64,
-) -> (Vec<[Option<(f64, f64)>; 2]>, f64) {
+fn feet(frames: &[PoseFrame], kin: &[RawKinematics], min_conf: f64) -> (Vec<reps::AnklePair>, f64) {
     let mut legs = Vec::new();
     let ankles = frames
         .iter()

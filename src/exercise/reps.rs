@@ -259,6 +259,9 @@ impl Hold {
     }
 }
 
+/// Image positions of the left and right ankles in one frame, where each is seen.
+pub type AnklePair = [Option<(f64, f64)>; 2];
+
 /// Inputs of segmentation, one value per frame.
 pub struct SegmentInput<'a> {
     pub t: &'a [f64],
@@ -275,7 +278,7 @@ pub struct SegmentInput<'a> {
     /// for bridges, kneeling for Nordics; all true when the exercise is unknown).
     pub in_position: &'a [bool],
     /// Image positions of the left and right ankles, where seen.
-    pub ankles: &'a [[Option<(f64, f64)>; 2]],
+    pub ankles: &'a [AnklePair],
     /// Typical leg length in the image (thigh + shank), pixels (NaN when unknown).
     pub leg_px: f64,
     /// Working phase is the eccentric (Nordic) rather than the concentric.
@@ -665,7 +668,7 @@ fn walks_off(s: &SegmentInput, from: usize, until: f64, fraction: f64) -> bool {
 
 /// Labels the rep's frames with their phase (frames already labelled keep theirs).
 fn label_phases(labels: &mut [Option<(usize, Phase)>], c: &SetContext, r: &RepBounds, idx: usize) {
-    for k in r.start..=r.end {
+    for (k, label) in labels.iter_mut().enumerate().take(r.end + 1).skip(r.start) {
         let tk = c.s.t[k];
         let ph = if k < r.b.i && tk < r.b_in {
             Phase::Eccentric
@@ -676,8 +679,8 @@ fn label_phases(labels: &mut [Option<(usize, Phase)>], c: &SetContext, r: &RepBo
         } else {
             Phase::Concentric
         };
-        if labels[k].is_none() {
-            labels[k] = Some((idx, ph));
+        if label.is_none() {
+            *label = Some((idx, ph));
         }
     }
 }
