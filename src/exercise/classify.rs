@@ -1,15 +1,19 @@
 //! Exercise classification from posture over the clip.
 //!
-//! Per frame a posture is named from segment orientations (camera assumed level):
+//! Per frame a posture is named from segment orientations relative to gravity (camera
+//! assumed level), taken from the world (3D) landmarks so that any camera yaw gives the same
+//! answer, or from the image where the world landmarks give no sagittal plane:
 //! * supine, knees bent: trunk lying (far from vertical) with its front facing up, knees bent
 //!   (bridge, single-leg bridge, hip thrust with the shoulders on a bench, frog pump);
 //! * kneeling: shank lying (near horizontal), hip above the knee, not supine (Nordic curl);
 //! * standing: shank near vertical, hip above the knee, not supine.
 //!
-//! The clip takes the posture most frames share. Standing clips are a hip hinge (deadlift,
-//! RDL, good morning) only when the hip flexion is driven mostly by the trunk tilting, the
-//! trunk leans well forward at the bottom and the knee stays less bent than in a squat;
-//! squats and lunges (large knee flexion with a fairly upright trunk) are `unknown`.
+//! The clip takes the posture most frames share, and that family's movement test confirms it
+//! (`docs/classification.md`): a bridge's hips extend at the top (a sit-up's do not), a
+//! Nordic's thighs come up to vertical and its knees open (a push-up's do not), and a
+//! standing set is a hip hinge (deadlift, RDL, good morning) only when the trunk tilting
+//! drives enough of the hip flexion and the trunk leans well forward at the bottom; squats
+//! and lunges (thighs to horizontal with a fairly upright trunk) are `unknown`.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,10 +26,60 @@ use crate::signal::{median, percentile};
 pub struct PostureSeries {
     pub hip_flexion: Vec<f64>,
     pub knee_flexion: Vec<f64>,
+    /// Image-plane (2D) segment angles from image vertical, used where the world
+    /// landmarks give no sagittal plane.
     pub trunk_inclination: Vec<f64>,
     pub thigh_inclination: Vec<f64>,
     pub shank_inclination: Vec<f64>,
     pub trunk_anterior_up: Vec<f64>,
+    /// Gravity-referenced sagittal pitches from the world landmarks (see
+    /// [`RawKinematics`](crate::kinematics::RawKinematics)): the same whatever the camera's yaw.
+    pub trunk_pitch: Vec<f64>,
+    pub thigh_pitch: Vec<f64>,
+    pub shank_pitch: Vec<f64>,
+}
+
+/// Segment angles of one frame: trunk from vertical (forward positive in 3D), thigh and
+/// shank from straight down, and the trunk-thigh hip flexion they make.
+#[derive(Clone, Copy, Debug)]
+struct Segments {
+    trunk: f64,
+    thigh: f64,
+    shank: f64,
+    hip: f64,
+    /// From world landmarks (signed sagittal pitches) rather than the image.
+    world: bool,
+}
+
+impl PostureSeries {
+    fn segments(&self, i: usize) -> Option<Segments> {
+        let (tr, th, sh) = (
+            self.trunk_pitch[i],
+            self.thigh_pitch[i],
+            self.shank_pitch[i],
+        );
+        if tr.is_finite() && th.is_finite() && sh.is_finite() {
+            return Some(Segments {
+                trunk: tr,
+                thigh: th,
+                shank: sh,
+                hip: tr + th,
+                world: true,
+            });
+        }
+        let (tr, th, sh) = (
+            self.trunk_inclination[i],
+            self.thigh_inclination[i],
+            self.shank_inclination[i],
+        );
+        (tr.is_finite() && th.is_finite() && sh.is_finite()).then_some(Segments {
+            trunk: tr,
+            thigh: th,
+            shank: sh,
+            hip: self.hip_flexion[i],
+            world: false,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,46 +106,68 @@ pub struct Classification {
     pub reasons: Vec<String>,
 }
 
-/// Names the posture of one frame.
+/// Names the posture of one frame: from the world landmarks' gravity-referenced pitches
+/// where they exist (any camera yaw), else from the image (side views).
 pub fn posture(s: &PostureSeries, i: usize, p: &ClassifyParams) -> Posture {
-    let (trunk, thigh, shank, ant, knee) = (
-        s.trunk_inclination[i],
-        s.thigh_inclination[i],
-        s.shank_inclination[i],
-        s.trunk_anterior_up[i],
-        s.knee_flexion[i],
-    );
-    if !(trunk.is_finite() && thigh.is_finite() && shank.is_finite() && ant.is_finite()) {
-        return Posture::Other;
+    match s.segments(i) {
+        Some(g) if g.world => posture_world(g, s.knee_flexion[i], p),
+        Some(g) => posture_image(g, s.trunk_anterior_up[i], s.knee_flexion[i], p),
+        None => Posture::Other,
     }
-    let supine = trunk >= p.lying_trunk_min_deg && ant >= p.supine_anterior_min;
-    if supine {
+}
+
+fn posture_world(g: Segments, knee: f64, p: &ClassifyParams) -> Posture {
+    if g.trunk <= -p.lying_trunk_min_deg {
         return if knee >= p.bent_knee_min_deg {
             Posture::SupineKneesBent
         } else {
             Posture::Other
         };
     }
-    if thigh > p.hip_above_knee_max_deg {
+    legs_posture(g, p)
+}
+
+fn posture_image(g: Segments, ant: f64, knee: f64, p: &ClassifyParams) -> Posture {
+    if !ant.is_finite() {
         return Posture::Other;
     }
-    if shank >= p.kneeling_shank_min_deg {
+    if g.trunk >= p.lying_trunk_min_deg && ant >= p.supine_anterior_min {
+        return if knee >= p.bent_knee_min_deg {
+            Posture::SupineKneesBent
+        } else {
+            Posture::Other
+        };
+    }
+    legs_posture(g, p)
+}
+
+/// Kneeling or standing from the thigh and shank (the hip above the knee).
+fn legs_posture(g: Segments, p: &ClassifyParams) -> Posture {
+    if g.thigh.abs() > p.hip_above_knee_max_deg {
+        return Posture::Other;
+    }
+    if g.shank.abs() >= p.kneeling_shank_min_deg {
         return Posture::Kneeling;
     }
-    if shank <= p.standing_shank_max_deg {
+    if g.shank.abs() <= p.standing_shank_max_deg {
         return Posture::Standing;
     }
     Posture::Other
 }
 
-/// Classifies a clip from its posture series.
+/// What one branch of the classification concluded.
+struct Verdict {
+    exercise: Exercise,
+    confidence: f64,
+    reasons: Vec<String>,
+}
+
+/// Classifies a clip from its posture series: the posture most frames share names the
+/// family, then that family's own movement test confirms it (see `docs/classification.md`).
 pub fn classify(s: &PostureSeries, p: &ClassifyParams) -> Classification {
     let n = s.hip_flexion.len();
     let postures: Vec<Posture> = (0..n).map(|i| posture(s, i, p)).collect();
-    let valid = (0..n)
-        .filter(|&i| s.trunk_inclination[i].is_finite())
-        .count()
-        .max(1) as f64;
+    let valid = (0..n).filter(|&i| s.segments(i).is_some()).count().max(1) as f64;
     let frac = |q: Posture| postures.iter().filter(|&&x| x == q).count() as f64 / valid;
     let (sup, kne, sta) = (
         frac(Posture::SupineKneesBent),
@@ -123,75 +199,199 @@ pub fn classify(s: &PostureSeries, p: &ClassifyParams) -> Classification {
         out.reasons = reasons;
         return out;
     }
-    if sup == best {
-        out.exercise = Exercise::Bridge;
-        out.confidence = sup;
-        reasons.push("lying on the back with knees bent: bridge family".into());
+    let frames_in = |q: Posture| -> Vec<usize> { (0..n).filter(|&i| postures[i] == q).collect() };
+    let v = if sup == best {
+        bridge_verdict(s, &frames_in(Posture::SupineKneesBent), sup, p)
     } else if kne == best {
-        out.exercise = Exercise::Nordic;
-        out.confidence = kne;
-        reasons.push("kneeling with the shins on the floor: Nordic hamstring curl".into());
+        nordic_verdict(s, &frames_in(Posture::Kneeling), kne, p)
     } else {
-        let idx: Vec<usize> = (0..n)
-            .filter(|&i| postures[i] == Posture::Standing && s.hip_flexion[i].is_finite())
-            .collect();
-        let pick = |v: &Vec<f64>, ii: &[usize]| -> Vec<f64> { ii.iter().map(|&i| v[i]).collect() };
-        let hip = pick(&s.hip_flexion, &idx);
-        let (lo, hi) = (percentile(&hip, 5.0), percentile(&hip, 95.0));
-        let range = hi - lo;
-        let top: Vec<usize> = idx
-            .iter()
-            .copied()
-            .filter(|&i| s.hip_flexion[i] <= lo + 0.1 * range)
-            .collect();
-        let bottom: Vec<usize> = idx
-            .iter()
-            .copied()
-            .filter(|&i| s.hip_flexion[i] >= hi - 0.1 * range)
-            .collect();
-        let m = |v: &Vec<f64>, ii: &[usize]| median(&pick(v, ii));
-        let trunk_bottom = m(&s.trunk_inclination, &bottom);
-        let trunk_top = m(&s.trunk_inclination, &top);
-        let knee_bottom = m(&s.knee_flexion, &bottom);
-        let hip_change = m(&s.hip_flexion, &bottom) - m(&s.hip_flexion, &top);
-        let share = (trunk_bottom - trunk_top) / hip_change;
-        reasons.push(format!(
-            "standing; hip flexion range {range:.0} deg, at the bottom trunk {trunk_bottom:.0} deg from vertical and knee {knee_bottom:.0} deg; trunk tilt gives {:.0}% of the hip flexion",
-            100.0 * share
-        ));
-        let mut fails = Vec::new();
-        if !at_least(range, p.hinge_min_range_deg) {
-            fails.push("too little hip movement for a hinge".to_string());
-        }
-        if !at_least(trunk_bottom, p.hinge_trunk_min_deg) {
-            fails.push("trunk stays fairly upright".to_string());
-        }
-        let share_min = if at_least(trunk_bottom, p.hinge_deep_trunk_deg) {
-            p.hinge_deep_trunk_share_min
-        } else {
-            p.hinge_trunk_share_min
-        };
-        if !at_least(share, share_min) {
-            fails
-                .push("hip flexion comes mostly from the thighs (squat/lunge pattern)".to_string());
-        }
-        if !at_least(p.hinge_knee_max_deg, knee_bottom) {
-            fails.push("knees bend deeply (squat/lunge pattern)".to_string());
-        }
-        if fails.is_empty() {
-            out.exercise = Exercise::Deadlift;
-            let margin = ((share - share_min) / share_min)
-                .min((trunk_bottom - p.hinge_trunk_min_deg) / p.hinge_trunk_min_deg)
-                .clamp(0.0, 1.0);
-            out.confidence = sta * (0.5 + 0.5 * margin);
-            reasons.push("standing hip hinge: deadlift / RDL / good morning".into());
-        } else {
-            out.confidence = sta;
-            reasons.push(format!("standing but not a hinge: {}", fails.join("; ")));
-        }
-    }
+        hinge_verdict(s, &frames_in(Posture::Standing), sta, p)
+    };
+    reasons.extend(v.reasons);
+    out.exercise = v.exercise;
+    out.confidence = v.confidence;
     out.reasons = reasons;
     out
+}
+
+fn pick(v: &[f64], ii: &[usize]) -> Vec<f64> {
+    ii.iter().map(|&i| v[i]).collect()
+}
+
+/// Lying on the back with the knees bent is a bridge when the hips reach extension at the
+/// top; a sit-up or crunch lies the same way but its hips stay flexed.
+fn bridge_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParams) -> Verdict {
+    let top = percentile(&pick(&s.hip_flexion, idx), 5.0);
+    if !at_least(p.bridge_top_hip_max_deg, top) {
+        return Verdict {
+            exercise: Exercise::Unknown,
+            confidence: frac,
+            reasons: vec![format!(
+                "lying on the back with knees bent, but the hips never extend (hip flexion {top:.0} deg at its lowest, a bridge reaches {:.0} or less): sit-up/crunch pattern, not a bridge",
+                p.bridge_top_hip_max_deg
+            )],
+        };
+    }
+    Verdict {
+        exercise: Exercise::Bridge,
+        confidence: frac,
+        reasons: vec!["lying on the back with knees bent, hips extending: bridge family".into()],
+    }
+}
+
+/// Kneeling on the shins is a Nordic curl when the thighs come up to near vertical (the
+/// start of the lowering) and the knees open and close; a push-up or plank on the toes or
+/// knees keeps the thighs near horizontal and the knee angle fixed.
+fn nordic_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParams) -> Verdict {
+    let thigh: Vec<f64> = idx
+        .iter()
+        .filter_map(|&i| s.segments(i).map(|g| g.thigh.abs()))
+        .collect();
+    let upright = percentile(&thigh, 10.0);
+    let knee = pick(&s.knee_flexion, idx);
+    let knee_range = percentile(&knee, 95.0) - percentile(&knee, 5.0);
+    let mut fails = Vec::new();
+    if !at_least(p.nordic_upright_thigh_max_deg, upright) {
+        fails.push(format!(
+            "the thighs never come up to vertical (closest {upright:.0} deg from it)"
+        ));
+    }
+    if !at_least(knee_range, p.nordic_knee_range_min_deg) {
+        fails.push(format!(
+            "the knee angle hardly changes ({knee_range:.0} deg)"
+        ));
+    }
+    if fails.is_empty() {
+        return Verdict {
+            exercise: Exercise::Nordic,
+            confidence: frac,
+            reasons: vec!["kneeling with the shins on the floor: Nordic hamstring curl".into()],
+        };
+    }
+    Verdict {
+        exercise: Exercise::Unknown,
+        confidence: frac,
+        reasons: vec![format!(
+            "shins near horizontal but not a Nordic curl (push-up/plank pattern): {}",
+            fails.join("; ")
+        )],
+    }
+}
+
+/// Bottom-of-movement measures of a standing set.
+struct HingeShape {
+    range: f64,
+    trunk_bottom: f64,
+    thigh_bottom: f64,
+    knee_bottom: f64,
+    share: f64,
+}
+
+fn hinge_shape(s: &PostureSeries, idx: &[usize]) -> HingeShape {
+    let seg: Vec<(usize, Segments)> = idx
+        .iter()
+        .filter_map(|&i| s.segments(i).map(|g| (i, g)))
+        .filter(|(_, g)| g.hip.is_finite())
+        .collect();
+    let hip: Vec<f64> = seg.iter().map(|(_, g)| g.hip).collect();
+    let (lo, hi) = (percentile(&hip, 5.0), percentile(&hip, 95.0));
+    let range = hi - lo;
+    let near = |bottom: bool| -> Vec<(usize, Segments)> {
+        seg.iter()
+            .copied()
+            .filter(|(_, g)| {
+                if bottom {
+                    g.hip >= hi - 0.1 * range
+                } else {
+                    g.hip <= lo + 0.1 * range
+                }
+            })
+            .collect()
+    };
+    let (bottom, top) = (near(true), near(false));
+    let m = |v: &[(usize, Segments)], f: fn(&Segments) -> f64| -> f64 {
+        median(&v.iter().map(|(_, g)| f(g)).collect::<Vec<_>>())
+    };
+    let trunk_bottom = m(&bottom, |g| g.trunk);
+    let hip_change = m(&bottom, |g| g.hip) - m(&top, |g| g.hip);
+    let bottom_idx: Vec<usize> = bottom.iter().map(|(i, _)| *i).collect();
+    HingeShape {
+        range,
+        trunk_bottom,
+        thigh_bottom: m(&bottom, |g| g.thigh.abs()),
+        knee_bottom: median(&pick(&s.knee_flexion, &bottom_idx)),
+        share: (trunk_bottom - m(&top, |g| g.trunk)) / hip_change,
+    }
+}
+
+/// A standing set is a hip hinge (deadlift, RDL, good morning) when the trunk pitches
+/// forward and gives a large share of the hip flexion. A smaller share is still a hinge
+/// when the trunk pitches deep (a deadlift from the floor) or the thighs stay well short of
+/// horizontal (a knee-dominant kettlebell deadlift); a squat or lunge takes its hip flexion
+/// from the thighs, which reach horizontal with the trunk fairly upright.
+fn hinge_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParams) -> Verdict {
+    let h = hinge_shape(s, idx);
+    let mut reasons = vec![format!(
+        "standing; hip flexion range {:.0} deg, at the bottom trunk {:.0} deg from vertical, thigh {:.0} deg, knee {:.0} deg; trunk tilt gives {:.0}% of the hip flexion",
+        h.range,
+        h.trunk_bottom,
+        h.thigh_bottom,
+        h.knee_bottom,
+        100.0 * h.share
+    )];
+    let mut fails = Vec::new();
+    if !at_least(h.range, p.hinge_min_range_deg) {
+        fails.push("too little hip movement for a hinge".to_string());
+    }
+    if !at_least(h.trunk_bottom, p.hinge_trunk_min_deg) {
+        fails.push("trunk stays fairly upright".to_string());
+    }
+    let clear = at_least(h.share, p.hinge_trunk_share_min);
+    let deep = at_least(h.trunk_bottom, p.hinge_deep_trunk_deg);
+    let short_thigh = at_least(p.hinge_knee_dominant_thigh_max_deg, h.thigh_bottom);
+    let knee_dominant = !clear && at_least(h.share, p.hinge_deep_trunk_share_min);
+    if !clear && !(knee_dominant && (deep || short_thigh)) {
+        fails.push("hip flexion comes mostly from the thighs (squat/lunge pattern)".to_string());
+    }
+    if !at_least(p.hinge_knee_max_deg, h.knee_bottom) {
+        fails.push("knees bend deeply (squat/lunge pattern)".to_string());
+    }
+    if !fails.is_empty() {
+        reasons.push(format!("standing but not a hinge: {}", fails.join("; ")));
+        return Verdict {
+            exercise: Exercise::Unknown,
+            confidence: frac,
+            reasons,
+        };
+    }
+    let share_min = if clear {
+        p.hinge_trunk_share_min
+    } else {
+        p.hinge_deep_trunk_share_min
+    };
+    if !clear {
+        reasons.push(format!(
+            "knee-dominant hinge: the trunk gives under {:.0}% of the hip flexion, but {}, unlike a squat",
+            100.0 * p.hinge_trunk_share_min,
+            if deep {
+                format!("it pitches {:.0} deg forward", h.trunk_bottom)
+            } else {
+                format!(
+                    "the thighs stay {:.0} deg from vertical (a squat takes them to horizontal)",
+                    h.thigh_bottom
+                )
+            }
+        ));
+    }
+    let margin = ((h.share - share_min) / share_min)
+        .min((h.trunk_bottom - p.hinge_trunk_min_deg) / p.hinge_trunk_min_deg)
+        .clamp(0.0, 1.0);
+    reasons.push("standing hip hinge: deadlift / RDL / good morning".into());
+    Verdict {
+        exercise: Exercise::Deadlift,
+        confidence: frac * (0.5 + 0.5 * margin),
+        reasons,
+    }
 }
 
 /// `a >= b`, false when either is NaN.

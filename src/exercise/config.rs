@@ -60,12 +60,29 @@ pub struct ClassifyParams {
     pub hinge_trunk_share_min: f64,
     /// Knee flexion at the bottom above which the pattern is a squat, not a hinge (default 100).
     pub hinge_knee_max_deg: f64,
-    /// A trunk pitched at least this far from vertical at the bottom (default 55) marks a
+    /// A trunk pitched at least this far from vertical at the bottom (default 45) marks a
     /// deadlift from the floor, which bends the knees more than an RDL (trunk share about
-    /// 0.4-0.6) but pitches the trunk 60-75°, where a squat stays at 30-50°...
+    /// 0.35-0.6) but pitches the trunk 45-75° (kettlebell and sumo deadlifts 45-55), where a
+    /// squat that keeps the knees under `hinge_knee_max_deg` stays at 30-40°...
     pub hinge_deep_trunk_deg: f64,
     /// ...and then a smaller trunk share suffices (default 0.35; a squat is about 0.3 or less).
     pub hinge_deep_trunk_share_min: f64,
+    /// A knee-dominant hinge (trunk share between `hinge_deep_trunk_share_min` and
+    /// `hinge_trunk_share_min`, e.g. a kettlebell deadlift, 0.4-0.5) is still a hinge when the
+    /// thighs stay at most this far from vertical at the bottom (default 72: such deadlifts
+    /// reach 55-65; a squat takes the thighs to horizontal, 80-95).
+    pub hinge_knee_dominant_thigh_max_deg: f64,
+    /// Lying on the back is a bridge only when the hip flexion at the top of the set (5th
+    /// percentile) is at most this (default 40: bridges and hip thrusts reach 0-20; a sit-up
+    /// or crunch stays at 60 or more).
+    pub bridge_top_hip_max_deg: f64,
+    /// Kneeling is a Nordic curl only when the thighs come up to within this of vertical
+    /// (10th percentile, default 35: the start of each lowering is near 0; a push-up or
+    /// plank keeps them near horizontal)...
+    pub nordic_upright_thigh_max_deg: f64,
+    /// ...and the knee angle changes by at least this (p95 - p5, default 30; a Nordic opens
+    /// the knee from about 90 towards 0, a push-up keeps it fixed).
+    pub nordic_knee_range_min_deg: f64,
 }
 
 impl Default for ClassifyParams {
@@ -82,8 +99,12 @@ impl Default for ClassifyParams {
             hinge_trunk_min_deg: 25.0,
             hinge_trunk_share_min: 0.45,
             hinge_knee_max_deg: 100.0,
-            hinge_deep_trunk_deg: 55.0,
+            hinge_deep_trunk_deg: 45.0,
             hinge_deep_trunk_share_min: 0.35,
+            hinge_knee_dominant_thigh_max_deg: 72.0,
+            bridge_top_hip_max_deg: 40.0,
+            nordic_upright_thigh_max_deg: 35.0,
+            nordic_knee_range_min_deg: 30.0,
         }
     }
 }
@@ -155,6 +176,26 @@ pub struct RepParams {
     /// counted (default 0.5): with two people overlapping, the few frames found while
     /// the followed person is hidden can be someone else's.
     pub max_unseen_fraction: f64,
+    /// A lift (bridges, hinges) completes a rep only when it comes back to within this
+    /// fraction of the set range of the set's top level (default 0.3): the working phase
+    /// ends at the top (lockout), so standing half up after putting the weight down, or a
+    /// clip that fades out mid-rise, is not a rep.
+    pub lockout_fraction: f64,
+    /// A clip that starts moving towards the top already more than this fraction of the
+    /// set range (and `cut_start_min_deg`) from the bottom starts mid-lift: that lift is not
+    /// counted (default 0.15; a clip that starts at the bottom and lifts at once begins
+    /// within a few degrees of it).
+    pub cut_start_fraction: f64,
+    /// See `cut_start_fraction` (default 10 degrees).
+    pub cut_start_min_deg: f64,
+    /// The set's last lift is not a rep when either foot moves more than
+    /// `walk_off_step_fraction` of the leg length between its start and
+    /// `walk_off_window_s` seconds after it arrives at the top (default 1.5 s, 0.4): the
+    /// person stood up to walk off, without the weight (a loaded lift ends in a lockout
+    /// on planted feet).
+    pub walk_off_window_s: f64,
+    /// See `walk_off_window_s`.
+    pub walk_off_step_fraction: f64,
 }
 
 impl RepParams {
@@ -192,6 +233,11 @@ impl Default for RepParams {
             bridge_rest_band_fraction: 0.15,
             max_filled_fraction: 0.2,
             max_unseen_fraction: 0.5,
+            lockout_fraction: 0.3,
+            cut_start_fraction: 0.15,
+            cut_start_min_deg: 10.0,
+            walk_off_window_s: 1.5,
+            walk_off_step_fraction: 0.4,
         }
     }
 }

@@ -119,16 +119,18 @@ fn frame_times(frames: &[PoseFrame], fps_hint: Option<f64>, notes: &mut Vec<Stri
         .collect()
 }
 
-/// Analyses a clip's landmarks: per-frame angles, view quality, exercise, reps and holds.
-///
-/// `fps_hint` is the container frame rate (used when timestamps are unusable and for
-/// slow-motion rescaling); `exercise_override` skips classification.
-pub fn analyze_landmarks(
-    frames: &[PoseFrame],
-    fps_hint: Option<f64>,
-    cfg: &AnalysisConfig,
-    exercise_override: Option<Exercise>,
-) -> Result<Analysis> {
+/// The cleaned per-frame series of a clip (NaN in gaps).
+struct Signals {
+    hip2: Cleaned,
+    hip3: Cleaned,
+    knee2: Cleaned,
+    knee3: Cleaned,
+    trunk: Cleaned,
+    height: Cleaned,
+    posture: PostureSeries,
+}
+
+fn check_input(frames: &[PoseFrame]) -> Result<()> {
     if frames.is_empty() {
         return Err(Error::NoLandmarks {
             reason: "the clip has no frames".into(),
@@ -139,8 +141,17 @@ pub fn analyze_landmarks(
             reason: format!("no person was found in any of the {} frames", frames.len()),
         });
     }
-    let mut notes = Vec::new();
-    let mut t = frame_times(frames, fps_hint, &mut notes);
+    Ok(())
+}
+
+/// Frame times, rescaled for slow motion, and the scale applied.
+fn timeline(
+    frames: &[PoseFrame],
+    fps_hint: Option<f64>,
+    cfg: &AnalysisConfig,
+    notes: &mut Vec<String>,
+) -> (Vec<f64>, f64) {
+    let mut t = frame_times(frames, fps_hint, notes);
     let dt0 = median_dt(&t);
     let mut time_scale = 1.0;
     if let Some(cap) = cfg.capture_fps.filter(|c| *c > 0.0) {
@@ -154,10 +165,13 @@ pub fn analyze_landmarks(
             "slow motion: {play:.1} fps playback of {cap:.1} fps capture, times x {time_scale:.4}"
         ));
     }
-    let kp = &cfg.kinematics;
-    let kin = kinematics::compute(frames, &t, kp);
-    let view = kinematics::view_quality(frames, &kin, kp.min_confidence, &cfg.view);
+    (t, time_scale)
+}
 
+/// Gates each raw series by its confidence and cleans it; the primary hip and knee come
+/// from 3D landmarks when the view says so.
+fn clean_signals(kin: &[RawKinematics], t: &[f64], cfg: &AnalysisConfig, use_3d: bool) -> Signals {
+    let kp = &cfg.kinematics;
     let gate = |f: fn(&RawKinematics) -> Option<f64>, c: fn(&RawKinematics) -> f64| -> Vec<f64> {
         kin.iter()
             .map(|k| {
@@ -169,13 +183,6 @@ pub fn analyze_landmarks(
             })
             .collect()
     };
-    let hip2_raw = gate(|k| k.hip_flexion_2d, |k| k.conf_hip);
-    let hip3_raw = gate(|k| k.hip_flexion_3d, |k| k.conf_hip);
-    let knee2_raw = gate(|k| k.knee_flexion_2d, |k| k.conf_knee);
-    let knee3_raw = gate(|k| k.knee_flexion_3d, |k| k.conf_knee);
-    let trunk_raw = gate(|k| k.trunk_inclination, |k| k.conf_trunk);
-    let thigh_raw = gate(|k| k.thigh_inclination, |k| k.conf_hip);
-    let shank_raw = gate(|k| k.shank_inclination, |k| k.conf_knee);
     let trunk_len = signal::median(&kin.iter().map(|k| nan(k.trunk_px)).collect::<Vec<_>>());
     let height_raw: Vec<f64> = kin
         .iter()
@@ -187,35 +194,46 @@ pub fn analyze_landmarks(
             }
         })
         .collect();
-    let sp = &cfg.signal;
-    let clean = |x: &[f64]| signal::clean_series(&t, x, sp);
-    let hip2 = clean(&hip2_raw);
-    let hip3 = clean(&hip3_raw);
-    let knee2 = clean(&knee2_raw);
-    let knee3 = clean(&knee3_raw);
-    let trunk = clean(&trunk_raw);
-    let thigh = clean(&thigh_raw);
-    let shank = clean(&shank_raw);
-    let height = clean(&height_raw);
-    let variable_frame_rate = signal::is_variable_rate(&t, sp.vfr_tolerance);
-    if variable_frame_rate {
-        notes.push("variable frame rate: signals resampled to a uniform grid for filtering".into());
-    }
-    let (hip, knee, angle_source): (&Cleaned, &Cleaned, &str) = if view.use_3d {
-        (&hip3, &knee3, "3d")
+    let clean = |x: &[f64]| signal::clean_series(t, x, &cfg.signal);
+    let hip2 = clean(&gate(|k| k.hip_flexion_2d, |k| k.conf_hip));
+    let hip3 = clean(&gate(|k| k.hip_flexion_3d, |k| k.conf_hip));
+    let knee2 = clean(&gate(|k| k.knee_flexion_2d, |k| k.conf_knee));
+    let knee3 = clean(&gate(|k| k.knee_flexion_3d, |k| k.conf_knee));
+    let trunk = clean(&gate(|k| k.trunk_inclination, |k| k.conf_trunk));
+    let (hip, knee) = if use_3d {
+        (&hip3, &knee3)
     } else {
-        (&hip2, &knee2, "2d")
+        (&hip2, &knee2)
     };
-
-    let posture_series = PostureSeries {
+    let posture = PostureSeries {
         hip_flexion: hip.values.clone(),
         knee_flexion: knee.values.clone(),
         trunk_inclination: trunk.values.clone(),
-        thigh_inclination: thigh.values.clone(),
-        shank_inclination: shank.values.clone(),
+        thigh_inclination: clean(&gate(|k| k.thigh_inclination, |k| k.conf_hip)).values,
+        shank_inclination: clean(&gate(|k| k.shank_inclination, |k| k.conf_knee)).values,
         trunk_anterior_up: kin.iter().map(|k| nan(k.trunk_anterior_up)).collect(),
+        trunk_pitch: clean(&gate(|k| k.trunk_pitch_3d, |k| k.conf_trunk)).values,
+        thigh_pitch: clean(&gate(|k| k.thigh_pitch_3d, |k| k.conf_hip)).values,
+        shank_pitch: clean(&gate(|k| k.shank_pitch_3d, |k| k.conf_knee)).values,
     };
-    let mut classification = classify(&posture_series, &cfg.classify);
+    Signals {
+        height: clean(&height_raw),
+        hip2,
+        hip3,
+        knee2,
+        knee3,
+        trunk,
+        posture,
+    }
+}
+
+/// Detected (or given) exercise.
+fn classify_clip(
+    posture: &PostureSeries,
+    cfg: &AnalysisConfig,
+    exercise_override: Option<Exercise>,
+) -> Classification {
+    let mut classification = classify(posture, &cfg.classify);
     if let Some(ex) = exercise_override {
         classification.reasons.push(format!(
             "exercise set by the user to {ex} (detected: {})",
@@ -225,6 +243,95 @@ pub fn analyze_landmarks(
         classification.confidence = 1.0;
         classification.overridden = true;
     }
+    classification
+}
+
+/// Hamstrings under load per frame: bridges exclude the pelvis resting on the floor.
+fn loaded_frames(
+    hv: &[f64],
+    kin: &[RawKinematics],
+    exercise: Exercise,
+    rp: &RepParams,
+) -> Vec<bool> {
+    let hip_lo = percentile(hv, 100.0 - rp.range_percentile);
+    let hip_hi = percentile(hv, rp.range_percentile);
+    let hip_range = hip_hi - hip_lo;
+    hv.iter()
+        .enumerate()
+        .map(|(i, h)| {
+            if exercise == Exercise::Bridge && hip_range >= rp.min_range_deg {
+                h.is_finite() && *h < hip_hi - rp.bridge_rest_band_fraction * hip_range
+            } else {
+                kin[i].present
+            }
+        })
+        .collect()
+}
+
+/// Per frame: the person is in the exercise's own posture (all true when unknown).
+fn in_position(posture: &PostureSeries, exercise: Exercise, p: &ClassifyParams) -> Vec<bool> {
+    let want = match exercise {
+        Exercise::Bridge => Posture::SupineKneesBent,
+        Exercise::Nordic => Posture::Kneeling,
+        Exercise::Deadlift => Posture::Standing,
+        _ => return vec![true; posture.hip_flexion.len()],
+    };
+    (0..posture.hip_flexion.len())
+        .map(|i| classify::posture(posture, i, p) == want)
+        .collect()
+}
+
+/// Image positions of the left and right ankles where each is seen, and the clip's typical leg length (pixels).
+fn feet(frames: &[PoseFrame], kin: &[RawKinematics], min_conf: f64) -> (Vec<reps::AnklePair>, f64) {
+    let mut legs = Vec::new();
+    let ankles = frames
+        .iter()
+        .zip(kin)
+        .map(|(f, k)| {
+            let Some(pose) = f.pose.as_ref().filter(|_| k.present) else {
+                return [None, None];
+            };
+            let l = &pose.image;
+            let at = |i: usize| (l[i].x as f64, l[i].y as f64);
+            let (_, h, kn, a, _, _) = kinematics::ids(k.side.unwrap_or(Side::Left));
+            let d = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).hypot(a.1 - b.1);
+            if k.conf_knee >= min_conf {
+                legs.push(d(at(h), at(kn)) + d(at(kn), at(a)));
+            }
+            let (la, ra) = (crate::pose::idx::LEFT_ANKLE, crate::pose::idx::RIGHT_ANKLE);
+            [la, ra].map(|i| (l[i].visibility as f64 >= min_conf).then(|| at(i)))
+        })
+        .collect();
+    (ankles, signal::median(&legs))
+}
+
+/// Analyses a clip's landmarks: per-frame angles, view quality, exercise, reps and holds.
+///
+/// `fps_hint` is the container frame rate (used when timestamps are unusable and for
+/// slow-motion rescaling); `exercise_override` skips classification.
+pub fn analyze_landmarks(
+    frames: &[PoseFrame],
+    fps_hint: Option<f64>,
+    cfg: &AnalysisConfig,
+    exercise_override: Option<Exercise>,
+) -> Result<Analysis> {
+    check_input(frames)?;
+    let mut notes = Vec::new();
+    let (t, time_scale) = timeline(frames, fps_hint, cfg, &mut notes);
+    let kp = &cfg.kinematics;
+    let kin = kinematics::compute(frames, &t, kp);
+    let view = kinematics::view_quality(frames, &kin, kp.min_confidence, &cfg.view);
+    let sig = clean_signals(&kin, &t, cfg, view.use_3d);
+    let variable_frame_rate = signal::is_variable_rate(&t, cfg.signal.vfr_tolerance);
+    if variable_frame_rate {
+        notes.push("variable frame rate: signals resampled to a uniform grid for filtering".into());
+    }
+    let (hip, knee, angle_source): (&Cleaned, &Cleaned, &str) = if view.use_3d {
+        (&sig.hip3, &sig.knee3, "3d")
+    } else {
+        (&sig.hip2, &sig.knee2, "2d")
+    };
+    let classification = classify_clip(&sig.posture, cfg, exercise_override);
     let exercise = classification.exercise;
     let nordic = exercise == Exercise::Nordic;
     let (drive, driving_name): (Vec<f64>, &str) = if nordic {
@@ -234,40 +341,38 @@ pub fn analyze_landmarks(
     };
     let drive_clean = if nordic { knee } else { hip };
     let v = signal::derivative(&t, &drive);
-
     let rp = &cfg.reps;
     let hv = &hip.values;
-    let hip_lo = percentile(hv, 100.0 - rp.range_percentile);
-    let hip_hi = percentile(hv, rp.range_percentile);
-    let hip_range = hip_hi - hip_lo;
-    let loaded: Vec<bool> = hv
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            if exercise == Exercise::Bridge && hip_range >= rp.min_range_deg {
-                h.is_finite() && *h < hip_hi - rp.bridge_rest_band_fraction * hip_range
-            } else {
-                kin[i].present
-            }
-        })
-        .collect();
+    let loaded = loaded_frames(hv, &kin, exercise, rp);
     let filled: Vec<bool> = (0..kin.len())
         .map(|i| drive_clean.filled[i] || kin[i].low_confidence)
         .collect();
+    let position = in_position(&sig.posture, exercise, &cfg.classify);
+    let (ankles, leg_px) = feet(frames, &kin, kp.min_confidence);
     let input = reps::SegmentInput {
         t: &t,
         e: &drive,
         filled: &filled,
         hip: hv,
-        hip_2d: &hip2.values,
-        hip_3d: &hip3.values,
+        hip_2d: &sig.hip2.values,
+        hip_3d: &sig.hip3.values,
         knee: &knee.values,
         loaded: &loaded,
+        in_position: &position,
+        ankles: &ankles,
+        leg_px,
         working_eccentric: nordic,
         nordic,
     };
     let mut seg = reps::segment(&input, &v, rp);
-    let holds = reps::holds(&input, &v, seg.range, seg.top_level, rp, sp.max_gap_s);
+    let holds = reps::holds(
+        &input,
+        &v,
+        seg.range,
+        seg.top_level,
+        rp,
+        cfg.signal.max_gap_s,
+    );
     if view.verdict == kinematics::ViewVerdict::Poor {
         for r in &mut seg.reps {
             r.uncertain = true;
@@ -280,43 +385,19 @@ pub fn analyze_landmarks(
             rp.min_range_deg
         ));
     }
-
-    let frames_out = kin
-        .iter()
-        .enumerate()
-        .map(|(i, k)| FrameKinematics {
-            index: k.index,
-            t: t[i],
-            present: k.present,
-            side: k.side,
-            low_confidence: k.low_confidence,
-            hip_flexion_2d_raw: k.hip_flexion_2d,
-            hip_flexion_3d_raw: k.hip_flexion_3d,
-            knee_flexion_2d_raw: k.knee_flexion_2d,
-            knee_flexion_3d_raw: k.knee_flexion_3d,
-            trunk_inclination_raw: k.trunk_inclination,
-            hip_flexion_2d: opt(hip2.values[i]),
-            hip_flexion_3d: opt(hip3.values[i]),
-            hip_flexion: opt(hv[i]),
-            knee_flexion_2d: opt(knee2.values[i]),
-            knee_flexion_3d: opt(knee3.values[i]),
-            knee_flexion: opt(knee.values[i]),
-            trunk_inclination: opt(trunk.values[i]),
-            hip_height: opt(height.values[i]),
-            conf_hip: k.conf_hip,
-            conf_knee: k.conf_knee,
-            conf_trunk: k.conf_trunk,
-            filled: drive_clean.filled[i],
-            outlier: drive_clean.outlier[i],
-            loaded: loaded[i],
-            posture: classify::posture(&posture_series, i, &cfg.classify),
-            rep: seg.labels[i].map(|l| l.0),
-            phase: seg.labels[i].map(|l| l.1),
-            hold: holds
-                .iter()
-                .position(|h| t[i] >= h.start_s && t[i] <= h.end_s),
-        })
-        .collect();
+    notes.extend(reps::set_shape_notes(&seg.reps));
+    let frames_out = frame_rows(
+        &kin,
+        &t,
+        &sig,
+        hv,
+        &knee.values,
+        drive_clean,
+        &loaded,
+        &seg,
+        &holds,
+        cfg,
+    );
     let dt = median_dt(&t);
     Ok(Analysis {
         frame_count: frames.len(),
@@ -335,4 +416,55 @@ pub fn analyze_landmarks(
         frames: frames_out,
         notes,
     })
+}
+
+/// The per-frame output rows.
+#[allow(clippy::too_many_arguments)]
+fn frame_rows(
+    kin: &[RawKinematics],
+    t: &[f64],
+    sig: &Signals,
+    hv: &[f64],
+    kv: &[f64],
+    drive_clean: &Cleaned,
+    loaded: &[bool],
+    seg: &reps::Segmentation,
+    holds: &[Hold],
+    cfg: &AnalysisConfig,
+) -> Vec<FrameKinematics> {
+    kin.iter()
+        .enumerate()
+        .map(|(i, k)| FrameKinematics {
+            index: k.index,
+            t: t[i],
+            present: k.present,
+            side: k.side,
+            low_confidence: k.low_confidence,
+            hip_flexion_2d_raw: k.hip_flexion_2d,
+            hip_flexion_3d_raw: k.hip_flexion_3d,
+            knee_flexion_2d_raw: k.knee_flexion_2d,
+            knee_flexion_3d_raw: k.knee_flexion_3d,
+            trunk_inclination_raw: k.trunk_inclination,
+            hip_flexion_2d: opt(sig.hip2.values[i]),
+            hip_flexion_3d: opt(sig.hip3.values[i]),
+            hip_flexion: opt(hv[i]),
+            knee_flexion_2d: opt(sig.knee2.values[i]),
+            knee_flexion_3d: opt(sig.knee3.values[i]),
+            knee_flexion: opt(kv[i]),
+            trunk_inclination: opt(sig.trunk.values[i]),
+            hip_height: opt(sig.height.values[i]),
+            conf_hip: k.conf_hip,
+            conf_knee: k.conf_knee,
+            conf_trunk: k.conf_trunk,
+            filled: drive_clean.filled[i],
+            outlier: drive_clean.outlier[i],
+            loaded: loaded[i],
+            posture: classify::posture(&sig.posture, i, &cfg.classify),
+            rep: seg.labels[i].map(|l| l.0),
+            phase: seg.labels[i].map(|l| l.1),
+            hold: holds
+                .iter()
+                .position(|h| t[i] >= h.start_s && t[i] <= h.end_s),
+        })
+        .collect()
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::RepParams;
 use super::tempo::{
-    constant_speed_evidence, first_exceeding, movement_boundary, pause_region, set_shape,
+    EaseFit, constant_speed_evidence, first_exceeding, movement_boundary, pause_region, set_shape,
 };
 use crate::common::Tempo;
 use crate::signal::percentile;
@@ -259,6 +259,9 @@ impl Hold {
     }
 }
 
+/// Image positions of the left and right ankles in one frame, where each is seen.
+pub type AnklePair = [Option<(f64, f64)>; 2];
+
 /// Inputs of segmentation, one value per frame.
 pub struct SegmentInput<'a> {
     pub t: &'a [f64],
@@ -271,6 +274,13 @@ pub struct SegmentInput<'a> {
     pub hip_3d: &'a [f64],
     pub knee: &'a [f64],
     pub loaded: &'a [bool],
+    /// The person is in the exercise's posture (standing for hinges, lying on the back
+    /// for bridges, kneeling for Nordics; all true when the exercise is unknown).
+    pub in_position: &'a [bool],
+    /// Image positions of the left and right ankles, where seen.
+    pub ankles: &'a [AnklePair],
+    /// Typical leg length in the image (thigh + shank), pixels (NaN when unknown).
+    pub leg_px: f64,
     /// Working phase is the eccentric (Nordic) rather than the concentric.
     pub working_eccentric: bool,
     /// Compute the Nordic break point on the knee angle.
@@ -315,6 +325,45 @@ fn peak_of(x: &[f64], t: &[f64], lo: usize, hi: usize, max: bool) -> (Option<f64
     (best.map(|b| b.0), best.map(|b| b.1))
 }
 
+/// The set a rep belongs to: its turning points, levels and movement shape.
+struct SetContext<'a> {
+    s: &'a SegmentInput<'a>,
+    v: &'a [f64],
+    p: &'a RepParams,
+    ext: Vec<Extreme>,
+    fit: EaseFit,
+    shape: f64,
+    first_valid: usize,
+    last_valid: usize,
+    range: f64,
+    top_level: f64,
+    bottom_level: f64,
+}
+
+/// Turning points, phase boundaries (seconds) and sample range of one rep.
+struct RepBounds {
+    tp: Option<Extreme>,
+    b: Extreme,
+    tn: Option<Extreme>,
+    ecc_amp: Option<f64>,
+    con_amp: Option<f64>,
+    rom: f64,
+    /// Speed threshold of the fallback pauses, degrees/s.
+    vthr: f64,
+    /// Bottom pause region (fallback), samples.
+    bl: usize,
+    br: usize,
+    tnr: Option<(usize, usize)>,
+    ecc_start: Option<f64>,
+    b_in: f64,
+    b_out: f64,
+    next_extreme: Option<usize>,
+    /// Arrival at and departure from the top after the bottom.
+    top_after: Option<(f64, f64)>,
+    start: usize,
+    end: usize,
+}
+
 /// Segments repetitions. `v` is the time derivative of `e`.
 pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
     let n = s.e.len();
@@ -332,234 +381,419 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         return seg;
     }
     let ext = turning_points(s.e, p.turning_fraction * range);
-    let first_valid = s.e.iter().position(|x| x.is_finite()).unwrap_or(0);
-    let last_valid = s.e.iter().rposition(|x| x.is_finite()).unwrap_or(0);
     // One movement shape for the set, from all its movements (see `set_shape`).
     let fit = p.ease_fit();
     let evidence: Vec<f64> = ext
         .windows(2)
         .filter_map(|w| constant_speed_evidence(s.t, s.e, w[0].i, w[1].i, &fit))
         .collect();
-    let shape = set_shape(&evidence, p.boundary_linear_margin);
+    let c = SetContext {
+        s,
+        v,
+        p,
+        shape: set_shape(&evidence, p.boundary_linear_margin),
+        fit,
+        first_valid: s.e.iter().position(|x| x.is_finite()).unwrap_or(0),
+        last_valid: s.e.iter().rposition(|x| x.is_finite()).unwrap_or(0),
+        range,
+        top_level,
+        bottom_level,
+        ext,
+    };
+    let bottoms: Vec<usize> = (0..c.ext.len()).filter(|&j| c.ext[j].bottom).collect();
     let mut count = 0usize;
-    for (j, b) in ext.iter().enumerate() {
-        if !b.bottom {
-            continue;
-        }
-        let tp = j.checked_sub(1).map(|k| ext[k]);
-        let tn = ext.get(j + 1).copied();
-        let ecc_amp = tp.map(|x| s.e[b.i] - s.e[x.i]);
-        let con_amp = tn.map(|x| s.e[b.i] - s.e[x.i]);
-        let rom = ecc_amp.unwrap_or(0.0).max(con_amp.unwrap_or(0.0));
-        let band = p.pause_band_fraction * rom;
-        // Pause threshold: the absolute one, lowered for slow reps to a fraction of the
-        // rep's peak speed (a deliberate slow lowering is movement from start to end).
-        let rep_peak_speed = {
-            let a = tp.map(|x| x.i).unwrap_or(b.i);
-            let z = tn.map(|x| x.i).unwrap_or(b.i);
-            (a..=z.min(n - 1))
-                .filter(|&k| v[k].is_finite())
-                .fold(0.0f64, |m, k| m.max(v[k].abs()))
-        };
-        let vthr = if rep_peak_speed > 0.0 {
-            p.pause_velocity_deg_s
-                .min(p.pause_speed_fraction * rep_peak_speed)
-        } else {
-            p.pause_velocity_deg_s
-        };
-        let (bl, br) = pause_region(s.e, v, b.i, true, band, vthr);
-        let tpr = tp.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
-        let tnr = tn.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
-        // Movement starts and ends (seconds): fitted to each movement's eased start and
-        // stop (`movement_boundary`); where that fails (a gap, the clip's start or end),
-        // the fallback pause regions' edge samples.
-        let bound = |a: usize, other: Option<usize>, fallback: usize| {
-            other
-                .and_then(|o| movement_boundary(s.t, s.e, a, o, &fit, shape))
-                .unwrap_or(s.t[fallback])
-        };
-        let ecc_start = tp.map(|x| bound(x.i, Some(b.i), tpr.map(|r| r.1).unwrap_or(x.i)));
-        let mut b_in = bound(b.i, tp.map(|x| x.i), bl);
-        let mut b_out = bound(b.i, tn.map(|x| x.i), br);
-        if b_out < b_in {
-            // No pause: the movement turns at once.
-            let mid = 0.5 * (b_in + b_out);
-            (b_in, b_out) = (mid, mid);
-        }
-        let next_extreme = ext.get(j + 2).map(|x| x.i);
-        let top_after = tn.zip(tnr).map(|(x, r)| {
-            let arrive = bound(x.i, Some(b.i), r.0);
-            let leave = bound(x.i, next_extreme, r.1);
-            if leave < arrive {
-                let mid = 0.5 * (arrive + leave);
-                (mid, mid)
-            } else {
-                (arrive, leave)
-            }
-        });
-        // Sample ranges: the rep runs from the last sample before its first movement to
-        // the last sample before the next rep's first movement.
-        let last_at_or_before =
-            |tb: f64, lo: usize, hi: usize| (lo..=hi).rev().find(|&k| s.t[k] <= tb).unwrap_or(lo);
-        let start = match (tp, ecc_start) {
-            (Some(x), Some(ts)) => last_at_or_before(ts, x.i, b.i),
-            _ => bl,
-        };
-        let end = match (tn, tnr, next_extreme, top_after) {
-            (Some(x), _, Some(ne), Some((_, leave))) => last_at_or_before(leave, x.i, ne),
-            (_, Some(r), _, _) => r.1,
-            _ => br,
-        };
-        let eccentric_s = ecc_start.map(|ts| b_in - ts);
-        let bottom_pause = b_out - b_in;
-        // A pause that runs into the clip's start or end has no known length (the person
-        // may have been setting up, or stayed there after the recording stopped): not
-        // timed, so it can neither show as a long pause nor be flagged as one.
-        let pause_unbounded =
-            (tp.is_none() && bl <= first_valid) || (tn.is_none() && br >= last_valid);
-        let bottom_pause_s = (!pause_unbounded).then_some(bottom_pause);
-        let concentric_s = top_after.map(|(arrive, _)| arrive - b_out);
-        let top_pause_s = top_after
-            .filter(|_| next_extreme.is_some() || tnr.is_none_or(|r| r.1 < last_valid))
-            .map(|(arrive, leave)| leave - arrive);
-        let working_amp = if s.working_eccentric {
-            ecc_amp
-        } else {
-            con_amp
-        };
-        let filled = (start..=end)
-            .filter(|&k| s.filled[k] || !s.e[k].is_finite())
-            .count();
-        let frames = (end - start + 1) as f64;
-        let unseen = filled as f64 > p.max_unseen_fraction * frames;
-        let counted = !unseen && working_amp.is_some_and(|a| a >= p.min_rep_fraction * range);
-        let mut reasons = Vec::new();
-        for (x, what) in [(tp, "top before"), (Some(*b), "bottom"), (tn, "top after")] {
-            if let Some(x) = x
-                && near_gap(s, x.i)
-            {
-                reasons.push(format!(
-                    "the {what} falls in or next to a gap in the landmarks"
-                ));
-            }
-        }
-        // Starting at rest in the bottom position (a bridge on the floor, a deadlift
-        // bar on the floor) is the normal start of a set, not a cut-off rep: only a
-        // clip that starts while the person is already moving down is uncertain.
-        let starts_moving = v
-            .get(first_valid)
-            .is_some_and(|x| x.is_finite() && x.abs() >= vthr);
-        let top_is_clip_start = tp.is_some_and(|x| x.i <= first_valid);
-        if (tp.is_none() && bl > first_valid) || (top_is_clip_start && starts_moving) {
-            reasons.push("the clip starts mid-rep".into());
-        }
-        if tn.is_none_or(|x| x.provisional) && end >= last_valid {
-            reasons.push("the clip ends mid-rep".into());
-        }
-        if (filled as f64) > p.max_filled_fraction * frames {
-            reasons.push(format!(
-                "{filled} of {} frames interpolated or low-confidence",
-                end - start + 1
-            ));
-        }
-        if unseen {
-            reasons.push("not counted: the person was not seen in most of the rep".into());
-        } else if !counted {
-            reasons.push(if working_amp.is_none() {
-                "partial rep: the working phase is missing".into()
-            } else {
-                "partial rep: range below the set's typical range".into()
-            });
-        }
-        let (peak_h, peak_h_t) = peak_of(s.hip, s.t, start, end, true);
-        let (peak_2, peak_2_t) = peak_of(s.hip_2d, s.t, start, end, true);
-        let (peak_3, peak_3_t) = peak_of(s.hip_3d, s.t, start, end, true);
-        let (min_h, _) = peak_of(s.hip, s.t, start, end, false);
-        let (peak_k, _) = peak_of(s.knee, s.t, start, end, true);
-        let (min_k, _) = peak_of(s.knee, s.t, start, end, false);
-        let (mut break_point_knee_deg, mut break_point_s) = (None, None);
-        if s.nordic
-            && let Some(x) = tp
-        {
-            // Knee-extension speed = rate of rise of e = -knee.
-            if let Some(k) = first_exceeding(v, x.i, b.i, p.break_velocity_deg_s) {
-                break_point_knee_deg = opt(s.knee[k]);
-                break_point_s = Some(s.t[k]);
-            }
-        }
-        let working_phase = if s.working_eccentric {
-            Phase::Eccentric
-        } else {
-            Phase::Concentric
-        };
+    for (k, &j) in bottoms.iter().enumerate() {
+        let r = rep_bounds(&c, j);
+        let last = k + 1 == bottoms.len();
+        let (counted, reasons) = rep_verdict(&c, &r, last);
         let rep_idx = seg.reps.len();
-        for k in start..=end {
-            let tk = s.t[k];
-            let ph = if k < b.i && tk < b_in {
-                Phase::Eccentric
-            } else if tk <= b_out || k == b.i {
-                Phase::BottomPause
-            } else if top_after.is_some_and(|(arrive, _)| tk >= arrive) {
-                Phase::TopPause
-            } else {
-                Phase::Concentric
-            };
-            if seg.labels[k].is_none() {
-                seg.labels[k] = Some((rep_idx, ph));
-            }
-        }
-        let series = (start..=end)
-            .map(|k| RepSample {
-                t: s.t[k],
-                hip_flexion_deg: opt(s.hip[k]),
-                knee_flexion_deg: opt(s.knee[k]),
-                loaded: s.loaded[k],
-            })
-            .collect();
+        label_phases(&mut seg.labels, &c, &r, rep_idx);
         if counted {
             count += 1;
         }
-        seg.reps.push(Rep {
-            number: counted.then_some(count),
-            counted,
-            start_s: s.t[start],
-            end_s: s.t[end],
-            bottom_s: s.t[b.i],
-            eccentric_s,
-            bottom_pause_s,
-            concentric_s,
-            top_pause_s,
-            tempo: Tempo {
-                eccentric_s: eccentric_s.unwrap_or(0.0),
-                bottom_pause_s: bottom_pause,
-                concentric_s: concentric_s.unwrap_or(0.0),
-                top_pause_s: top_pause_s.unwrap_or(0.0),
-            },
-            working_phase,
-            working_s: if s.working_eccentric {
-                eccentric_s
-            } else {
-                concentric_s
-            },
-            range_of_motion_deg: rom,
-            peak_hip_flexion_deg: peak_h,
-            peak_hip_flexion_s: peak_h_t,
-            peak_hip_flexion_2d_deg: peak_2,
-            peak_hip_flexion_2d_s: peak_2_t,
-            peak_hip_flexion_3d_deg: peak_3,
-            peak_hip_flexion_3d_s: peak_3_t,
-            min_hip_flexion_deg: min_h,
-            peak_knee_flexion_deg: peak_k,
-            min_knee_flexion_deg: min_k,
-            lowering_s: if s.nordic { eccentric_s } else { None },
-            break_point_knee_deg,
-            break_point_s,
-            uncertain: !reasons.is_empty(),
-            uncertain_reasons: reasons,
-            series,
-        });
+        seg.reps
+            .push(build_rep(&c, &r, counted.then_some(count), reasons));
     }
     seg
+}
+
+/// Phase boundaries of the rep around the bottom `c.ext[j]`.
+fn rep_bounds(c: &SetContext, j: usize) -> RepBounds {
+    let (s, v, p, ext) = (c.s, c.v, c.p, &c.ext);
+    let n = s.e.len();
+    let b = ext[j];
+    let tp = j.checked_sub(1).map(|k| ext[k]);
+    let tn = ext.get(j + 1).copied();
+    let ecc_amp = tp.map(|x| s.e[b.i] - s.e[x.i]);
+    let con_amp = tn.map(|x| s.e[b.i] - s.e[x.i]);
+    let rom = ecc_amp.unwrap_or(0.0).max(con_amp.unwrap_or(0.0));
+    let band = p.pause_band_fraction * rom;
+    // Pause threshold: the absolute one, lowered for slow reps to a fraction of the
+    // rep's peak speed (a deliberate slow lowering is movement from start to end).
+    let rep_peak_speed = {
+        let a = tp.map(|x| x.i).unwrap_or(b.i);
+        let z = tn.map(|x| x.i).unwrap_or(b.i);
+        (a..=z.min(n - 1))
+            .filter(|&k| v[k].is_finite())
+            .fold(0.0f64, |m, k| m.max(v[k].abs()))
+    };
+    let vthr = if rep_peak_speed > 0.0 {
+        p.pause_velocity_deg_s
+            .min(p.pause_speed_fraction * rep_peak_speed)
+    } else {
+        p.pause_velocity_deg_s
+    };
+    let (bl, br) = pause_region(s.e, v, b.i, true, band, vthr);
+    let tpr = tp.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
+    let tnr = tn.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
+    // Movement starts and ends (seconds): fitted to each movement's eased start and
+    // stop (`movement_boundary`); where that fails (a gap, the clip's start or end),
+    // the fallback pause regions' edge samples.
+    let bound = |a: usize, other: Option<usize>, fallback: usize| {
+        other
+            .and_then(|o| movement_boundary(s.t, s.e, a, o, &c.fit, c.shape))
+            .unwrap_or(s.t[fallback])
+    };
+    let ecc_start = tp.map(|x| bound(x.i, Some(b.i), tpr.map(|r| r.1).unwrap_or(x.i)));
+    let mut b_in = bound(b.i, tp.map(|x| x.i), bl);
+    let mut b_out = bound(b.i, tn.map(|x| x.i), br);
+    if b_out < b_in {
+        // No pause: the movement turns at once.
+        let mid = 0.5 * (b_in + b_out);
+        (b_in, b_out) = (mid, mid);
+    }
+    let next_extreme = ext.get(j + 2).map(|x| x.i);
+    let top_after = tn.zip(tnr).map(|(x, r)| {
+        let arrive = bound(x.i, Some(b.i), r.0);
+        let leave = bound(x.i, next_extreme, r.1);
+        if leave < arrive {
+            let mid = 0.5 * (arrive + leave);
+            (mid, mid)
+        } else {
+            (arrive, leave)
+        }
+    });
+    // Sample ranges: the rep runs from the last sample before its first movement to
+    // the last sample before the next rep's first movement.
+    let last_at_or_before =
+        |tb: f64, lo: usize, hi: usize| (lo..=hi).rev().find(|&k| s.t[k] <= tb).unwrap_or(lo);
+    let start = match (tp, ecc_start) {
+        (Some(x), Some(ts)) => last_at_or_before(ts, x.i, b.i),
+        _ => bl,
+    };
+    let end = match (tn, tnr, next_extreme, top_after) {
+        (Some(x), _, Some(ne), Some((_, leave))) => last_at_or_before(leave, x.i, ne),
+        (_, Some(r), _, _) => r.1,
+        _ => br,
+    };
+    RepBounds {
+        tp,
+        b,
+        tn,
+        ecc_amp,
+        con_amp,
+        rom,
+        vthr,
+        bl,
+        br,
+        tnr,
+        ecc_start,
+        b_in,
+        b_out,
+        next_extreme,
+        top_after,
+        start,
+        end,
+    }
+}
+
+/// Whether the rep counts, and why it is uncertain or not counted. `last`: the set's last
+/// rep (the only one after which the person may walk off).
+fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>) {
+    let (s, p) = (c.s, c.p);
+    let working_amp = if s.working_eccentric {
+        r.ecc_amp
+    } else {
+        r.con_amp
+    };
+    let filled = (r.start..=r.end)
+        .filter(|&k| s.filled[k] || !s.e[k].is_finite())
+        .count();
+    let frames = (r.end - r.start + 1) as f64;
+    let unseen = filled as f64 > p.max_unseen_fraction * frames;
+    let mut reasons = Vec::new();
+    for (x, what) in [
+        (r.tp, "top before"),
+        (Some(r.b), "bottom"),
+        (r.tn, "top after"),
+    ] {
+        if let Some(x) = x
+            && near_gap(s, x.i)
+        {
+            reasons.push(format!(
+                "the {what} falls in or next to a gap in the landmarks"
+            ));
+        }
+    }
+    // Starting at rest in the bottom position (a bridge on the floor, a deadlift
+    // bar on the floor) is the normal start of a set, not a cut-off rep: only a
+    // clip that starts while the person is already moving is cut off.
+    let starts_moving = moving_at(c, c.first_valid, r.vthr);
+    let top_is_clip_start = r.tp.is_some_and(|x| x.i <= c.first_valid);
+    let bottom_is_clip_start = r.tp.is_none() && r.bl <= c.first_valid;
+    if (r.tp.is_none() && r.bl > c.first_valid) || (top_is_clip_start && starts_moving) {
+        reasons.push("the clip starts mid-rep".into());
+    }
+    if r.tn.is_none_or(|x| x.provisional) && r.end >= c.last_valid {
+        reasons.push("the clip ends mid-rep".into());
+    }
+    if (filled as f64) > p.max_filled_fraction * frames {
+        reasons.push(format!(
+            "{filled} of {} frames interpolated or low-confidence",
+            r.end - r.start + 1
+        ));
+    }
+    // The working phase was already under way when the recording started: moving, and
+    // already well past the turning point it starts from (a clip that starts at the
+    // bottom and lifts at once still holds the whole lift).
+    let past = |from_level: f64, x: f64| {
+        (x - from_level).abs() > (p.cut_start_fraction * c.range).max(p.cut_start_min_deg)
+    };
+    let working_cut = starts_moving
+        && if s.working_eccentric {
+            top_is_clip_start && past(c.top_level, s.e[c.first_valid])
+        } else {
+            bottom_is_clip_start && past(c.bottom_level, s.e[r.b.i])
+        };
+    let not_counted = if unseen {
+        Some("not counted: the person was not seen in most of the rep".to_string())
+    } else if working_amp.is_none() {
+        Some("partial rep: the working phase is missing".into())
+    } else if working_amp.is_some_and(|a| a < p.min_rep_fraction * c.range) {
+        Some("partial rep: range below the set's typical range".into())
+    } else if working_cut {
+        Some("not counted: the working phase was already under way when the clip starts".into())
+    } else {
+        incomplete_lift(c, r, last)
+    };
+    let counted = not_counted.is_none();
+    reasons.extend(not_counted);
+    (counted, reasons)
+}
+
+/// Whether the signal is moving at sample `k` (mean speed over the next 0.2 s).
+fn moving_at(c: &SetContext, k: usize, vthr: f64) -> bool {
+    let (t, v) = (c.s.t, c.v);
+    let w: Vec<f64> = (k..v.len())
+        .take_while(|&i| t[i] - t[k] <= 0.2)
+        .map(|i| v[i])
+        .filter(|x| x.is_finite())
+        .collect();
+    !w.is_empty() && (w.iter().sum::<f64>() / w.len() as f64).abs() >= vthr
+}
+
+/// Why a lift (the working phase of bridges and hinges) that covered the range still does
+/// not complete a rep: it stops short of the top (lockout), it ends out of the exercise's
+/// position, or (the set's last rep) the person walks off during or just after it, i.e.
+/// stood up without the weight.
+fn incomplete_lift(c: &SetContext, r: &RepBounds, last: bool) -> Option<String> {
+    let (s, p) = (c.s, c.p);
+    if s.working_eccentric {
+        return None;
+    }
+    let top = r.tn?;
+    let short = s.e[top.i] - c.top_level;
+    if short > p.lockout_fraction * c.range {
+        return Some(format!(
+            "partial rep: the lift stops {short:.0} deg short of the set's top"
+        ));
+    }
+    let window = |i: usize| {
+        let lo = i.saturating_sub(1);
+        (0..s.e.len()).filter(move |&k| k >= lo && (s.t[k] - s.t[i]).abs() <= 0.25)
+    };
+    let inside = window(top.i).filter(|&k| s.in_position[k]).count();
+    if 2 * inside < window(top.i).count() {
+        return Some("not counted: the lift does not end in the exercise's position".into());
+    }
+    let arrive = r.top_after.map(|x| x.0).unwrap_or(s.t[top.i]);
+    if last
+        && walks_off(
+            s,
+            r.start,
+            arrive + p.walk_off_window_s,
+            p.walk_off_step_fraction,
+        )
+    {
+        return Some(
+            "not counted: the person walks off as they stand up (standing up without the weight)"
+                .into(),
+        );
+    }
+    None
+}
+
+/// Whether either foot moves more than `fraction` of the leg length between the samples
+/// around `from` and those before `until` seconds (medians over 0.3 s).
+fn walks_off(s: &SegmentInput, from: usize, until: f64, fraction: f64) -> bool {
+    let to = (0..s.t.len())
+        .rev()
+        .find(|&k| s.t[k] <= until)
+        .unwrap_or(from);
+    if to <= from || !s.leg_px.is_finite() {
+        return false;
+    }
+    let median_at = |k: usize, foot: usize, after: bool| -> Option<(f64, f64)> {
+        let pts: Vec<(f64, f64)> = (0..s.t.len())
+            .filter(|&i| {
+                if after {
+                    s.t[i] >= s.t[k] && s.t[i] <= s.t[k] + 0.3
+                } else {
+                    s.t[i] <= s.t[k] && s.t[i] >= s.t[k] - 0.3
+                }
+            })
+            .filter_map(|i| s.ankles[i][foot])
+            .collect();
+        let xs: Vec<f64> = pts.iter().map(|p| p.0).collect();
+        let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
+        (!pts.is_empty()).then(|| (crate::signal::median(&xs), crate::signal::median(&ys)))
+    };
+    (0..2).any(|foot| {
+        let (Some(a), Some(b)) = (median_at(from, foot, true), median_at(to, foot, false)) else {
+            return false;
+        };
+        (a.0 - b.0).hypot(a.1 - b.1) > fraction * s.leg_px
+    })
+}
+
+/// Labels the rep's frames with their phase (frames already labelled keep theirs).
+fn label_phases(labels: &mut [Option<(usize, Phase)>], c: &SetContext, r: &RepBounds, idx: usize) {
+    for (k, label) in labels.iter_mut().enumerate().take(r.end + 1).skip(r.start) {
+        let tk = c.s.t[k];
+        let ph = if k < r.b.i && tk < r.b_in {
+            Phase::Eccentric
+        } else if tk <= r.b_out || k == r.b.i {
+            Phase::BottomPause
+        } else if r.top_after.is_some_and(|(arrive, _)| tk >= arrive) {
+            Phase::TopPause
+        } else {
+            Phase::Concentric
+        };
+        if label.is_none() {
+            *label = Some((idx, ph));
+        }
+    }
+}
+
+/// The rep's tempo, peaks and series.
+fn build_rep(c: &SetContext, r: &RepBounds, number: Option<usize>, reasons: Vec<String>) -> Rep {
+    let (s, p) = (c.s, c.p);
+    let (start, end) = (r.start, r.end);
+    let eccentric_s = r.ecc_start.map(|ts| r.b_in - ts);
+    let bottom_pause = r.b_out - r.b_in;
+    // A pause that runs into the clip's start or end has no known length (the person
+    // may have been setting up, or stayed there after the recording stopped): not
+    // timed, so it can neither show as a long pause nor be flagged as one.
+    let pause_unbounded =
+        (r.tp.is_none() && r.bl <= c.first_valid) || (r.tn.is_none() && r.br >= c.last_valid);
+    let bottom_pause_s = (!pause_unbounded).then_some(bottom_pause);
+    let concentric_s = r.top_after.map(|(arrive, _)| arrive - r.b_out);
+    let top_pause_s = r
+        .top_after
+        .filter(|_| r.next_extreme.is_some() || r.tnr.is_none_or(|x| x.1 < c.last_valid))
+        .map(|(arrive, leave)| leave - arrive);
+    let (peak_h, peak_h_t) = peak_of(s.hip, s.t, start, end, true);
+    let (peak_2, peak_2_t) = peak_of(s.hip_2d, s.t, start, end, true);
+    let (peak_3, peak_3_t) = peak_of(s.hip_3d, s.t, start, end, true);
+    let (min_h, _) = peak_of(s.hip, s.t, start, end, false);
+    let (peak_k, _) = peak_of(s.knee, s.t, start, end, true);
+    let (min_k, _) = peak_of(s.knee, s.t, start, end, false);
+    let (mut break_point_knee_deg, mut break_point_s) = (None, None);
+    if s.nordic
+        && let Some(x) = r.tp
+    {
+        // Knee-extension speed = rate of rise of e = -knee.
+        if let Some(k) = first_exceeding(c.v, x.i, r.b.i, p.break_velocity_deg_s) {
+            break_point_knee_deg = opt(s.knee[k]);
+            break_point_s = Some(s.t[k]);
+        }
+    }
+    let series = (start..=end)
+        .map(|k| RepSample {
+            t: s.t[k],
+            hip_flexion_deg: opt(s.hip[k]),
+            knee_flexion_deg: opt(s.knee[k]),
+            loaded: s.loaded[k],
+        })
+        .collect();
+    Rep {
+        number,
+        counted: number.is_some(),
+        start_s: s.t[start],
+        end_s: s.t[end],
+        bottom_s: s.t[r.b.i],
+        eccentric_s,
+        bottom_pause_s,
+        concentric_s,
+        top_pause_s,
+        tempo: Tempo {
+            eccentric_s: eccentric_s.unwrap_or(0.0),
+            bottom_pause_s: bottom_pause,
+            concentric_s: concentric_s.unwrap_or(0.0),
+            top_pause_s: top_pause_s.unwrap_or(0.0),
+        },
+        working_phase: if s.working_eccentric {
+            Phase::Eccentric
+        } else {
+            Phase::Concentric
+        },
+        working_s: if s.working_eccentric {
+            eccentric_s
+        } else {
+            concentric_s
+        },
+        range_of_motion_deg: r.rom,
+        peak_hip_flexion_deg: peak_h,
+        peak_hip_flexion_s: peak_h_t,
+        peak_hip_flexion_2d_deg: peak_2,
+        peak_hip_flexion_2d_s: peak_2_t,
+        peak_hip_flexion_3d_deg: peak_3,
+        peak_hip_flexion_3d_s: peak_3_t,
+        min_hip_flexion_deg: min_h,
+        peak_knee_flexion_deg: peak_k,
+        min_knee_flexion_deg: min_k,
+        lowering_s: if s.nordic { eccentric_s } else { None },
+        break_point_knee_deg,
+        break_point_s,
+        uncertain: !reasons.is_empty(),
+        uncertain_reasons: reasons,
+        series,
+    }
+}
+
+/// What kind of set the reps make, where it is not a plain set: a single repetition, a
+/// concentric-only clip (one lift from the bottom to the top, nothing lowered), or no
+/// complete repetition at all.
+pub fn set_shape_notes(reps: &[Rep]) -> Vec<String> {
+    let counted: Vec<&Rep> = reps.iter().filter(|r| r.counted).collect();
+    let mut out = Vec::new();
+    match counted.as_slice() {
+        [] if !reps.is_empty() => out.push(format!(
+            "no complete repetition: {} partial movement(s) only",
+            reps.len()
+        )),
+        [r] => {
+            let lift_only =
+                r.working_phase == Phase::Concentric && r.eccentric_s.is_none() && reps.len() == 1;
+            out.push(if lift_only {
+                "concentric only: a single lift from the bottom to the top, with no lowering in the clip".into()
+            } else {
+                "single repetition".into()
+            });
+        }
+        _ => {}
+    }
+    out
 }
 
 /// Moving mean over +-`half_s` seconds (finite values only).
@@ -761,6 +995,9 @@ mod tests {
             hip_3d: &e,
             knee: &e,
             loaded: &loaded,
+            in_position: &loaded,
+            ankles: &vec![[None, None]; n],
+            leg_px: f64::NAN,
             working_eccentric: false,
             nordic: false,
         };

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::pose::{Landmark, Pose, PoseFrame, idx};
 use geom::{IMAGE_NORMAL, V3, angle_deg, signed_angle_deg, signed_sin};
-pub use view::{ViewParams, ViewQuality, ViewVerdict, view_quality};
+pub use view::{ViewAngle, ViewParams, ViewPart, ViewQuality, ViewVerdict, view_quality};
 
 /// Body side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +81,22 @@ pub struct RawKinematics {
     /// Cosine between the trunk's anterior direction and image up: +1 lying supine,
     /// -1 prone or hinged forward, about 0 upright.
     pub trunk_anterior_up: Option<f64>,
+    /// Gravity-referenced sagittal angles from the world (3D) landmarks, degrees, whatever
+    /// the camera's yaw (the camera is assumed level: world "up" is the image's up). The
+    /// sagittal plane is the vertical plane across the body's left-right axis; "forward" is
+    /// the horizontal direction the person faces in it (sign from the facing cues).
+    /// Trunk (mid-hip -> mid-shoulder) from vertical: 0 upright, +90 pitched forward
+    /// (hinge, prone), -90 lying on the back.
+    pub trunk_pitch_3d: Option<f64>,
+    /// Near-side thigh (hip -> knee) from straight down: 0 standing, +90 thigh forward
+    /// horizontal, beyond 90 knee above the hip (bridge).
+    pub thigh_pitch_3d: Option<f64>,
+    /// Near-side shank (knee -> ankle) from straight down: 0 vertical, -90 ankle straight
+    /// behind the knee (kneeling on the shins).
+    pub shank_pitch_3d: Option<f64>,
+    /// Horizontal direction the body faces relative to the camera, degrees: 0 facing the
+    /// camera (front view), +-90 side view, 180 facing away (rear view).
+    pub body_yaw_deg: Option<f64>,
     /// Near hip above the lowest near-side foot point, pixels.
     pub hip_height_px: Option<f64>,
     /// Trunk length (mid-hip to mid-shoulder), pixels.
@@ -233,6 +249,25 @@ fn lateral_axis(w: &[V3]) -> V3 {
         .plus(w[idx::LEFT_SHOULDER].minus(w[idx::RIGHT_SHOULDER]))
 }
 
+/// The horizontal forward direction of the body in world coordinates (y down): across the
+/// horizontal part of the left-right axis, on the side the facing cues give (`facing_3d`
+/// is the sense of rotation about that axis from the trunk line to the front, see
+/// [`facing_evidence`]). `None` when the left-right axis is near vertical (lying on the
+/// side), where no sagittal plane is defined.
+fn sagittal_forward(w: &[V3], facing_3d: i8) -> Option<V3> {
+    let lat = lateral_axis(w);
+    let horizontal = V3::new(lat.x, 0.0, lat.z);
+    if horizontal.norm() < 0.5 * lat.norm() {
+        return None;
+    }
+    let down = V3::new(0.0, 1.0, 0.0);
+    horizontal
+        .unit()?
+        .cross(down)
+        .unit()
+        .map(|f| f.scale(facing_3d as f64))
+}
+
 fn usable(p: &Pose) -> bool {
     p.image.len() >= crate::pose::NUM_LANDMARKS && p.world.len() >= crate::pose::NUM_LANDMARKS
 }
@@ -340,6 +375,15 @@ fn fill_angles(k: &mut RawKinematics, pose: &Pose, side: Side, p: &KinematicsPar
         k.hip_flexion_3d = ok(if sgn < 0.0 { -mag } else { mag });
     }
     k.knee_flexion_3d = ok(angle_deg(wthigh, wshank));
+    if let Some(fwd) = sagittal_forward(&wp, k.facing_3d) {
+        let down = V3::new(0.0, 1.0, 0.0);
+        let pitch = |v: V3, zero: V3| ok(v.dot(fwd).atan2(v.dot(zero)).to_degrees());
+        k.trunk_pitch_3d = pitch(wtrunk, up);
+        k.thigh_pitch_3d = pitch(wthigh, down);
+        k.shank_pitch_3d = pitch(wshank, down);
+        // Camera looks along +z: facing the camera is forward = -z.
+        k.body_yaw_deg = ok(fwd.x.atan2(-fwd.z).to_degrees());
+    }
 
     let sh_vis = vis(l, idx::LEFT_SHOULDER).max(vis(l, idx::RIGHT_SHOULDER));
     let hip_vis = vis(l, idx::LEFT_HIP).max(vis(l, idx::RIGHT_HIP));

@@ -27,6 +27,9 @@ pub struct ViewParams {
     pub min_subject_px: f64,
     /// Smallest fraction of frames with hip, knee and shoulder visible (default 0.7).
     pub min_visible_fraction: f64,
+    /// Shortest stretch of one camera angle listed as a part of the clip, seconds
+    /// (default 2); the per-frame angle is a majority over +-`min_part_s`/2.
+    pub min_part_s: f64,
 }
 
 impl Default for ViewParams {
@@ -38,6 +41,7 @@ impl Default for ViewParams {
             frontal_hip_ratio: 0.4,
             min_subject_px: 150.0,
             min_visible_fraction: 0.7,
+            min_part_s: 2.0,
         }
     }
 }
@@ -72,6 +76,31 @@ pub struct ViewQuality {
     /// Whether the primary hip and knee angles should come from world (3D) landmarks.
     pub use_3d: bool,
     pub reasons: Vec<String>,
+    /// Where the camera angle changes within the clip (the person turns, or the camera
+    /// moves): each stretch of at least `min_part_s` with its own view. Empty when the
+    /// whole clip is seen from one angle.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<ViewPart>,
+}
+
+/// The camera angle relative to the person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ViewAngle {
+    Side,
+    Oblique,
+    Front,
+    Rear,
+}
+
+/// One stretch of a clip seen from one camera angle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ViewPart {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub angle: ViewAngle,
+    /// Median camera offset from a side view over the stretch, degrees.
+    pub offset_deg: f64,
 }
 
 /// Assesses the view of a clip.
@@ -87,7 +116,9 @@ pub fn view_quality(
     let mut size = Vec::new();
     let mut visible = 0usize;
     let mut present = 0usize;
+    let mut per_frame: Vec<(f64, Option<ViewAngle>, f64)> = Vec::with_capacity(kin.len());
     for (f, k) in frames.iter().zip(kin) {
+        per_frame.push((k.t, None, f64::NAN));
         let Some(pose) = f.pose.as_ref().filter(|_| k.present) else {
             continue;
         };
@@ -106,6 +137,9 @@ pub fn view_quality(
             if n > 1e-6 {
                 off3.push((v.x.hypot(v.y) / n).clamp(0.0, 1.0).asin().to_degrees());
             }
+        }
+        if let Some(last) = per_frame.last_mut() {
+            *last = frame_angle(k, pose, p);
         }
         let trunk = k.trunk_px.unwrap_or(0.0);
         if trunk > 1.0 {
@@ -175,7 +209,24 @@ pub fn view_quality(
         ));
     }
     let use_3d = offset.is_some_and(|o| o > p.side_on_max_deg);
+    let parts = view_parts(&per_frame, p);
+    if parts.len() > 1 {
+        let list: Vec<String> = parts
+            .iter()
+            .map(|x| {
+                format!(
+                    "{} {:.1}-{:.1} s (about {:.0} degrees off a side view)",
+                    x.angle.name(),
+                    x.start_s,
+                    x.end_s,
+                    x.offset_deg
+                )
+            })
+            .collect();
+        reasons.push(format!("the camera angle changes: {}", list.join(", ")));
+    }
     ViewQuality {
+        parts: if parts.len() > 1 { parts } else { Vec::new() },
         offset_3d_deg,
         offset_2d_deg,
         shoulder_width_ratio_2d,
@@ -187,6 +238,132 @@ pub fn view_quality(
         use_3d,
         reasons,
     }
+}
+
+impl ViewAngle {
+    pub fn name(self) -> &'static str {
+        match self {
+            ViewAngle::Side => "side",
+            ViewAngle::Oblique => "oblique",
+            ViewAngle::Front => "front",
+            ViewAngle::Rear => "rear",
+        }
+    }
+}
+
+/// One frame's camera angle: the offset from a side view (mean of the world-landmark and
+/// apparent-width estimates, as for the clip) and, beyond `oblique_max_deg`, front or
+/// rear from the direction the body faces. Returns (time, angle, offset).
+fn frame_angle(
+    k: &RawKinematics,
+    pose: &crate::pose::Pose,
+    p: &ViewParams,
+) -> (f64, Option<ViewAngle>, f64) {
+    let w = |i: usize| V3::world(&pose.world[i]);
+    let im = |i: usize| V3::image(&pose.image[i]);
+    let mut o3 = Vec::new();
+    for (a, b) in [
+        (idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER),
+        (idx::LEFT_HIP, idx::RIGHT_HIP),
+    ] {
+        let v = w(a).minus(w(b));
+        if v.norm() > 1e-6 {
+            o3.push(
+                (v.x.hypot(v.y) / v.norm())
+                    .clamp(0.0, 1.0)
+                    .asin()
+                    .to_degrees(),
+            );
+        }
+    }
+    let trunk = k.trunk_px.unwrap_or(0.0);
+    let o2 = (trunk > 1.0).then(|| {
+        let sh = im(idx::LEFT_SHOULDER).minus(im(idx::RIGHT_SHOULDER)).norm() / trunk;
+        let hp = im(idx::LEFT_HIP).minus(im(idx::RIGHT_HIP)).norm() / trunk;
+        let a = (sh / p.frontal_shoulder_ratio).clamp(0.0, 1.0).asin();
+        let b = (hp / p.frontal_hip_ratio).clamp(0.0, 1.0).asin();
+        (0.5 * (a + b)).to_degrees()
+    });
+    let o3 = (!o3.is_empty()).then(|| o3.iter().sum::<f64>() / o3.len() as f64);
+    let offset = match (o3, o2) {
+        (Some(a), Some(b)) => 0.5 * (a + b),
+        (a, b) => match a.or(b) {
+            Some(x) => x,
+            None => return (k.t, None, f64::NAN),
+        },
+    };
+    let angle = if offset <= p.side_on_max_deg {
+        ViewAngle::Side
+    } else if offset <= p.oblique_max_deg {
+        ViewAngle::Oblique
+    } else if k.body_yaw_deg.is_some_and(|y| y.abs() > 90.0) {
+        ViewAngle::Rear
+    } else {
+        ViewAngle::Front
+    };
+    (k.t, Some(angle), offset)
+}
+
+/// Stretches of one camera angle: each frame takes the angle most frames within
+/// +-`min_part_s`/2 share, runs shorter than `min_part_s` join the previous stretch.
+fn view_parts(per_frame: &[(f64, Option<ViewAngle>, f64)], p: &ViewParams) -> Vec<ViewPart> {
+    let all = [
+        ViewAngle::Side,
+        ViewAngle::Oblique,
+        ViewAngle::Front,
+        ViewAngle::Rear,
+    ];
+    let half = 0.5 * p.min_part_s;
+    let (mut lo, mut hi) = (0usize, 0usize);
+    let mut counts = [0usize; 4];
+    let slot = |a: ViewAngle| all.iter().position(|&x| x == a).unwrap_or(0);
+    let mut voted: Vec<Option<ViewAngle>> = Vec::with_capacity(per_frame.len());
+    for i in 0..per_frame.len() {
+        let t = per_frame[i].0;
+        while hi < per_frame.len() && per_frame[hi].0 <= t + half {
+            if let Some(a) = per_frame[hi].1 {
+                counts[slot(a)] += 1;
+            }
+            hi += 1;
+        }
+        while per_frame[lo].0 < t - half {
+            if let Some(a) = per_frame[lo].1 {
+                counts[slot(a)] -= 1;
+            }
+            lo += 1;
+        }
+        let best = (0..4).max_by_key(|&j| counts[j]).unwrap_or(0);
+        voted.push((counts[best] > 0).then_some(all[best]));
+    }
+    let mut parts: Vec<(usize, usize, ViewAngle)> = Vec::new();
+    for (i, a) in voted.iter().enumerate() {
+        let Some(a) = *a else { continue };
+        match parts.last_mut() {
+            Some(last) if last.2 == a => last.1 = i,
+            _ => parts.push((i, i, a)),
+        }
+    }
+    let mut merged: Vec<(usize, usize, ViewAngle)> = Vec::new();
+    for x in parts {
+        let long = per_frame[x.1].0 - per_frame[x.0].0 >= p.min_part_s;
+        match merged.last_mut() {
+            Some(last) if !long || last.2 == x.2 => last.1 = x.1,
+            _ => merged.push(x),
+        }
+    }
+    if merged.len() > 1 && per_frame[merged[0].1].0 - per_frame[merged[0].0].0 < p.min_part_s {
+        merged[1].0 = merged[0].0;
+        merged.remove(0);
+    }
+    merged
+        .into_iter()
+        .map(|(a, b, angle)| ViewPart {
+            start_s: per_frame[a].0,
+            end_s: per_frame[b].0,
+            angle,
+            offset_deg: median(&per_frame[a..=b].iter().map(|x| x.2).collect::<Vec<_>>()),
+        })
+        .collect()
 }
 
 impl ViewVerdict {

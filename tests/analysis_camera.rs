@@ -1,0 +1,348 @@
+//! Recognition from any camera yaw, confusers that must not pass for the three exercises,
+//! and the rep-counting rules for real clip shapes, on synthetic stick figures.
+//!
+//! The figures of `analysis_support` are drawn side-on; [`turned`] turns the whole figure
+//! about the vertical axis (world landmarks rotated, image landmarks re-projected), which is
+//! what a camera moved round the person sees.
+
+mod analysis_support;
+
+use analysis_support::*;
+use hipflex::common::Exercise;
+use hipflex::exercise::{Analysis, AnalysisConfig, analyze_landmarks};
+use hipflex::pose::PoseFrame;
+
+/// Turns every frame's figure by `yaw_deg` about the vertical (0: the side view drawn).
+fn turned(mut frames: Vec<PoseFrame>, yaw_deg: f64) -> Vec<PoseFrame> {
+    let (s, c) = yaw_deg.to_radians().sin_cos();
+    let r = Render::default();
+    for f in &mut frames {
+        let Some(p) = f.pose.as_mut() else { continue };
+        for (w, im) in p.world.iter_mut().zip(p.image.iter_mut()) {
+            let (x, z) = (w.x as f64, w.z as f64);
+            let (x2, z2) = (x * c + z * s, -x * s + z * c);
+            w.x = x2 as f32;
+            w.z = z2 as f32;
+            im.x = (640.0 + x2 * r.scale) as f32;
+            im.y = (400.0 + w.y as f64 * r.scale) as f32;
+            im.z = (z2 * r.scale) as f32;
+            // Seen from the front or back both sides are in view.
+            im.visibility = im.visibility.max(0.9);
+        }
+    }
+    frames
+}
+
+fn analyze(frames: &[PoseFrame], ex: Option<Exercise>) -> Analysis {
+    analyze_landmarks(frames, None, &AnalysisConfig::default(), ex).unwrap()
+}
+
+/// Three reps of a standing movement to `hip`, `thigh`, `knee` at the bottom.
+fn standing_set(hip: f64, thigh: f64, knee: f64) -> Vec<PoseFrame> {
+    let mut segs = vec![(1.0, 0.0)];
+    for _ in 0..3 {
+        segs.extend([(1.5, 1.0), (0.3, 1.0), (1.2, 0.0), (0.8, 0.0)]);
+    }
+    clip(30.0, total(&segs), &Render::default(), |t| {
+        let s = piecewise(0.0, &segs, t);
+        Body::standing(s * hip, s * thigh, s * knee)
+    })
+}
+
+const YAWS: [f64; 6] = [0.0, 30.0, 45.0, 90.0, 135.0, 180.0];
+
+#[test]
+fn hinges_are_deadlifts_from_every_yaw() {
+    // RDL (trunk-driven), and a knee-dominant kettlebell deadlift: the trunk gives about
+    // 43% of the hip flexion and the thighs stop 65 deg from vertical.
+    for (name, hip, thigh, knee) in [("rdl", 100.0, 20.0, 20.0), ("kb", 115.0, 65.0, 80.0)] {
+        for yaw in YAWS {
+            let a = analyze(&turned(standing_set(hip, thigh, knee), yaw), None);
+            assert_eq!(
+                a.classification.exercise,
+                Exercise::Deadlift,
+                "{name} at yaw {yaw}: {:?}",
+                a.classification.reasons
+            );
+            assert_eq!(a.rep_count, 3, "{name} at yaw {yaw}");
+        }
+    }
+}
+
+#[test]
+fn squats_and_lunges_are_unknown_from_every_yaw() {
+    // Squat: thighs past horizontal, trunk 35 deg; split squat: upright trunk.
+    for (name, hip, thigh, knee) in [("squat", 125.0, 90.0, 115.0), ("lunge", 80.0, 75.0, 95.0)] {
+        for yaw in YAWS {
+            let a = analyze(&turned(standing_set(hip, thigh, knee), yaw), None);
+            assert_eq!(
+                a.classification.exercise,
+                Exercise::Unknown,
+                "{name} at yaw {yaw}: {:?}",
+                a.classification.reasons
+            );
+        }
+    }
+}
+
+#[test]
+fn bridges_and_nordics_from_every_yaw() {
+    let segs = vec![
+        (1.0, 0.0),
+        (1.0, 1.0),
+        (1.0, 1.0),
+        (1.0, 0.0),
+        (1.0, 1.0),
+        (1.0, 0.0),
+    ];
+    let bridge = clip(30.0, total(&segs), &Render::default(), |t| {
+        let s = piecewise(0.0, &segs, t);
+        Body::bridge(45.0 * (1.0 - s), 20.0 * s, 100.0)
+    });
+    let nordic = clip(30.0, total(&segs), &Render::default(), |t| {
+        let s = piecewise(0.0, &segs, t);
+        Body::nordic(90.0 - 75.0 * s, 0.0)
+    });
+    for yaw in [0.0, 45.0, 90.0, 180.0] {
+        let a = analyze(&turned(bridge.clone(), yaw), None);
+        assert_eq!(
+            a.classification.exercise,
+            Exercise::Bridge,
+            "bridge at yaw {yaw}: {:?}",
+            a.classification.reasons
+        );
+        let a = analyze(&turned(nordic.clone(), yaw), None);
+        assert_eq!(
+            a.classification.exercise,
+            Exercise::Nordic,
+            "nordic at yaw {yaw}: {:?}",
+            a.classification.reasons
+        );
+    }
+}
+
+#[test]
+fn push_ups_are_not_nordics() {
+    // Prone, body straight, knees straight: the shins lie near horizontal like a Nordic's,
+    // but the thighs never come up and the knees never bend. The body pivots on the toes.
+    let segs = vec![(1.0, 0.0), (1.0, 1.0), (1.0, 0.0), (1.0, 1.0), (1.0, 0.0)];
+    let frames = clip(30.0, total(&segs), &Render::default(), |t| {
+        let s = piecewise(0.0, &segs, t);
+        Body {
+            rho: -90.0 + 20.0 * s,
+            trunk: 0.0,
+            thigh: 0.0,
+            knee: 5.0,
+        }
+    });
+    for yaw in [0.0, 45.0, 90.0] {
+        let a = analyze(&turned(frames.clone(), yaw), None);
+        assert_eq!(
+            a.classification.exercise,
+            Exercise::Unknown,
+            "push-up at yaw {yaw}: {:?}",
+            a.classification.reasons
+        );
+    }
+}
+
+#[test]
+fn sit_ups_are_not_bridges() {
+    // Lying on the back, knees bent, the trunk curls up 70 deg and back: the hips stay
+    // flexed 70 deg or more, where a bridge extends them.
+    let segs = vec![(1.0, 0.0), (1.0, 1.0), (1.0, 0.0), (1.0, 1.0), (1.0, 0.0)];
+    let frames = clip(30.0, total(&segs), &Render::default(), |t| {
+        let s = piecewise(0.0, &segs, t);
+        Body {
+            rho: 90.0,
+            trunk: 70.0 * s,
+            thigh: 70.0,
+            knee: 100.0,
+        }
+    });
+    for yaw in [0.0, 45.0, 90.0] {
+        let a = analyze(&turned(frames.clone(), yaw), None);
+        assert_ne!(
+            a.classification.exercise,
+            Exercise::Bridge,
+            "sit-up at yaw {yaw}: {:?}",
+            a.classification.reasons
+        );
+    }
+}
+
+/// A hinge clip starting at `start` (0 top .. 1 bottom) and following `segs`.
+fn hinge_from(start: f64, segs: &[(f64, f64)]) -> Vec<PoseFrame> {
+    clip(30.0, total(segs), &Render::default(), |t| {
+        let s = piecewise(start, segs, t);
+        Body::standing(100.0 * s, 20.0 * s, 20.0 * s)
+    })
+}
+
+fn two_reps() -> Vec<(f64, f64)> {
+    vec![
+        (1.0, 1.0),
+        (0.3, 1.0),
+        (1.0, 0.0),
+        (0.8, 0.0),
+        (1.5, 1.0),
+        (0.3, 1.0),
+        (1.0, 0.0),
+        (1.0, 0.0),
+    ]
+}
+
+#[test]
+fn a_lift_under_way_at_the_clip_start_is_not_counted() {
+    // Starting at the bottom and lifting at once: the whole lift is in the clip.
+    let mut segs = vec![(1.0, 0.0), (0.8, 0.0)];
+    segs.extend(two_reps());
+    let a = analyze(&hinge_from(1.0, &segs), Some(Exercise::Deadlift));
+    assert_eq!(
+        a.rep_count,
+        3,
+        "{:?}",
+        a.reps
+            .iter()
+            .map(|r| &r.uncertain_reasons)
+            .collect::<Vec<_>>()
+    );
+    // Starting 60% of the way down, already rising: that lift is not counted.
+    let mut segs = vec![(0.6, 0.0), (0.8, 0.0)];
+    segs.extend(two_reps());
+    let a = analyze(&hinge_from(0.6, &segs), Some(Exercise::Deadlift));
+    assert_eq!(a.rep_count, 2);
+    assert!(
+        a.reps[0]
+            .uncertain_reasons
+            .iter()
+            .any(|r| r.contains("already under way"))
+    );
+}
+
+#[test]
+fn a_rise_short_of_the_top_is_not_a_rep() {
+    // Two reps, then a lowering and a rise that stops half way (standing up slouched,
+    // or the clip fading out mid-rise).
+    let mut segs = vec![(1.0, 0.0)];
+    segs.extend(two_reps());
+    segs.extend([(1.0, 1.0), (0.3, 1.0), (0.6, 0.5), (0.5, 0.5)]);
+    let a = analyze(&hinge_from(0.0, &segs), Some(Exercise::Deadlift));
+    assert_eq!(a.rep_count, 2);
+    let last = a.reps.last().unwrap();
+    assert!(!last.counted);
+    assert!(
+        last.uncertain_reasons
+            .iter()
+            .any(|r| r.contains("short of the set's top"))
+    );
+}
+
+#[test]
+fn standing_up_to_walk_off_is_not_a_rep() {
+    let mut segs = vec![(1.0, 0.0)];
+    segs.extend(two_reps());
+    segs.extend([(1.0, 1.0), (0.5, 1.0), (1.0, 0.0), (1.5, 0.0)]);
+    let still = hinge_from(0.0, &segs);
+    assert_eq!(analyze(&still, Some(Exercise::Deadlift)).rep_count, 3);
+    // The same, but after the third rise the person walks a leg length to the side.
+    let end = total(&segs);
+    let mut walking = still.clone();
+    for f in &mut walking {
+        let shift = ((f.timestamp_s - (end - 1.4)) / 0.8).clamp(0.0, 1.0) * 1.2 * 0.84 * 400.0;
+        for l in &mut f.pose.as_mut().unwrap().image {
+            l.x += shift as f32;
+        }
+    }
+    let a = analyze(&walking, Some(Exercise::Deadlift));
+    assert_eq!(a.rep_count, 2);
+    assert!(
+        a.reps
+            .last()
+            .unwrap()
+            .uncertain_reasons
+            .iter()
+            .any(|r| r.contains("walks off"))
+    );
+}
+
+#[test]
+fn single_and_concentric_only_clips_are_named() {
+    // From the floor to lockout, nothing lowered.
+    let a = analyze(
+        &hinge_from(1.0, &[(1.0, 1.0), (1.2, 0.0), (1.0, 0.0)]),
+        Some(Exercise::Deadlift),
+    );
+    assert_eq!(a.rep_count, 1);
+    assert!(
+        a.notes.iter().any(|n| n.starts_with("concentric only")),
+        "{:?}",
+        a.notes
+    );
+    // One full rep.
+    let a = analyze(
+        &hinge_from(
+            0.0,
+            &[(1.0, 0.0), (1.2, 1.0), (0.3, 1.0), (1.2, 0.0), (1.0, 0.0)],
+        ),
+        Some(Exercise::Deadlift),
+    );
+    assert_eq!(a.rep_count, 1);
+    assert!(
+        a.notes.iter().any(|n| n == "single repetition"),
+        "{:?}",
+        a.notes
+    );
+}
+
+#[test]
+fn a_grinding_lift_with_a_stall_is_one_rep() {
+    // From the floor: the lift stalls 45% of the way up, sinks back a little, holds, then
+    // grinds on to lockout; then one ordinary rep.
+    let segs = [
+        (0.8, 1.0),
+        (1.0, 0.55),
+        (0.3, 0.62),
+        (0.8, 0.62),
+        (1.5, 0.0),
+        (1.0, 0.0),
+        (1.5, 1.0),
+        (0.3, 1.0),
+        (1.0, 0.0),
+        (1.0, 0.0),
+    ];
+    let a = analyze(&hinge_from(1.0, &segs), Some(Exercise::Deadlift));
+    assert_eq!(
+        a.rep_count,
+        2,
+        "{:?}",
+        a.reps.iter().map(|r| r.tempo).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_slow_nordic_lowering_with_a_catch_and_a_push_back_up_is_one_rep() {
+    // Two reps: a 5 s lowering from 90 to 10 deg of knee flexion that catches for a moment
+    // half way (the knee closes 5 deg), a push back up off the hands.
+    let segs = [
+        (1.0, 90.0),
+        (2.5, 50.0),
+        (0.3, 55.0),
+        (2.5, 10.0),
+        (0.5, 10.0),
+        (1.0, 90.0),
+        (1.0, 90.0),
+        (5.0, 10.0),
+        (0.5, 10.0),
+        (1.0, 90.0),
+        (1.0, 90.0),
+    ];
+    let frames = clip(30.0, total(&segs), &Render::default(), |t| {
+        Body::nordic(piecewise(90.0, &segs, t), 0.0)
+    });
+    for yaw in [0.0, 45.0] {
+        let a = analyze(&turned(frames.clone(), yaw), None);
+        assert_eq!(a.classification.exercise, Exercise::Nordic, "yaw {yaw}");
+        assert_eq!(a.rep_count, 2, "yaw {yaw}");
+    }
+}
