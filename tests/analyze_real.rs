@@ -68,36 +68,7 @@ fn tempo_note_check(file: &str, report: &hipflex::report::Report) -> Option<Stri
 /// video) empties this list; it never hides a clip: every run prints each entry loudly with
 /// today's measurement, and a listed clip that now matches its label fails the test until its
 /// entry is removed, so the list only shrinks.
-const EXPECTED_FAILURES: &[(&str, &str)] = &[
-    (
-        "deadlift_kbtrainer_1.mp4",
-        "class unknown (label deadlift) reps 16 / 16",
-    ),
-    (
-        "deadlift_kbtrainer_2.mp4",
-        "class unknown (label deadlift) reps 6 / 5",
-    ),
-    (
-        "goodmorning_kbtrainer_2.mp4",
-        "class unknown (label deadlift) reps 6 / 6",
-    ),
-    (
-        "hipthrust_pygif_1.mp4",
-        "class bridge (label bridge) reps 7 / 6",
-    ),
-    (
-        "deadlift_nmn28_1.mp4",
-        "class deadlift (label deadlift) reps 4 / 3",
-    ),
-    (
-        "deadlift_ffreaks_1.mp4",
-        "class deadlift (label deadlift) reps 6 / 5",
-    ),
-    (
-        "deadlift_akshayop_1.mp4",
-        "class unknown (label deadlift) reps -",
-    ),
-];
+const EXPECTED_FAILURES: &[(&str, &str)] = &[];
 
 /// One clip's outcome against its label.
 struct Outcome {
