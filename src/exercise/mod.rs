@@ -268,6 +268,24 @@ pub fn analyze_landmarks(
     };
     let mut seg = reps::segment(&input, &v, rp);
     let holds = reps::holds(&input, &v, seg.range, seg.top_level, rp, sp.max_gap_s);
+    let series = kinematics::uncertainty::ClipSeries {
+        t: &t,
+        hip_raw: if view.use_3d { &hip3_raw } else { &hip2_raw },
+        hip_filtered: hv,
+        conf: &kin
+            .iter()
+            .map(|k| k.conf_hip.min(k.conf_knee))
+            .collect::<Vec<_>>(),
+    };
+    for r in &mut seg.reps {
+        r.peak_hip_flexion_uncertainty_deg = kinematics::uncertainty::rep_half_width(
+            r.peak_hip_flexion_s,
+            [r.peak_hip_flexion_2d_deg, r.peak_hip_flexion_3d_deg],
+            &view,
+            &series,
+            &cfg.uncertainty,
+        );
+    }
     if view.verdict == kinematics::ViewVerdict::Poor {
         for r in &mut seg.reps {
             r.uncertain = true;

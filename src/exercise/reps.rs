@@ -173,6 +173,10 @@ pub struct Rep {
     pub break_point_s: Option<f64>,
     pub uncertain: bool,
     pub uncertain_reasons: Vec<String>,
+    /// Half-width of the interval around `peak_hip_flexion_deg`, degrees (see
+    /// `kinematics::uncertainty`).
+    #[serde(default)]
+    pub peak_hip_flexion_uncertainty_deg: Option<f64>,
     pub series: Vec<RepSample>,
 }
 
@@ -556,6 +560,7 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
             break_point_s,
             uncertain: !reasons.is_empty(),
             uncertain_reasons: reasons,
+            peak_hip_flexion_uncertainty_deg: None,
             series,
         });
     }

@@ -536,7 +536,10 @@ impl SynthArgs {
         s.facing = self.facing;
         s.noise = self.noise;
         s.codec = self.codec;
-        if self.camera_yaw.is_some() || self.camera_pitch.is_some() || self.camera_distance.is_some() {
+        if self.camera_yaw.is_some()
+            || self.camera_pitch.is_some()
+            || self.camera_distance.is_some()
+        {
             s.camera = Some(CameraSpec {
                 yaw_deg: self.camera_yaw.unwrap_or(0.0),
                 pitch_deg: self.camera_pitch.unwrap_or(0.0),
@@ -748,7 +751,10 @@ impl Clip {
             if spec.facing == Facing::Left {
                 cs.yaw_deg += 180.0;
             }
-            let (mut lo, mut hi) = (V3::new(f64::MAX, f64::MAX, f64::MAX), V3::new(f64::MIN, f64::MIN, f64::MIN));
+            let (mut lo, mut hi) = (
+                V3::new(f64::MAX, f64::MAX, f64::MAX),
+                V3::new(f64::MIN, f64::MIN, f64::MIN),
+            );
             for p in &pts3 {
                 lo = V3::new(lo.x.min(p.x), lo.y.min(p.y), lo.z.min(p.z));
                 hi = V3::new(hi.x.max(p.x), hi.y.max(p.y), hi.z.max(p.z));
@@ -881,10 +887,11 @@ impl Clip {
                     .camera3d
                     .as_ref()
                     .map(|c| r3(view3d::projected_hip_flexion(c, &Body3::from_skeleton(&sk)).0)),
-                near_side: self
-                    .camera3d
-                    .as_ref()
-                    .map(|c| view3d::projected_hip_flexion(c, &Body3::from_skeleton(&sk)).1.into()),
+                near_side: self.camera3d.as_ref().map(|c| {
+                    view3d::projected_hip_flexion(c, &Body3::from_skeleton(&sk))
+                        .1
+                        .into()
+                }),
             });
         }
         let mut reps = Vec::new();

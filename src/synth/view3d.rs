@@ -166,7 +166,9 @@ impl PerspectiveCamera {
     pub fn floor_row(&self, target: V3) -> f64 {
         let h = V3::new(self.fwd.x, 0.0, self.fwd.z).unit();
         let behind = V3::new(target.x, 0.0, target.z).add(h.mul(1.2));
-        self.project(behind).1.clamp(0.3 * self.height, 0.95 * self.height)
+        self.project(behind)
+            .1
+            .clamp(0.3 * self.height, 0.95 * self.height)
     }
 }
 
@@ -241,7 +243,10 @@ impl Body3 {
             v.extend([
                 s.shoulder, s.elbow, s.wrist, s.hand, s.hip, s.knee, s.ankle, s.heel, s.toe,
             ]);
-            v.push(s.shoulder.add(V3::new(0.0, 0.0, s.shoulder.z.signum() * 0.04)));
+            v.push(
+                s.shoulder
+                    .add(V3::new(0.0, 0.0, s.shoulder.z.signum() * 0.04)),
+            );
         }
         v
     }
@@ -252,7 +257,10 @@ fn angle_at(a: (f64, f64), b: (f64, f64), c: (f64, f64)) -> f64 {
     let (ux, uy) = (a.0 - b.0, a.1 - b.1);
     let (vx, vy) = (c.0 - b.0, c.1 - b.1);
     let n = (ux.hypot(uy) * vx.hypot(vy)).max(1e-12);
-    ((ux * vx + uy * vy) / n).clamp(-1.0, 1.0).acos().to_degrees()
+    ((ux * vx + uy * vy) / n)
+        .clamp(-1.0, 1.0)
+        .acos()
+        .to_degrees()
 }
 
 /// The trunk–thigh angle as the picture shows it on the side nearer the camera: 180° minus
@@ -271,12 +279,7 @@ pub fn projected_hip_flexion(cam: &PerspectiveCamera, b: &Body3) -> (f64, &'stat
 }
 
 enum Shape {
-    Capsule {
-        a: V3,
-        b: V3,
-        ra: f64,
-        rb: f64,
-    },
+    Capsule { a: V3, b: V3, ra: f64, rb: f64 },
     Solid(Vec<V3>),
     Head,
 }
@@ -469,7 +472,10 @@ impl Painter<'_> {
         let nose_root = c.add(f.mul(r * 0.95));
         let nose_tip = c.add(f.mul(r * 1.25)).sub(up.mul(0.018));
         let tip_dir = nose_tip.sub(c).unit();
-        if self.faces_camera(nose_tip, tip_dir) || self.faces_camera(nose_root, lat) || self.faces_camera(nose_root, lat.mul(-1.0)) {
+        if self.faces_camera(nose_tip, tip_dir)
+            || self.faces_camera(nose_root, lat)
+            || self.faces_camera(nose_root, lat.mul(-1.0))
+        {
             self.capsule(nose_root, nose_tip, 0.008, 0.009, shade(style.skin, 0.93))?;
         }
         Ok(())
@@ -510,7 +516,13 @@ fn parts(b: &Body3, style: &Style, cam: &PerspectiveCamera) -> Vec<Part> {
         cap(s.knee, s.ankle, 0.04, 0.024, style.pants);
         cap(s.heel, s.toe, 0.024, 0.02, style.shoe);
         cap(s.shoulder, s.elbow, 0.034, 0.027, style.skin);
-        cap(s.shoulder, s.shoulder.add(s.elbow.sub(s.shoulder).mul(0.45)), 0.042, 0.036, style.shirt);
+        cap(
+            s.shoulder,
+            s.shoulder.add(s.elbow.sub(s.shoulder).mul(0.45)),
+            0.042,
+            0.036,
+            style.shirt,
+        );
         cap(s.elbow, s.wrist, 0.026, 0.018, style.skin);
         cap(s.wrist, s.hand, 0.018, 0.013, shade(style.skin, 0.95));
     }
