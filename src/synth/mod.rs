@@ -759,7 +759,7 @@ impl Clip {
                 lo = V3::new(lo.x.min(p.x), lo.y.min(p.y), lo.z.min(p.z));
                 hi = V3::new(hi.x.max(p.x), hi.y.max(p.y), hi.z.max(p.z));
             }
-            let target = lo.add(hi).mul(0.5);
+            let target = lo.plus(hi).scale(0.5);
             let cam3 = PerspectiveCamera::aimed(&cs, target, &pts3, spec.width, spec.height);
             // The 2D background only needs the floor row.
             clip.camera.oy = cam3.floor_row(target);
@@ -987,7 +987,7 @@ impl Clip {
 /// Landmark pixels of the side nearer the 3D camera.
 fn landmarks_3d(c3: &PerspectiveCamera, sk: &Skeleton) -> Landmarks {
     let b = Body3::from_skeleton(sk);
-    let near_left = c3.pos.sub(b.hip_centre()).z >= 0.0;
+    let near_left = c3.pos.minus(b.hip_centre()).z >= 0.0;
     let s = if near_left { &b.left } else { &b.right };
     let px = |p: V3| {
         let (u, v, _) = c3.project(p);

@@ -54,13 +54,13 @@ impl V3 {
     pub fn from2(p: P2, z: f64) -> V3 {
         V3::new(p.x, p.y, z)
     }
-    pub fn add(self, o: V3) -> V3 {
+    pub fn plus(self, o: V3) -> V3 {
         V3::new(self.x + o.x, self.y + o.y, self.z + o.z)
     }
-    pub fn sub(self, o: V3) -> V3 {
+    pub fn minus(self, o: V3) -> V3 {
         V3::new(self.x - o.x, self.y - o.y, self.z - o.z)
     }
-    pub fn mul(self, k: f64) -> V3 {
+    pub fn scale(self, k: f64) -> V3 {
         V3::new(self.x * k, self.y * k, self.z * k)
     }
     pub fn dot(self, o: V3) -> f64 {
@@ -78,7 +78,7 @@ impl V3 {
     }
     pub fn unit(self) -> V3 {
         let n = self.norm();
-        if n > 0.0 { self.mul(1.0 / n) } else { self }
+        if n > 0.0 { self.scale(1.0 / n) } else { self }
     }
 }
 
@@ -108,8 +108,8 @@ impl PerspectiveCamera {
             pitch.sin(),
             yaw.cos() * pitch.cos(),
         );
-        let pos = target.add(dir.mul(d));
-        let fwd = target.sub(pos).unit();
+        let pos = target.plus(dir.scale(d));
+        let fwd = target.minus(pos).unit();
         let right = fwd.cross(V3::new(0.0, 1.0, 0.0)).unit();
         let up = right.cross(fwd);
         let (w, h) = (width as f64, height as f64);
@@ -128,7 +128,7 @@ impl PerspectiveCamera {
         let pad = 0.07;
         let (mut u0, mut v0, mut u1, mut v1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
         for p in extent {
-            let q = p.sub(pos);
+            let q = p.minus(pos);
             let z = q.dot(fwd).max(1e-3);
             let (x, y) = (q.dot(right) / z, q.dot(up) / z);
             let r = pad / z;
@@ -148,7 +148,7 @@ impl PerspectiveCamera {
 
     /// Pixel position and depth (along the optical axis) of `p`.
     pub fn project(&self, p: V3) -> (f64, f64, f64) {
-        let q = p.sub(self.pos);
+        let q = p.minus(self.pos);
         let z = q.dot(self.fwd).max(1e-3);
         (
             self.cx + self.focal * q.dot(self.right) / z,
@@ -159,13 +159,13 @@ impl PerspectiveCamera {
 
     /// Depth of `p` along the optical axis.
     pub fn depth(&self, p: V3) -> f64 {
-        p.sub(self.pos).dot(self.fwd)
+        p.minus(self.pos).dot(self.fwd)
     }
 
     /// The image row of the wall-floor junction behind the figure.
     pub fn floor_row(&self, target: V3) -> f64 {
         let h = V3::new(self.fwd.x, 0.0, self.fwd.z).unit();
-        let behind = V3::new(target.x, 0.0, target.z).add(h.mul(1.2));
+        let behind = V3::new(target.x, 0.0, target.z).plus(h.scale(1.2));
         self.project(behind)
             .1
             .clamp(0.3 * self.height, 0.95 * self.height)
@@ -203,9 +203,9 @@ impl Body3 {
             let arm = |p: P2| V3::from2(p, s * SHOULDER_HALF);
             Side3 {
                 shoulder: arm(sk.shoulder),
-                elbow: arm(sk.elbow).add(V3::new(0.0, 0.0, s * 0.02)),
+                elbow: arm(sk.elbow).plus(V3::new(0.0, 0.0, s * 0.02)),
                 wrist: arm(sk.wrist),
-                hand: arm(sk.hand).sub(V3::new(0.0, 0.0, s * 0.01)),
+                hand: arm(sk.hand).minus(V3::new(0.0, 0.0, s * 0.01)),
                 hip: leg(sk.hip),
                 knee: leg(sk.knee),
                 ankle: leg(sk.ankle),
@@ -225,19 +225,19 @@ impl Body3 {
     }
 
     pub fn hip_centre(&self) -> V3 {
-        self.left.hip.add(self.right.hip).mul(0.5)
+        self.left.hip.plus(self.right.hip).scale(0.5)
     }
     pub fn shoulder_centre(&self) -> V3 {
-        self.left.shoulder.add(self.right.shoulder).mul(0.5)
+        self.left.shoulder.plus(self.right.shoulder).scale(0.5)
     }
 
     /// Every point the outline reaches (for framing).
     pub fn extent(&self) -> Vec<V3> {
         let mut v = vec![
-            self.head.add(self.head_up.mul(0.07)),
-            self.head.sub(self.head_up.mul(0.07)),
-            self.head.add(self.head_fwd.mul(0.08)),
-            self.head.sub(self.head_fwd.mul(0.07)),
+            self.head.plus(self.head_up.scale(0.07)),
+            self.head.minus(self.head_up.scale(0.07)),
+            self.head.plus(self.head_fwd.scale(0.08)),
+            self.head.minus(self.head_fwd.scale(0.07)),
         ];
         for s in [&self.left, &self.right] {
             v.extend([
@@ -245,7 +245,7 @@ impl Body3 {
             ]);
             v.push(
                 s.shoulder
-                    .add(V3::new(0.0, 0.0, s.shoulder.z.signum() * 0.04)),
+                    .plus(V3::new(0.0, 0.0, s.shoulder.z.signum() * 0.04)),
             );
         }
         v
@@ -266,7 +266,7 @@ fn angle_at(a: (f64, f64), b: (f64, f64), c: (f64, f64)) -> f64 {
 /// The trunk–thigh angle as the picture shows it on the side nearer the camera: 180° minus
 /// the image angle between hip→shoulder and hip→knee (unsigned), and that side's name.
 pub fn projected_hip_flexion(cam: &PerspectiveCamera, b: &Body3) -> (f64, &'static str) {
-    let near_left = cam.pos.sub(b.hip_centre()).z >= 0.0;
+    let near_left = cam.pos.minus(b.hip_centre()).z >= 0.0;
     let s = if near_left { &b.left } else { &b.right };
     let p = |x: V3| {
         let (u, v, _) = cam.project(x);
@@ -372,7 +372,7 @@ impl Painter<'_> {
     }
 
     fn faces_camera(&self, at: V3, normal: V3) -> bool {
-        normal.dot(self.cam.pos.sub(at)) > 0.0
+        normal.dot(self.cam.pos.minus(at)) > 0.0
     }
 
     /// An ellipse lying on the surface at `c` with normal `n`, drawn when it faces the camera.
@@ -384,7 +384,7 @@ impl Painter<'_> {
         let pts: Vec<V3> = (0..16)
             .map(|i| {
                 let t = i as f64 * std::f64::consts::TAU / 16.0;
-                c.add(ax.mul(rx * t.cos())).add(ay.mul(ry * t.sin()))
+                c.plus(ax.scale(rx * t.cos())).plus(ay.scale(ry * t.sin()))
             })
             .collect();
         self.solid(&pts, colour)
@@ -395,7 +395,9 @@ impl Painter<'_> {
         let lat = f.cross(up).unit(); // towards the figure's left
         let r = 0.062;
         // Hair: the whole sphere, slightly larger towards the back and crown.
-        let (u, v, z) = self.cam.project(c.add(up.mul(0.006)).sub(f.mul(0.004)));
+        let (u, v, z) = self
+            .cam
+            .project(c.plus(up.scale(0.006)).minus(f.scale(0.004)));
         let pr = (r + 0.004) * self.cam.focal / z;
         let disc: Vec<(f64, f64)> = (0..32)
             .map(|i| {
@@ -406,19 +408,19 @@ impl Painter<'_> {
         self.fill(&disc, style.hair)?;
         // Face: the visible part of the front cap of the sphere (skin), below the hairline.
         let mut cap = Vec::new();
-        let view_dir = |p: V3| self.cam.pos.sub(p);
+        let view_dir = |p: V3| self.cam.pos.minus(p);
         for i in 0..=10 {
             for j in 0..24 {
                 let polar = (i as f64 / 10.0) * 80f64.to_radians();
                 let az = j as f64 * std::f64::consts::TAU / 24.0;
                 let dir = f
-                    .mul(polar.cos())
-                    .add(up.mul(polar.sin() * az.sin()))
-                    .add(lat.mul(polar.sin() * az.cos()));
+                    .scale(polar.cos())
+                    .plus(up.scale(polar.sin() * az.sin()))
+                    .plus(lat.scale(polar.sin() * az.cos()));
                 if dir.dot(up) > 0.45 {
                     continue; // hairline
                 }
-                let p = c.add(dir.mul(r));
+                let p = c.plus(dir.scale(r));
                 if dir.dot(view_dir(p)) > 0.0 {
                     let (u, v, _) = self.cam.project(p);
                     cap.push((u, v));
@@ -430,29 +432,37 @@ impl Painter<'_> {
         }
         // Ears, eyes, brows, nose, mouth.
         for s in [1.0, -1.0] {
-            let side = lat.mul(s);
+            let side = lat.scale(s);
             self.patch(
-                c.add(side.mul(r * 0.98)),
+                c.plus(side.scale(r * 0.98)),
                 side,
                 up,
                 0.018,
                 0.011,
                 shade(style.skin, 0.85),
             )?;
-            let eye_dir = f.mul(0.9).add(side.mul(0.38)).add(up.mul(0.12)).unit();
-            let eye = c.add(eye_dir.mul(r * 1.01));
+            let eye_dir = f
+                .scale(0.9)
+                .plus(side.scale(0.38))
+                .plus(up.scale(0.12))
+                .unit();
+            let eye = c.plus(eye_dir.scale(r * 1.01));
             self.patch(eye, eye_dir, side, 0.011, 0.006, [235.0, 240.0, 240.0])?;
             self.patch(
-                c.add(eye_dir.mul(r * 1.02)),
+                c.plus(eye_dir.scale(r * 1.02)),
                 eye_dir,
                 side,
                 0.005,
                 0.005,
                 [40.0, 40.0, 50.0],
             )?;
-            let brow_dir = f.mul(0.85).add(side.mul(0.38)).add(up.mul(0.33)).unit();
+            let brow_dir = f
+                .scale(0.85)
+                .plus(side.scale(0.38))
+                .plus(up.scale(0.33))
+                .unit();
             self.patch(
-                c.add(brow_dir.mul(r * 1.01)),
+                c.plus(brow_dir.scale(r * 1.01)),
                 brow_dir,
                 side,
                 0.014,
@@ -460,21 +470,21 @@ impl Painter<'_> {
                 shade(style.hair, 1.0),
             )?;
         }
-        let mouth_dir = f.mul(0.9).sub(up.mul(0.42)).unit();
+        let mouth_dir = f.scale(0.9).minus(up.scale(0.42)).unit();
         self.patch(
-            c.add(mouth_dir.mul(r * 1.01)),
+            c.plus(mouth_dir.scale(r * 1.01)),
             mouth_dir,
             lat,
             0.014,
             0.004,
             [80.0, 80.0, 150.0],
         )?;
-        let nose_root = c.add(f.mul(r * 0.95));
-        let nose_tip = c.add(f.mul(r * 1.25)).sub(up.mul(0.018));
-        let tip_dir = nose_tip.sub(c).unit();
+        let nose_root = c.plus(f.scale(r * 0.95));
+        let nose_tip = c.plus(f.scale(r * 1.25)).minus(up.scale(0.018));
+        let tip_dir = nose_tip.minus(c).unit();
         if self.faces_camera(nose_tip, tip_dir)
             || self.faces_camera(nose_root, lat)
-            || self.faces_camera(nose_root, lat.mul(-1.0))
+            || self.faces_camera(nose_root, lat.scale(-1.0))
         {
             self.capsule(nose_root, nose_tip, 0.008, 0.009, shade(style.skin, 0.93))?;
         }
@@ -497,7 +507,8 @@ fn ring(c: V3, lat: V3, front: V3, hw: f64, hd: f64, n: usize) -> Vec<V3> {
     (0..n)
         .map(|i| {
             let t = i as f64 * std::f64::consts::TAU / n as f64;
-            c.add(lat.mul(hw * t.cos())).add(front.mul(hd * t.sin()))
+            c.plus(lat.scale(hw * t.cos()))
+                .plus(front.scale(hd * t.sin()))
         })
         .collect()
 }
@@ -506,7 +517,7 @@ fn parts(b: &Body3, style: &Style, cam: &PerspectiveCamera) -> Vec<Part> {
     let mut v = Vec::new();
     let mut cap = |a: V3, bb: V3, ra: f64, rb: f64, colour: [f64; 3]| {
         v.push(Part {
-            depth: cam.depth(a.add(bb).mul(0.5)),
+            depth: cam.depth(a.plus(bb).scale(0.5)),
             shape: Shape::Capsule { a, b: bb, ra, rb },
             colour,
         })
@@ -518,7 +529,7 @@ fn parts(b: &Body3, style: &Style, cam: &PerspectiveCamera) -> Vec<Part> {
         cap(s.shoulder, s.elbow, 0.034, 0.027, style.skin);
         cap(
             s.shoulder,
-            s.shoulder.add(s.elbow.sub(s.shoulder).mul(0.45)),
+            s.shoulder.plus(s.elbow.minus(s.shoulder).scale(0.45)),
             0.042,
             0.036,
             style.shirt,
@@ -527,23 +538,23 @@ fn parts(b: &Body3, style: &Style, cam: &PerspectiveCamera) -> Vec<Part> {
         cap(s.wrist, s.hand, 0.018, 0.013, shade(style.skin, 0.95));
     }
     let (hc, scn) = (b.hip_centre(), b.shoulder_centre());
-    let u = scn.sub(hc).unit();
+    let u = scn.minus(hc).unit();
     let lat = V3::new(0.0, 0.0, 1.0);
     let front = u.cross(lat).unit();
     let mut torso = Vec::new();
     for (s, hw, hd) in TORSO {
-        torso.extend(ring(hc.add(u.mul(s)), lat, front, hw, hd, 16));
+        torso.extend(ring(hc.plus(u.scale(s)), lat, front, hw, hd, 16));
     }
     v.push(Part {
-        depth: cam.depth(hc.add(u.mul(0.17))),
+        depth: cam.depth(hc.plus(u.scale(0.17))),
         shape: Shape::Solid(torso),
         colour: style.shirt,
     });
-    let mut pelvis = ring(hc.sub(u.mul(0.02)), lat, front, 0.1, 0.075, 16);
-    pelvis.extend(ring(hc.add(u.mul(0.06)), lat, front, 0.09, 0.066, 16));
+    let mut pelvis = ring(hc.minus(u.scale(0.02)), lat, front, 0.1, 0.075, 16);
+    pelvis.extend(ring(hc.plus(u.scale(0.06)), lat, front, 0.09, 0.066, 16));
     for s in [&b.left, &b.right] {
-        let t = s.hip.add(s.knee.sub(s.hip).mul(0.22));
-        let ax = s.knee.sub(s.hip).unit();
+        let t = s.hip.plus(s.knee.minus(s.hip).scale(0.22));
+        let ax = s.knee.minus(s.hip).unit();
         let f2 = ax.cross(lat).unit();
         pelvis.extend(ring(t, lat, f2, 0.062, 0.062, 12));
     }
@@ -552,9 +563,12 @@ fn parts(b: &Body3, style: &Style, cam: &PerspectiveCamera) -> Vec<Part> {
         shape: Shape::Solid(pelvis),
         colour: style.pants,
     });
-    let neck_top = b.head.sub(b.head_up.mul(0.04)).sub(b.head_fwd.mul(0.012));
+    let neck_top = b
+        .head
+        .minus(b.head_up.scale(0.04))
+        .minus(b.head_fwd.scale(0.012));
     v.push(Part {
-        depth: cam.depth(scn.add(neck_top).mul(0.5)),
+        depth: cam.depth(scn.plus(neck_top).scale(0.5)),
         shape: Shape::Capsule {
             a: scn,
             b: neck_top,
@@ -637,10 +651,12 @@ mod tests {
 
     #[test]
     fn a_side_view_projects_the_hip_angle_almost_exactly() {
-        let mut sk = Skeleton::default();
-        sk.hip = P2::new(0.0, 0.5);
-        sk.shoulder = P2::new(0.2, 0.7);
-        sk.knee = P2::new(0.0, 0.25);
+        let sk = Skeleton {
+            hip: P2::new(0.0, 0.5),
+            shoulder: P2::new(0.2, 0.7),
+            knee: P2::new(0.0, 0.25),
+            ..Default::default()
+        };
         let b = Body3::from_skeleton(&sk);
         let (a, side) = projected_hip_flexion(&cam(0.0, 0.0), &b);
         assert_eq!(side, "left");
@@ -649,6 +665,6 @@ mod tests {
         assert_eq!(side, "right");
         // From the front the trunk and thigh overlap in the picture: the angle collapses.
         let (f, _) = projected_hip_flexion(&cam(90.0, 0.0), &b);
-        assert!(f > 100.0 || f < 20.0, "{f}");
+        assert!(!(20.0..=100.0).contains(&f), "{f}");
     }
 }

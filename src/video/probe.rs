@@ -162,7 +162,7 @@ pub fn check_clip_length(path: &Path, frames: usize, duration_s: f64, min_s: f64
             "a single picture (it holds one frame)".into(),
         ));
     }
-    if !(duration_s >= min_s) {
+    if duration_s.is_nan() || duration_s < min_s {
         return Err(Error::ClipTooShort {
             path: path.to_path_buf(),
             frames,
