@@ -203,11 +203,11 @@ mod tests {
             peak_3d_deg: Some(80.0),
             ..side
         };
-        assert!(peak_half_width_deg(&disagree, &p) > w0 + 6.0);
+        assert!(peak_half_width_deg(&disagree, &p) > w0 + 5.0);
         let small = RepEvidence {
             subject_px: Some(100.0),
             ..side
         };
-        assert!(peak_half_width_deg(&small, &p) > w0 + 4.0);
+        assert!(peak_half_width_deg(&small, &p) > w0 + 3.0);
     }
 }
