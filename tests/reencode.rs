@@ -154,7 +154,7 @@ fn reencoded_clips_give_the_same_exercise_reps_and_peaks() {
     };
     let clips_wanted = list(
         "HIPFLEX_REENCODE_CLIPS",
-        &["deadlift_kbtrainer_1.mp4", "bridge_darebee_1.mp4"],
+        &["deadlift_akshayop_1.mp4", "deadlift_bichraix_2.mp4"],
     );
     let variants_wanted = list(
         "HIPFLEX_REENCODE_VARIANTS",

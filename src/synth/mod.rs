@@ -996,9 +996,9 @@ fn landmarks_3d(c3: &PerspectiveCamera, sk: &Skeleton) -> Landmarks {
     let (ear, eye, nose) = sk.face_points();
     let lat = if near_left { 0.06 } else { -0.06 };
     Landmarks {
-        ear: px(V3::from2(ear, lat)),
-        eye: px(V3::from2(eye, lat * 0.45)),
-        nose: px(V3::from2(nose, 0.0)),
+        ear: px(view3d::from2(ear, lat)),
+        eye: px(view3d::from2(eye, lat * 0.45)),
+        nose: px(view3d::from2(nose, 0.0)),
         shoulder: px(s.shoulder),
         elbow: px(s.elbow),
         wrist: px(s.wrist),

@@ -40,46 +40,11 @@ pub struct CameraSpec {
     pub distance_m: f64,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct V3 {
-    pub x: f64,
-    pub y: f64,
-    pub z: f64,
-}
+pub use crate::kinematics::geom::V3;
 
-impl V3 {
-    pub const fn new(x: f64, y: f64, z: f64) -> V3 {
-        V3 { x, y, z }
-    }
-    pub fn from2(p: P2, z: f64) -> V3 {
-        V3::new(p.x, p.y, z)
-    }
-    pub fn plus(self, o: V3) -> V3 {
-        V3::new(self.x + o.x, self.y + o.y, self.z + o.z)
-    }
-    pub fn minus(self, o: V3) -> V3 {
-        V3::new(self.x - o.x, self.y - o.y, self.z - o.z)
-    }
-    pub fn scale(self, k: f64) -> V3 {
-        V3::new(self.x * k, self.y * k, self.z * k)
-    }
-    pub fn dot(self, o: V3) -> f64 {
-        self.x * o.x + self.y * o.y + self.z * o.z
-    }
-    pub fn cross(self, o: V3) -> V3 {
-        V3::new(
-            self.y * o.z - self.z * o.y,
-            self.z * o.x - self.x * o.z,
-            self.x * o.y - self.y * o.x,
-        )
-    }
-    pub fn norm(self) -> f64 {
-        self.dot(self).sqrt()
-    }
-    pub fn unit(self) -> V3 {
-        let n = self.norm();
-        if n > 0.0 { self.scale(1.0 / n) } else { self }
-    }
+/// A point of the sagittal model at lateral offset `z`.
+pub fn from2(p: P2, z: f64) -> V3 {
+    V3::new(p.x, p.y, z)
 }
 
 /// A pinhole camera: position, right/up/forward axes, focal length and principal point in
@@ -109,8 +74,8 @@ impl PerspectiveCamera {
             yaw.cos() * pitch.cos(),
         );
         let pos = target.plus(dir.scale(d));
-        let fwd = target.minus(pos).unit();
-        let right = fwd.cross(V3::new(0.0, 1.0, 0.0)).unit();
+        let fwd = target.minus(pos).unit().unwrap_or_default();
+        let right = fwd.cross(V3::new(0.0, 1.0, 0.0)).unit().unwrap_or_default();
         let up = right.cross(fwd);
         let (w, h) = (width as f64, height as f64);
         let mut cam = PerspectiveCamera {
@@ -164,7 +129,9 @@ impl PerspectiveCamera {
 
     /// The image row of the wall-floor junction behind the figure.
     pub fn floor_row(&self, target: V3) -> f64 {
-        let h = V3::new(self.fwd.x, 0.0, self.fwd.z).unit();
+        let h = V3::new(self.fwd.x, 0.0, self.fwd.z)
+            .unit()
+            .unwrap_or_default();
         let behind = V3::new(target.x, 0.0, target.z).plus(h.scale(1.2));
         self.project(behind)
             .1
@@ -199,8 +166,8 @@ pub struct Body3 {
 impl Body3 {
     pub fn from_skeleton(sk: &Skeleton) -> Body3 {
         let side = |s: f64| {
-            let leg = |p: P2| V3::from2(p, s * HIP_HALF);
-            let arm = |p: P2| V3::from2(p, s * SHOULDER_HALF);
+            let leg = |p: P2| from2(p, s * HIP_HALF);
+            let arm = |p: P2| from2(p, s * SHOULDER_HALF);
             Side3 {
                 shoulder: arm(sk.shoulder),
                 elbow: arm(sk.elbow).plus(V3::new(0.0, 0.0, s * 0.02)),
@@ -218,9 +185,9 @@ impl Body3 {
         Body3 {
             left: side(1.0),
             right: side(-1.0),
-            head: V3::from2(sk.head, 0.0),
-            head_up: V3::from2(up, 0.0),
-            head_fwd: V3::from2(fwd, 0.0),
+            head: from2(sk.head, 0.0),
+            head_up: from2(up, 0.0),
+            head_fwd: from2(fwd, 0.0),
         }
     }
 
@@ -380,7 +347,7 @@ impl Painter<'_> {
         if !self.faces_camera(c, n) {
             return Ok(());
         }
-        let ay = n.cross(ax).unit();
+        let ay = n.cross(ax).unit().unwrap_or_default();
         let pts: Vec<V3> = (0..16)
             .map(|i| {
                 let t = i as f64 * std::f64::consts::TAU / 16.0;
@@ -392,7 +359,7 @@ impl Painter<'_> {
 
     fn head(&mut self, b: &Body3, style: &Style) -> CvResult<()> {
         let (c, up, f) = (b.head, b.head_up, b.head_fwd);
-        let lat = f.cross(up).unit(); // towards the figure's left
+        let lat = f.cross(up).unit().unwrap_or_default(); // towards the figure's left
         let r = 0.062;
         // Hair: the whole sphere, slightly larger towards the back and crown.
         let (u, v, z) = self
@@ -445,7 +412,8 @@ impl Painter<'_> {
                 .scale(0.9)
                 .plus(side.scale(0.38))
                 .plus(up.scale(0.12))
-                .unit();
+                .unit()
+                .unwrap_or_default();
             let eye = c.plus(eye_dir.scale(r * 1.01));
             self.patch(eye, eye_dir, side, 0.011, 0.006, [235.0, 240.0, 240.0])?;
             self.patch(
@@ -460,7 +428,8 @@ impl Painter<'_> {
                 .scale(0.85)
                 .plus(side.scale(0.38))
                 .plus(up.scale(0.33))
-                .unit();
+                .unit()
+                .unwrap_or_default();
             self.patch(
                 c.plus(brow_dir.scale(r * 1.01)),
                 brow_dir,
@@ -470,7 +439,11 @@ impl Painter<'_> {
                 shade(style.hair, 1.0),
             )?;
         }
-        let mouth_dir = f.scale(0.9).minus(up.scale(0.42)).unit();
+        let mouth_dir = f
+            .scale(0.9)
+            .minus(up.scale(0.42))
+            .unit()
+            .unwrap_or_default();
         self.patch(
             c.plus(mouth_dir.scale(r * 1.01)),
             mouth_dir,
@@ -481,7 +454,7 @@ impl Painter<'_> {
         )?;
         let nose_root = c.plus(f.scale(r * 0.95));
         let nose_tip = c.plus(f.scale(r * 1.25)).minus(up.scale(0.018));
-        let tip_dir = nose_tip.minus(c).unit();
+        let tip_dir = nose_tip.minus(c).unit().unwrap_or_default();
         if self.faces_camera(nose_tip, tip_dir)
             || self.faces_camera(nose_root, lat)
             || self.faces_camera(nose_root, lat.scale(-1.0))
@@ -538,9 +511,9 @@ fn parts(b: &Body3, style: &Style, cam: &PerspectiveCamera) -> Vec<Part> {
         cap(s.wrist, s.hand, 0.018, 0.013, shade(style.skin, 0.95));
     }
     let (hc, scn) = (b.hip_centre(), b.shoulder_centre());
-    let u = scn.minus(hc).unit();
+    let u = scn.minus(hc).unit().unwrap_or_default();
     let lat = V3::new(0.0, 0.0, 1.0);
-    let front = u.cross(lat).unit();
+    let front = u.cross(lat).unit().unwrap_or_default();
     let mut torso = Vec::new();
     for (s, hw, hd) in TORSO {
         torso.extend(ring(hc.plus(u.scale(s)), lat, front, hw, hd, 16));
@@ -554,8 +527,8 @@ fn parts(b: &Body3, style: &Style, cam: &PerspectiveCamera) -> Vec<Part> {
     pelvis.extend(ring(hc.plus(u.scale(0.06)), lat, front, 0.09, 0.066, 16));
     for s in [&b.left, &b.right] {
         let t = s.hip.plus(s.knee.minus(s.hip).scale(0.22));
-        let ax = s.knee.minus(s.hip).unit();
-        let f2 = ax.cross(lat).unit();
+        let ax = s.knee.minus(s.hip).unit().unwrap_or_default();
+        let f2 = ax.cross(lat).unit().unwrap_or_default();
         pelvis.extend(ring(t, lat, f2, 0.062, 0.062, 12));
     }
     v.push(Part {
