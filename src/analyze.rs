@@ -148,6 +148,58 @@ pub fn measurement(a: &Analysis) -> SetMeasurement {
     }
 }
 
+/// Refuses a clip shorter than `view.min_clip_s` (or a single frame) before analysing it.
+fn check_clip_length(
+    prov: &Provenance,
+    frames: &[PoseFrame],
+    fps_hint: Option<f64>,
+    cfg: &AnalysisConfig,
+) -> Result<()> {
+    let span = match (frames.first(), frames.last()) {
+        (Some(a), Some(b)) => b.timestamp_s - a.timestamp_s,
+        _ => 0.0,
+    };
+    let per_frame = if frames.len() > 1 && span.is_finite() && span > 0.0 {
+        span / (frames.len() - 1) as f64
+    } else {
+        1.0 / fps_hint.unwrap_or(30.0)
+    };
+    let duration = if span.is_finite() { span.max(0.0) } else { 0.0 } + per_frame;
+    crate::video::probe::check_clip_length(
+        &prov.video.path,
+        frames.len(),
+        duration,
+        cfg.view.min_clip_s,
+    )
+}
+
+/// A person cut off by the frame, a dark or a blurred picture: the view is poor, with the
+/// reason, and every rep's numbers are uncertain.
+fn flag_picture_problems(
+    prov: &Provenance,
+    frames: &[PoseFrame],
+    a: &mut Analysis,
+    cfg: &AnalysisConfig,
+) {
+    let problems = crate::kinematics::view::picture_problems(
+        frames,
+        prov.video.width as f64,
+        prov.video.height as f64,
+        prov.video.image_quality.as_ref(),
+        &cfg.view,
+    );
+    if problems.is_empty() {
+        return;
+    }
+    crate::kinematics::view::apply_picture_problems(&mut a.view, problems);
+    for r in &mut a.reps {
+        if !r.uncertain_reasons.iter().any(|x| x == "poor camera view") {
+            r.uncertain = true;
+            r.uncertain_reasons.push("poor camera view".into());
+        }
+    }
+}
+
 /// Analyses landmarks and judges them against the protocol phase.
 pub fn analyze_frames(
     prov: &Provenance,
@@ -155,7 +207,9 @@ pub fn analyze_frames(
     opts: &AnalyzeOptions,
 ) -> Result<(Report, Analysis)> {
     let fps_hint = (prov.video.nominal_fps > 0.0).then_some(prov.video.nominal_fps);
-    let analysis = analyze_landmarks(frames, fps_hint, &opts.config, opts.exercise)?;
+    check_clip_length(prov, frames, fps_hint, &opts.config)?;
+    let mut analysis = analyze_landmarks(frames, fps_hint, &opts.config, opts.exercise)?;
+    flag_picture_problems(prov, frames, &mut analysis, &opts.config);
     let set = measurement(&analysis);
     let eval = protocol::evaluate(&opts.protocol, opts.phase, &set)?;
     let flags: Vec<FlagOut> = eval
@@ -397,7 +451,10 @@ pub fn analyze_video_to_dir(
     if annotated_video {
         crate::output::check_writable(&out.join("annotated.mp4"), force)?;
     }
-    let (prov, frames) = track_clip(tracker, video, rotate, person, progress)?;
+    let (mut prov, frames) = track_clip(tracker, video, rotate, person, progress)?;
+    let boxes = crate::video::probe::person_boxes(&frames, opts.config.view.image_samples);
+    prov.video.image_quality =
+        crate::video::probe::image_quality(video, prov.video.rotation_applied_deg, &boxes).ok();
     let header = crate::landmarks_file::LandmarksHeader::new(
         prov.video.clone(),
         tracker.options().model,

@@ -38,6 +38,21 @@ pub enum Error {
     #[error("inference failed in {stage}: {reason}")]
     Inference { stage: &'static str, reason: String },
 
+    #[error(
+        "{path} is {what}, not a video. hipflex measures movement, so it needs a video of the exercise set (mp4, mov, mkv, avi or webm straight from the camera, at least one whole repetition long, with the whole body in frame); film the set as a video and analyse that file. Nothing was written."
+    )]
+    NotAVideo { path: PathBuf, what: String },
+
+    #[error(
+        "{path} is a video of only {frames} frames ({duration_s:.2} s), shorter than the {min_s:.1} s that even one fast repetition takes, so there is nothing to measure. hipflex needs the whole set on video (start filming before the first rep and stop after the last); analyse the full recording. Nothing was written."
+    )]
+    ClipTooShort {
+        path: PathBuf,
+        frames: usize,
+        duration_s: f64,
+        min_s: f64,
+    },
+
     #[error("{path} does not exist. Check the path.")]
     InputMissing { path: PathBuf },
 

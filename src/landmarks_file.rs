@@ -416,6 +416,7 @@ mod tests {
                 rotation_metadata_deg: 0,
                 rotation_applied_deg: 0,
                 codec: "avc1".into(),
+                image_quality: None,
             },
             ModelSize::Full,
             false,

@@ -45,6 +45,7 @@ fn video_info(file: &str, frames: usize) -> VideoInfo {
         rotation_metadata_deg: 0,
         rotation_applied_deg: 0,
         codec: "h264".into(),
+        image_quality: None,
     }
 }
 

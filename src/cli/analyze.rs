@@ -115,6 +115,9 @@ impl JudgeArgs {
             println!("{}", serde_json::to_string_pretty(report)?);
         } else {
             let colour = std::io::stdout().is_terminal();
+            if let Some(line) = poor_view_line(report) {
+                println!("{line}");
+            }
             print!("{}", hipflex::report::terminal::render(report, colour));
             println!("Outputs in {}", out.display());
         }
@@ -163,6 +166,16 @@ fn parse_exercise(s: &str) -> anyhow::Result<Option<Exercise>> {
 }
 
 pub use hipflex::analyze::OUTPUTS;
+
+/// The first line of the summary when the view cannot support the angle numbers.
+fn poor_view_line(report: &Report) -> Option<String> {
+    (report.view.verdict == hipflex::kinematics::ViewVerdict::Poor).then(|| {
+        format!(
+            "VIEW POOR: {}. Every angle below is uncertain; film again to measure it.",
+            report.view.reasons.join("; ")
+        )
+    })
+}
 
 pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let mut opts = a.judge.options()?;

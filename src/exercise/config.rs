@@ -18,6 +18,7 @@ pub struct AnalysisConfig {
     pub view: ViewParams,
     pub classify: ClassifyParams,
     pub reps: RepParams,
+    pub uncertainty: crate::kinematics::uncertainty::UncertaintyParams,
 }
 
 impl AnalysisConfig {

@@ -170,6 +170,21 @@ fn timeline(
 
 /// Gates each raw series by its confidence and cleans it; the primary hip and knee come
 /// from 3D landmarks when the view says so.
+/// The hip-flexion series before cleaning (NaN where the hip is not confidently seen), in
+/// the plane the analysis measures in: what the uncertainty model reads for steadiness.
+fn raw_hip(kin: &[RawKinematics], use_3d: bool, min_confidence: f64) -> Vec<f64> {
+    kin.iter()
+        .map(|k| {
+            let v = if use_3d { k.hip_flexion_3d } else { k.hip_flexion_2d };
+            if k.conf_hip >= min_confidence {
+                nan(v)
+            } else {
+                f64::NAN
+            }
+        })
+        .collect()
+}
+
 fn clean_signals(kin: &[RawKinematics], t: &[f64], cfg: &AnalysisConfig, use_3d: bool) -> Signals {
     let kp = &cfg.kinematics;
     let gate = |f: fn(&RawKinematics) -> Option<f64>, c: fn(&RawKinematics) -> f64| -> Vec<f64> {
@@ -373,6 +388,23 @@ pub fn analyze_landmarks(
         rp,
         cfg.signal.max_gap_s,
     );
+    let hip_raw = raw_hip(&kin, view.use_3d, kp.min_confidence);
+    let conf: Vec<f64> = kin.iter().map(|k| k.conf_hip.min(k.conf_knee)).collect();
+    let series = kinematics::uncertainty::ClipSeries {
+        t: &t,
+        hip_raw: &hip_raw,
+        hip_filtered: hv,
+        conf: &conf,
+    };
+    for r in &mut seg.reps {
+        r.peak_hip_flexion_uncertainty_deg = kinematics::uncertainty::rep_half_width(
+            r.peak_hip_flexion_s,
+            [r.peak_hip_flexion_2d_deg, r.peak_hip_flexion_3d_deg],
+            &view,
+            &series,
+            &cfg.uncertainty,
+        );
+    }
     if view.verdict == kinematics::ViewVerdict::Poor {
         for r in &mut seg.reps {
             r.uncertain = true;

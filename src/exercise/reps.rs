@@ -173,6 +173,10 @@ pub struct Rep {
     pub break_point_s: Option<f64>,
     pub uncertain: bool,
     pub uncertain_reasons: Vec<String>,
+    /// Half-width of the interval around `peak_hip_flexion_deg`, degrees (see
+    /// `kinematics::uncertainty`).
+    #[serde(default)]
+    pub peak_hip_flexion_uncertainty_deg: Option<f64>,
     pub series: Vec<RepSample>,
 }
 
@@ -767,6 +771,7 @@ fn build_rep(c: &SetContext, r: &RepBounds, number: Option<usize>, reasons: Vec<
         break_point_s,
         uncertain: !reasons.is_empty(),
         uncertain_reasons: reasons,
+        peak_hip_flexion_uncertainty_deg: None,
         series,
     }
 }

@@ -10,6 +10,7 @@
 //! * trunk inclination = angle of hip -> mid-shoulder from image vertical, 0 upright, 90 lying.
 
 pub mod geom;
+pub mod uncertainty;
 pub mod view;
 
 use serde::{Deserialize, Serialize};

@@ -30,6 +30,34 @@ pub struct ViewParams {
     /// Shortest stretch of one camera angle listed as a part of the clip, seconds
     /// (default 2); the per-frame angle is a majority over +-`min_part_s`/2.
     pub min_part_s: f64,
+    /// Shortest clip analysed, seconds (default 0.5: the fastest complete repetition, a
+    /// 0.2 s lowering and a 0.2 s lift with a frame either side, takes about half a second;
+    /// anything shorter cannot hold a repetition). Shorter clips are refused.
+    pub min_clip_s: f64,
+    /// Largest fraction of the frames with a person in which the head or both feet may lie
+    /// outside the picture (default 0.3: a person cut off for more than about a third of
+    /// the set is cut off through the reps, and the hip and knee landmarks are then
+    /// guessed from a partial body).
+    pub max_cut_off_fraction: f64,
+    /// A landmark this many pixels or more outside the frame edge counts as out of frame
+    /// (default 2); one with `presence` under `min_presence` counts too.
+    pub out_of_frame_margin_px: f64,
+    /// BlazePose `presence` (probability the landmark is inside the image) below which a
+    /// landmark counts as out of frame (default 0.3).
+    pub min_presence: f64,
+    /// Mean luma (0-255) inside the person's box below which the person is in the dark
+    /// (default 25: about 10% of full scale; the 33 shared real clips measure 31-207, the
+    /// darkest a lit person in a black studio) ...
+    pub min_luma: f64,
+    /// ... when the brightest 5% of the box also stay below this (default 60; the real
+    /// clips measure 103-255, a clip darkened to 15% measures 12).
+    pub min_p95_luma: f64,
+    /// Blur effect inside the person's box (Crete et al. 2007; 0 sharp, 1 featureless)
+    /// above which the picture is too blurred to place joints (default 0.6; the real clips
+    /// measure 0.34-0.53, a Gaussian blur of 2 px on a 480-px clip 0.62, of 4 px 0.76).
+    pub max_blur: f64,
+    /// Frames sampled for brightness and sharpness (default 9).
+    pub image_samples: usize,
 }
 
 impl Default for ViewParams {
@@ -42,6 +70,14 @@ impl Default for ViewParams {
             min_subject_px: 150.0,
             min_visible_fraction: 0.7,
             min_part_s: 2.0,
+            min_clip_s: 0.5,
+            max_cut_off_fraction: 0.3,
+            out_of_frame_margin_px: 2.0,
+            min_presence: 0.3,
+            min_luma: 25.0,
+            min_p95_luma: 60.0,
+            max_blur: 0.6,
+            image_samples: 9,
         }
     }
 }
@@ -196,9 +232,10 @@ pub fn view_quality(
     if let Some(s) = subject_size_px
         && s < p.min_subject_px
     {
-        verdict = verdict.max(ViewVerdict::Oblique);
+        verdict = ViewVerdict::Poor;
         reasons.push(format!(
-            "person small in frame ({s:.0} px trunk+leg): move the camera closer"
+            "person too small in frame ({s:.0} px trunk+leg, at least {:.0} needed): move the camera closer",
+            p.min_subject_px
         ));
     }
     if visible_fraction < p.min_visible_fraction {
@@ -207,6 +244,10 @@ pub fn view_quality(
             "hip, knee or shoulder hidden or unsure in {:.0}% of frames",
             100.0 * (1.0 - visible_fraction)
         ));
+    }
+    if verdict == ViewVerdict::Poor {
+        // What makes the view poor comes first; "side-on" is then only context.
+        reasons.sort_by_key(|r| r.starts_with("side-on view"));
     }
     let use_3d = offset.is_some_and(|o| o > p.side_on_max_deg);
     let parts = view_parts(&per_frame, p);
@@ -364,6 +405,91 @@ fn view_parts(per_frame: &[(f64, Option<ViewAngle>, f64)], p: &ViewParams) -> Ve
             offset_deg: median(&per_frame[a..=b].iter().map(|x| x.2).collect::<Vec<_>>()),
         })
         .collect()
+}
+
+/// Fraction of the frames with a pose in which the head (nose and both ears) or both feet
+/// (ankles and heels) lie outside a `width` x `height` picture or are marked absent.
+pub fn cut_off_fraction(
+    frames: &[PoseFrame],
+    width: f64,
+    height: f64,
+    p: &ViewParams,
+) -> (f64, f64) {
+    let m = p.out_of_frame_margin_px;
+    let out = |l: &crate::pose::Landmark| {
+        (l.presence as f64) < p.min_presence
+            || (l.x as f64) < -m
+            || (l.y as f64) < -m
+            || (l.x as f64) > width + m
+            || (l.y as f64) > height + m
+    };
+    let (mut n, mut head, mut feet) = (0usize, 0usize, 0usize);
+    for pose in frames.iter().filter_map(|f| f.pose.as_ref()) {
+        n += 1;
+        let all_out = |ids: &[usize]| ids.iter().all(|&i| out(&pose.image[i]));
+        if all_out(&[idx::NOSE, idx::LEFT_EAR, idx::RIGHT_EAR]) {
+            head += 1;
+        }
+        if all_out(&[
+            idx::LEFT_ANKLE,
+            idx::RIGHT_ANKLE,
+            idx::LEFT_HEEL,
+            idx::RIGHT_HEEL,
+        ]) {
+            feet += 1;
+        }
+    }
+    let d = n.max(1) as f64;
+    (head as f64 / d, feet as f64 / d)
+}
+
+/// Reasons the picture itself (not the camera angle) cannot support angle numbers: the
+/// person cut off by the frame edge, a dark clip, a blurred clip. Empty when it can.
+pub fn picture_problems(
+    frames: &[PoseFrame],
+    width: f64,
+    height: f64,
+    image: Option<&crate::video::ImageQuality>,
+    p: &ViewParams,
+) -> Vec<String> {
+    let mut why = Vec::new();
+    if width > 0.0 && height > 0.0 {
+        let (head, feet) = cut_off_fraction(frames, width, height, p);
+        for (what, f) in [("head", head), ("feet", feet)] {
+            if f > p.max_cut_off_fraction {
+                why.push(format!(
+                    "person cut off: the {what} is out of the picture in {:.0}% of frames: step back or tilt the camera so the whole body is in frame",
+                    100.0 * f
+                ));
+            }
+        }
+    }
+    if let Some(q) = image.filter(|q| q.frames_sampled > 0) {
+        if q.median_luma < p.min_luma && q.median_p95_luma < p.min_p95_luma {
+            why.push(format!(
+                "too dark (mean brightness {:.0} of 255, at least {:.0} needed): film in better light",
+                q.median_luma, p.min_luma
+            ));
+        }
+        if q.median_blur > p.max_blur {
+            why.push(format!(
+                "picture blurred (blur {:.2}, at most {:.2}): hold the camera still or prop it, and film in more light so the shutter is faster",
+                q.median_blur, p.max_blur
+            ));
+        }
+    }
+    why
+}
+
+/// Marks the view poor for each picture problem, with its reason first.
+pub fn apply_picture_problems(view: &mut ViewQuality, problems: Vec<String>) {
+    if problems.is_empty() {
+        return;
+    }
+    view.verdict = ViewVerdict::Poor;
+    let mut reasons = problems;
+    reasons.append(&mut view.reasons);
+    view.reasons = reasons;
 }
 
 impl ViewVerdict {

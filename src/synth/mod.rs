@@ -11,6 +11,7 @@ pub mod draw;
 pub mod figure;
 pub mod rng;
 pub mod trajectory;
+pub mod view3d;
 
 use std::fs;
 use std::io::Write;
@@ -27,6 +28,8 @@ use draw::{Camera, Style};
 use figure::{Drive, P2, Setup, Skeleton};
 use rng::Rng;
 use trajectory::{PhaseKind, RepTargets, Trajectory};
+pub use view3d::CameraSpec;
+use view3d::{Body3, PerspectiveCamera, V3};
 
 /// Identifies the truth file format.
 pub const TRUTH_FORMAT: &str = "hipflex-synth-truth/1";
@@ -103,6 +106,9 @@ pub struct SynthSpec {
     /// Standard deviation of the per-pixel noise, 8-bit levels.
     pub noise: f64,
     pub codec: Codec,
+    /// A 3D perspective camera (any yaw, pitch, distance); `None` draws the flat side view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<CameraSpec>,
 }
 
 impl SynthSpec {
@@ -133,6 +139,7 @@ impl SynthSpec {
             facing: Facing::Right,
             noise: 3.0,
             codec: Codec::Auto,
+            camera: None,
         }
     }
 
@@ -276,6 +283,19 @@ impl SynthSpec {
         if !(fin(self.noise) && (0.0..=30.0).contains(&self.noise)) {
             return Err(Self::bad("--noise must be 0 to 30"));
         }
+        if let Some(c) = &self.camera {
+            if !(fin(c.yaw_deg) && (-360.0..=360.0).contains(&c.yaw_deg)) {
+                return Err(Self::bad("--camera-yaw must be -360 to 360°"));
+            }
+            if !(fin(c.pitch_deg) && (-30.0..=60.0).contains(&c.pitch_deg)) {
+                return Err(Self::bad(
+                    "--camera-pitch must be -30° (floor camera looking up) to 60° (looking down)",
+                ));
+            }
+            if !(fin(c.distance_m) && (1.5..=10.0).contains(&c.distance_m)) {
+                return Err(Self::bad("--camera-distance must be 1.5 to 10 m"));
+            }
+        }
         Ok(())
     }
 
@@ -365,6 +385,14 @@ impl SynthSpec {
                 }
             );
         }
+        if let Some(cam) = &self.camera {
+            c += &format!(
+                " --camera-yaw {} --camera-pitch {} --camera-distance {}",
+                num(cam.yaw_deg),
+                num(cam.pitch_deg),
+                num(cam.distance_m)
+            );
+        }
         c + &format!(" -o {}", output.display())
     }
 }
@@ -433,6 +461,18 @@ pub struct SynthArgs {
     /// Video codec.
     #[arg(long, value_enum, default_value_t = Codec::Auto)]
     pub codec: Codec,
+    /// Render in 3D with perspective: camera direction around the person, degrees (0 = their
+    /// left side, 90 = in front, 180 = right side, 270 = behind). Any camera option turns on
+    /// the 3D renderer.
+    #[arg(long, allow_negative_numbers = true)]
+    pub camera_yaw: Option<f64>,
+    /// Camera elevation, degrees: positive above the person looking down (a phone on a
+    /// shelf), negative a floor camera looking up [default: 0 with a 3D camera].
+    #[arg(long, allow_negative_numbers = true)]
+    pub camera_pitch: Option<f64>,
+    /// Camera distance from the person's centre, metres for a 1.75 m person [default: 3].
+    #[arg(long)]
+    pub camera_distance: Option<f64>,
     /// Output video (mp4); the ground truth goes beside it as NAME.truth.json.
     #[arg(short = 'o', long)]
     pub output: PathBuf,
@@ -496,6 +536,16 @@ impl SynthArgs {
         s.facing = self.facing;
         s.noise = self.noise;
         s.codec = self.codec;
+        if self.camera_yaw.is_some()
+            || self.camera_pitch.is_some()
+            || self.camera_distance.is_some()
+        {
+            s.camera = Some(CameraSpec {
+                yaw_deg: self.camera_yaw.unwrap_or(0.0),
+                pitch_deg: self.camera_pitch.unwrap_or(0.0),
+                distance_m: self.camera_distance.unwrap_or(3.0),
+            });
+        }
         s.validate()?;
         Ok(s)
     }
@@ -598,7 +648,15 @@ pub struct FrameTruth {
     pub phase: PhaseKind,
     /// 1-based rep index, None during lead-in and lead-out.
     pub rep: Option<usize>,
+    /// Near-side landmark pixels (with a 3D camera: the side nearer the camera).
     pub px: Landmarks,
+    /// 3D camera only: the trunk–thigh angle as the picture shows it (180° minus the image
+    /// angle between the near side's hip→shoulder and hip→knee, unsigned), degrees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hip_flexion_projected_deg: Option<f64>,
+    /// 3D camera only: which side is nearer the camera in this frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near_side: Option<String>,
 }
 
 fn r3(x: f64) -> f64 {
@@ -614,6 +672,8 @@ pub struct Clip {
     pub setup: Setup,
     pub trajectory: Trajectory,
     pub camera: Camera,
+    /// The 3D camera, when the spec asks for one.
+    pub camera3d: Option<PerspectiveCamera>,
     style: Style,
     background: Mat,
     noise: Vec<(Mat, Mat)>,
@@ -661,6 +721,7 @@ impl Clip {
                 width: spec.width as f64,
                 mirror: false,
             },
+            camera3d: None,
             style: Style::from_rng(&mut Rng::new(spec.seed)),
             background: Mat::default(),
             noise: Vec::new(),
@@ -668,6 +729,7 @@ impl Clip {
         };
         let n = clip.frame_count();
         let mut pts = Vec::new();
+        let mut pts3 = Vec::new();
         for i in 0..n {
             let t = clip.time(i);
             let sk = clip.skeleton_at(t);
@@ -680,8 +742,29 @@ impl Clip {
                 )));
             }
             pts.extend(sk.extent_points());
+            if spec.camera.is_some() && i % 3 == 0 {
+                pts3.extend(Body3::from_skeleton(&sk).extent());
+            }
         }
         clip.camera = Camera::framing(&pts, spec.width, spec.height, spec.facing == Facing::Left);
+        if let Some(mut cs) = spec.camera {
+            if spec.facing == Facing::Left {
+                cs.yaw_deg += 180.0;
+            }
+            let (mut lo, mut hi) = (
+                V3::new(f64::MAX, f64::MAX, f64::MAX),
+                V3::new(f64::MIN, f64::MIN, f64::MIN),
+            );
+            for p in &pts3 {
+                lo = V3::new(lo.x.min(p.x), lo.y.min(p.y), lo.z.min(p.z));
+                hi = V3::new(hi.x.max(p.x), hi.y.max(p.y), hi.z.max(p.z));
+            }
+            let target = lo.plus(hi).scale(0.5);
+            let cam3 = PerspectiveCamera::aimed(&cs, target, &pts3, spec.width, spec.height);
+            // The 2D background only needs the floor row.
+            clip.camera.oy = cam3.floor_row(target);
+            clip.camera3d = Some(cam3);
+        }
         let mut rng = Rng::new(spec.seed.wrapping_mul(31).wrapping_add(7));
         clip.background =
             draw::background(spec.width, spec.height, &clip.camera, &clip.style, &mut rng)?;
@@ -731,7 +814,10 @@ impl Clip {
     pub fn frame(&self, i: usize) -> Result<Mat> {
         let sk = self.skeleton_at(self.time(i));
         let mut img = self.background.try_clone()?;
-        draw::figure(&mut img, &self.camera, &self.style, self.spec.exercise, &sk)?;
+        match &self.camera3d {
+            Some(c3) => view3d::figure(&mut img, c3, &self.style, self.spec.exercise, &sk)?,
+            None => draw::figure(&mut img, &self.camera, &self.style, self.spec.exercise, &sk)?,
+        }
         let mut soft = Mat::default();
         imgproc::gaussian_blur(
             &img,
@@ -750,6 +836,9 @@ impl Clip {
     }
 
     fn landmarks(&self, sk: &Skeleton) -> Landmarks {
+        if let Some(c3) = &self.camera3d {
+            return landmarks_3d(c3, sk);
+        }
         let px = |p: P2| {
             let (u, v) = self.camera.px(p);
             [r2(u), r2(v)]
@@ -794,6 +883,15 @@ impl Clip {
                 phase: seg.kind,
                 rep: seg.rep.map(|r| r + 1),
                 px: self.landmarks(&sk),
+                hip_flexion_projected_deg: self
+                    .camera3d
+                    .as_ref()
+                    .map(|c| r3(view3d::projected_hip_flexion(c, &Body3::from_skeleton(&sk)).0)),
+                near_side: self.camera3d.as_ref().map(|c| {
+                    view3d::projected_hip_flexion(c, &Body3::from_skeleton(&sk))
+                        .1
+                        .into()
+                }),
             });
         }
         let mut reps = Vec::new();
@@ -883,6 +981,32 @@ impl Clip {
             reps,
             frames,
         }
+    }
+}
+
+/// Landmark pixels of the side nearer the 3D camera.
+fn landmarks_3d(c3: &PerspectiveCamera, sk: &Skeleton) -> Landmarks {
+    let b = Body3::from_skeleton(sk);
+    let near_left = c3.pos.minus(b.hip_centre()).z >= 0.0;
+    let s = if near_left { &b.left } else { &b.right };
+    let px = |p: V3| {
+        let (u, v, _) = c3.project(p);
+        [r2(u), r2(v)]
+    };
+    let (ear, eye, nose) = sk.face_points();
+    let lat = if near_left { 0.06 } else { -0.06 };
+    Landmarks {
+        ear: px(view3d::from2(ear, lat)),
+        eye: px(view3d::from2(eye, lat * 0.45)),
+        nose: px(view3d::from2(nose, 0.0)),
+        shoulder: px(s.shoulder),
+        elbow: px(s.elbow),
+        wrist: px(s.wrist),
+        hip: px(s.hip),
+        knee: px(s.knee),
+        ankle: px(s.ankle),
+        heel: px(s.heel),
+        toe: px(s.toe),
     }
 }
 

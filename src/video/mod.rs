@@ -3,6 +3,7 @@
 
 mod capture_rate;
 mod metadata;
+pub mod probe;
 mod reader;
 mod rotation;
 mod timing;
@@ -10,6 +11,7 @@ mod writer;
 
 pub use capture_rate::android_capture_fps;
 pub use metadata::{date_in_name, recorded_date, recorded_time};
+pub use probe::ImageQuality;
 pub use reader::{Frame, VideoInfo, VideoReader};
 pub use rotation::RotateMode;
 pub use timing::{TimingStats, VFR_CV_THRESHOLD, timing_stats};

@@ -32,6 +32,10 @@ pub struct VideoInfo {
     pub rotation_applied_deg: u16,
     /// Four-character codec code, e.g. `h264`, `vp90`.
     pub codec: String,
+    /// Brightness and sharpness measured on a few frames (set by the analysis, not by
+    /// `open`; absent in landmark files written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_quality: Option<super::probe::ImageQuality>,
 }
 
 /// One decoded, upright frame.
@@ -89,6 +93,7 @@ impl VideoReader {
                 path: path.to_path_buf(),
             });
         }
+        super::probe::reject_still(path)?;
         let path_str = path.to_str().ok_or_else(|| Error::VideoOpen {
             path: path.to_path_buf(),
             reason: "the path is not valid UTF-8".into(),
@@ -114,6 +119,7 @@ impl VideoReader {
         let count = get(&cap, videoio::CAP_PROP_FRAME_COUNT);
         let frame_count_hint = (1.0..1e9).contains(&count).then_some(count as u64);
         let codec = fourcc_string(get(&cap, videoio::CAP_PROP_FOURCC));
+        super::probe::reject_single_frame(path, frame_count_hint)?;
 
         let mut reader = VideoReader {
             cap,
@@ -133,6 +139,7 @@ impl VideoReader {
                 rotation_metadata_deg: meta_deg,
                 rotation_applied_deg: applied,
                 codec,
+                image_quality: None,
             },
             raw: Mat::default(),
             upright: Mat::default(),
