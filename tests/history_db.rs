@@ -331,8 +331,7 @@ fn a_database_locked_past_the_timeout_is_a_clear_error() {
     let t0 = std::time::Instant::now();
     let e = Db::open_with_timeout(&path, 300)
         .and_then(|mut d| d.upsert(&session("A", "x", "2026-11-02", 2, &[40.0], None)))
-        .err()
-        .expect("locked");
+        .expect_err("locked");
     assert!(
         matches!(
             e,
