@@ -87,7 +87,8 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Checks that `path` exists and matches its recorded checksum.
+/// Checks that `path` exists and matches its recorded checksum. The file is hashed
+/// only when it changed since it was last hashed (`checksum_cache`).
 pub fn verify(path: &Path) -> Result<()> {
     if !path.is_file() {
         return Err(Error::ModelMissing {
@@ -105,7 +106,8 @@ pub fn verify(path: &Path) -> Result<()> {
             actual: sha256_file(path)?,
         });
     };
-    let actual = sha256_file(path)?;
+    // Hashed once per file version; see `checksum_cache` for what counts as unchanged.
+    let actual = crate::checksum_cache::sha256_cached(path, sha256_file)?;
     if actual != expected {
         return Err(Error::ModelChecksum {
             path: path.to_path_buf(),
