@@ -294,17 +294,13 @@ pub fn track_clip(
 ) -> Result<(Provenance, Vec<PoseFrame>)> {
     use crate::pipeline;
     tracker.reset();
-    let scout = pipeline::scout_people(video, rotate, tracker, person)?;
+    // One decoding pass whenever the person choice allows (see `track_people`).
     let mut frames = Vec::new();
-    let total = crate::video::VideoReader::open(video, rotate)
-        .ok()
-        .and_then(|r| r.info().frame_count_hint);
-    let summary =
-        pipeline::track_video_following(video, rotate, tracker, scout.follow, |pf, _| {
-            frames.push(pf.clone());
-            progress.frames(Stage::Tracking, frames.len() as u64, total);
-            Ok(())
-        })?;
+    let (scout, summary) = pipeline::track_people(video, rotate, tracker, person, |pf, info| {
+        frames.push(pf.clone());
+        progress.frames(Stage::Tracking, frames.len() as u64, info.frame_count_hint);
+        Ok(())
+    })?;
     if summary.frames_with_person == 0 {
         return Err(pipeline::no_person(video, summary.frames));
     }

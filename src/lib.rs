@@ -5,6 +5,7 @@
 
 pub mod analyze;
 pub mod batch;
+pub mod checksum_cache;
 pub mod common;
 pub mod csvfmt;
 pub mod error;

@@ -74,7 +74,8 @@ pub fn expected_sha256(file_name: &str) -> Option<&'static str> {
     })
 }
 
-/// Checks that `path` exists and matches its recorded checksum.
+/// Checks that `path` exists and matches its recorded checksum. The file is hashed
+/// only when it changed since it was last hashed (`checksum_cache`).
 pub fn verify(path: &Path) -> Result<()> {
     if !path.is_file() {
         return Err(Error::ModelMissing {
@@ -92,7 +93,8 @@ pub fn verify(path: &Path) -> Result<()> {
             actual: sha256_file(path)?,
         });
     };
-    let actual = sha256_file(path)?;
+    // Hashed once per file version; see `checksum_cache` for what counts as unchanged.
+    let actual = crate::checksum_cache::sha256_cached(path, sha256_file)?;
     if actual != expected {
         return Err(Error::ModelChecksum {
             path: path.to_path_buf(),

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use opencv::core::Mat;
 use opencv::prelude::MatTraitConst;
 
 use crate::error::{Error, Result};
@@ -17,6 +18,10 @@ use crate::video::{Frame, RotateMode, TimingStats, VideoInfo, VideoReader, timin
 pub struct PoseRunSummary {
     pub video: VideoInfo,
     pub frames: u64,
+    /// Frames decoded to produce this run, every pass counted (the scouting for
+    /// people included): equal to `frames` when each frame was decoded once.
+    #[serde(default)]
+    pub frames_decoded: u64,
     pub frames_with_person: u64,
     /// Frames whose timestamp the container did not give and hipflex estimated.
     pub estimated_timestamps: u64,
@@ -41,8 +46,16 @@ impl PoseRunSummary {
     /// One line for a person at a terminal.
     pub fn one_line(&self) -> String {
         let p = self.per_frame();
+        let decoded = if self.frames_decoded > self.frames {
+            format!(
+                "; {} frames decoded (people scouted in a pass of their own)",
+                self.frames_decoded
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{} frames, {} with a person ({:.0}%), {:.1} fps end to end; per frame: decode {:.1} ms, preprocess {:.1} ms, inference {:.1} ms, postprocess {:.1} ms",
+            "{} frames, {} with a person ({:.0}%), {:.1} fps end to end; per frame: decode {:.1} ms, preprocess {:.1} ms, inference {:.1} ms, postprocess {:.1} ms{decoded}",
             self.frames,
             self.frames_with_person,
             100.0 * self.frames_with_person as f64 / self.frames.max(1) as f64,
@@ -67,6 +80,164 @@ struct Decoded {
 /// Frames decoded ahead of tracking. Small, so memory stays flat for any length.
 const DECODE_AHEAD: usize = 3;
 
+/// Whether a per-frame consumer wants more frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flow {
+    More,
+    Stop,
+}
+
+/// What one decoding pass did.
+struct Pass {
+    info: VideoInfo,
+    frames: u64,
+    estimated: u64,
+}
+
+/// Decodes `video` on its own thread, a few frames ahead, handing each upright frame
+/// to `each` until the end or until it returns [`Flow::Stop`]. The frame buffers go
+/// back to the decoder and are reused, so no frame-sized memory is allocated per
+/// frame once the first few are in flight.
+fn decode_pass(
+    mut reader: VideoReader,
+    mut each: impl FnMut(&Decoded) -> Result<Flow>,
+) -> Result<Pass> {
+    let info = reader.info().clone();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Decoded>>(DECODE_AHEAD);
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<opencv::core::Mat>();
+    let counts = std::thread::scope(|scope| -> Result<(u64, u64)> {
+        let decoder = scope.spawn(move || -> Result<(u64, u64)> {
+            loop {
+                let item = match reader.next_frame() {
+                    Ok(Some(f)) => {
+                        let mut image = back_rx.try_recv().unwrap_or_default();
+                        f.image
+                            .copy_to(&mut image)
+                            .map_err(Error::from)
+                            .map(|_| Decoded {
+                                index: f.index,
+                                timestamp_s: f.timestamp_s,
+                                timestamp_estimated: f.timestamp_estimated,
+                                image,
+                                decode_ms: f.decode_ms,
+                            })
+                    }
+                    Ok(None) => break,
+                    Err(e) => Err(e),
+                };
+                let failed = item.is_err();
+                if tx.send(item).is_err() || failed {
+                    // The consumer stopped (done, or an error downstream) or decoding failed.
+                    return Ok((reader.frames_decoded(), reader.estimated_timestamps()));
+                }
+            }
+            reader.check_complete()?;
+            Ok((reader.frames_decoded(), reader.estimated_timestamps()))
+        });
+        let mut outcome = Ok(());
+        for item in rx.iter() {
+            let step = item.and_then(|d| {
+                let flow = each(&d);
+                let _ = back_tx.send(d.image);
+                flow
+            });
+            match step {
+                Ok(Flow::More) => {}
+                Ok(Flow::Stop) => break,
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(rx);
+        let counts = decoder
+            .join()
+            .map_err(|_| Error::Other("the video decoding thread panicked".into()))??;
+        outcome.map(|_| counts)
+    })?;
+    Ok(Pass {
+        info,
+        frames: counts.0,
+        estimated: counts.1,
+    })
+}
+
+/// Tracks frame after frame, following `follow` when given, and keeps the run's
+/// statistics.
+struct FrameTracker<'t> {
+    tracker: &'t mut PoseTracker,
+    follow: Option<Follow>,
+    totals: StageTimes,
+    with_person: u64,
+    last_ts: Option<f64>,
+    intervals: Vec<f64>,
+}
+
+impl<'t> FrameTracker<'t> {
+    fn new(tracker: &'t mut PoseTracker, follow: Option<Follow>) -> Self {
+        tracker.reset();
+        FrameTracker {
+            tracker,
+            follow,
+            totals: StageTimes::default(),
+            with_person: 0,
+            last_ts: None,
+            intervals: Vec::new(),
+        }
+    }
+
+    /// The pose in one decoded frame.
+    fn step(&mut self, d: &Decoded) -> Result<PoseFrame> {
+        let (w, h) = (d.image.cols() as f32, d.image.rows() as f32);
+        let ts = d.timestamp_s;
+        let tracker = &mut *self.tracker;
+        let (mut pose, mut times) = match &self.follow {
+            None => tracker.process(&d.image, ts)?,
+            Some(f) => {
+                tracker.process_with(&d.image, ts, |dets| f.rank(dets, w, h).first().copied())?
+            }
+        };
+        if let Some(f) = self.follow.as_mut() {
+            if pose.as_ref().is_some_and(|p| !f.accepts(p, ts)) {
+                let (p, t) = tracker.redetect(&d.image, ts, |p| f.mismatch(p, ts))?;
+                times.add(&t);
+                pose = p;
+            }
+            if let Some(p) = pose.as_ref() {
+                f.update(p, ts);
+            }
+        }
+        times.decode_ms = d.decode_ms;
+        self.totals.add(&times);
+        if pose.is_some() {
+            self.with_person += 1;
+        }
+        if let Some(t) = self.last_ts {
+            self.intervals.push(ts - t);
+        }
+        self.last_ts = Some(ts);
+        Ok(PoseFrame {
+            index: d.index,
+            timestamp_s: ts,
+            pose,
+        })
+    }
+
+    fn summary(&self, pass: &Pass, frames_decoded: u64, start: Instant) -> PoseRunSummary {
+        PoseRunSummary {
+            video: pass.info.clone(),
+            frames: pass.frames,
+            frames_decoded,
+            frames_with_person: self.with_person,
+            estimated_timestamps: pass.estimated,
+            timing: timing_stats(&self.intervals),
+            stage_totals: self.totals,
+            wall_s: start.elapsed().as_secs_f64(),
+        }
+    }
+}
+
 /// Decodes `video` and tracks the pose frame by frame, handing each result (and the
 /// upright frame) to `on_frame`. Decoding runs on its own thread, a few frames ahead
 /// of the model; nothing else is kept between frames.
@@ -88,116 +259,114 @@ pub fn track_video_following(
     video: &Path,
     rotate: RotateMode,
     tracker: &mut PoseTracker,
-    mut follow: Option<Follow>,
+    follow: Option<Follow>,
     mut on_frame: impl FnMut(&PoseFrame, &Frame<'_>) -> Result<()>,
 ) -> Result<PoseRunSummary> {
     let start = Instant::now();
-    let mut reader = VideoReader::open(video, rotate)?;
+    let reader = VideoReader::open(video, rotate)?;
+    let mut ft = FrameTracker::new(tracker, follow);
+    let pass = decode_pass(reader, |d| {
+        let pf = ft.step(d)?;
+        let frame = Frame {
+            index: d.index,
+            timestamp_s: d.timestamp_s,
+            timestamp_estimated: d.timestamp_estimated,
+            image: &d.image,
+            decode_ms: d.decode_ms,
+        };
+        on_frame(&pf, &frame)?;
+        Ok(Flow::More)
+    })?;
+    Ok(ft.summary(&pass, pass.frames, start))
+}
+
+/// Finds the people in the first [`SCOUT_SECONDS`] and tracks the one `choice` picks,
+/// handing each frame's landmarks (and the video's facts) to `on_frame` in order. The same choice and the
+/// same landmarks as [`scout_people`] followed by [`track_video_following`], but with
+/// one decoding pass whenever the scouting leaves nobody to follow (one person in
+/// view with `auto`, or `first`): tracking runs from the first frame alongside the
+/// scouting (which never touches the tracking state), and the tracked landmarks of
+/// the scouted stretch are held (landmarks only) until the scouting is done. As soon
+/// as `auto` sees a second person, tracking stops, the scouting finishes and the
+/// chosen person is tracked in a second pass from the start, as are `left`, `right`
+/// and `largest`, which follow the chosen person from the first frame.
+pub fn track_people(
+    video: &Path,
+    rotate: RotateMode,
+    tracker: &mut PoseTracker,
+    choice: PersonChoice,
+    mut on_frame: impl FnMut(&PoseFrame, &VideoInfo) -> Result<()>,
+) -> Result<(PersonScout, PoseRunSummary)> {
+    let start = Instant::now();
+    let reader = VideoReader::open(video, rotate)?;
     let info = reader.info().clone();
-    tracker.reset();
-    let mut totals = StageTimes::default();
-    let mut with_person = 0u64;
-    let mut last_ts: Option<f64> = None;
-    let mut intervals = Vec::new();
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Decoded>>(DECODE_AHEAD);
-    let decoded = std::thread::scope(|scope| -> Result<(u64, u64)> {
-        let decoder = scope.spawn(move || -> Result<(u64, u64)> {
-            loop {
-                let item = match reader.next_frame() {
-                    Ok(Some(f)) => f
-                        .image
-                        .try_clone()
-                        .map_err(Error::from)
-                        .map(|image| Decoded {
-                            index: f.index,
-                            timestamp_s: f.timestamp_s,
-                            timestamp_estimated: f.timestamp_estimated,
-                            image,
-                            decode_ms: f.decode_ms,
-                        }),
-                    Ok(None) => break,
-                    Err(e) => Err(e),
-                };
-                let failed = item.is_err();
-                if tx.send(item).is_err() || failed {
-                    // The tracker stopped (error downstream) or decoding failed.
-                    return Ok((reader.frames_decoded(), reader.estimated_timestamps()));
-                }
+    let mut on_frame = |pf: &PoseFrame| on_frame(pf, &info);
+    if !matches!(choice, PersonChoice::Auto | PersonChoice::First) {
+        drop(reader);
+        return track_in_two_passes(video, rotate, tracker, choice, on_frame, start);
+    }
+    let mut scout = Scout::default();
+    let mut held: Vec<PoseFrame> = Vec::new();
+    let mut tracking = true;
+    let mut ft = FrameTracker::new(tracker, None);
+    let pass = decode_pass(reader, |d| {
+        if scout.scouting {
+            scout.offer(ft.tracker, &d.image, d.timestamp_s)?;
+            if choice == PersonChoice::Auto && scout.cands.len() > 1 {
+                tracking = false;
+                held = Vec::new();
             }
-            reader.check_complete()?;
-            Ok((reader.frames_decoded(), reader.estimated_timestamps()))
-        });
-        let mut outcome = Ok(());
-        for item in rx.iter() {
-            let d = match item {
-                Ok(d) => d,
-                Err(e) => {
-                    outcome = Err(e);
-                    break;
+            if scout.scouting {
+                if tracking {
+                    held.push(ft.step(d)?);
                 }
-            };
-            let step = (|| -> Result<()> {
-                let (w, h) = (d.image.cols() as f32, d.image.rows() as f32);
-                let ts = d.timestamp_s;
-                let (mut pose, mut times) = match &follow {
-                    None => tracker.process(&d.image, ts)?,
-                    Some(f) => tracker
-                        .process_with(&d.image, ts, |dets| f.rank(dets, w, h).first().copied())?,
-                };
-                if let Some(f) = follow.as_mut() {
-                    if pose.as_ref().is_some_and(|p| !f.accepts(p, ts)) {
-                        let (p, t) = tracker.redetect(&d.image, ts, |p| f.mismatch(p, ts))?;
-                        times.add(&t);
-                        pose = p;
-                    }
-                    if let Some(p) = pose.as_ref() {
-                        f.update(p, ts);
-                    }
-                }
-                times.decode_ms = d.decode_ms;
-                totals.add(&times);
-                if pose.is_some() {
-                    with_person += 1;
-                }
-                if let Some(t) = last_ts {
-                    intervals.push(d.timestamp_s - t);
-                }
-                last_ts = Some(d.timestamp_s);
-                let pf = PoseFrame {
-                    index: d.index,
-                    timestamp_s: d.timestamp_s,
-                    pose,
-                };
-                let frame = Frame {
-                    index: d.index,
-                    timestamp_s: d.timestamp_s,
-                    timestamp_estimated: d.timestamp_estimated,
-                    image: &d.image,
-                    decode_ms: d.decode_ms,
-                };
-                on_frame(&pf, &frame)
-            })();
-            if let Err(e) = step {
-                outcome = Err(e);
-                break;
+                return Ok(Flow::More);
+            }
+            if !tracking {
+                return Ok(Flow::Stop);
+            }
+            for pf in held.drain(..) {
+                on_frame(&pf)?;
             }
         }
-        drop(rx);
-        let counts = decoder
-            .join()
-            .map_err(|_| Error::Other("the video decoding thread panicked".into()))??;
-        outcome.map(|_| counts)
+        on_frame(&ft.step(d)?)?;
+        Ok(Flow::More)
     })?;
-    let (frames, estimated) = decoded;
-    Ok(PoseRunSummary {
-        video: info,
-        frames,
-        frames_with_person: with_person,
-        estimated_timestamps: estimated,
-        timing: timing_stats(&intervals),
-        stage_totals: totals,
-        wall_s: start.elapsed().as_secs_f64(),
-    })
+    let found = scout.finish(choice);
+    if tracking {
+        for pf in held.drain(..) {
+            on_frame(&pf)?;
+        }
+        let summary = ft.summary(&pass, pass.frames, start);
+        return Ok((found, summary));
+    }
+    let scouted = pass.frames;
+    let mut summary =
+        track_video_following(video, rotate, ft.tracker, found.follow.clone(), |pf, _| {
+            on_frame(pf)
+        })?;
+    summary.frames_decoded += scouted;
+    summary.wall_s = start.elapsed().as_secs_f64();
+    Ok((found, summary))
+}
+
+/// [`scout_people`], then [`track_video_following`] from the start.
+fn track_in_two_passes(
+    video: &Path,
+    rotate: RotateMode,
+    tracker: &mut PoseTracker,
+    choice: PersonChoice,
+    mut on_frame: impl FnMut(&PoseFrame) -> Result<()>,
+    start: Instant,
+) -> Result<(PersonScout, PoseRunSummary)> {
+    let (found, scouted) = scout_people_counted(video, rotate, tracker, choice)?;
+    let mut summary =
+        track_video_following(video, rotate, tracker, found.follow.clone(), |pf, _| {
+            on_frame(pf)
+        })?;
+    summary.frames_decoded += scouted;
+    summary.wall_s = start.elapsed().as_secs_f64();
+    Ok((found, summary))
 }
 
 /// Convenience: creates a tracker for `opts` (loading ONNX Runtime from `ort_lib`
@@ -231,6 +400,75 @@ pub struct PersonScout {
 pub const SCOUT_SECONDS: f64 = 10.0;
 pub const SCOUT_STEP_S: f64 = 0.25;
 
+/// The people seen so far in the scouted stretch of a clip.
+struct Scout {
+    cands: Vec<Candidate>,
+    next_t: f64,
+    scouted: usize,
+    first_t: Option<f64>,
+    /// False once a frame past the scouted stretch was offered.
+    scouting: bool,
+}
+
+impl Default for Scout {
+    fn default() -> Self {
+        Scout {
+            cands: Vec::new(),
+            next_t: f64::NEG_INFINITY,
+            scouted: 0,
+            first_t: None,
+            scouting: true,
+        }
+    }
+}
+
+impl Scout {
+    /// Looks for people in the frame at `ts` when it is due (every [`SCOUT_STEP_S`]);
+    /// a frame past [`SCOUT_SECONDS`] ends the scouting. Uses the detector and the
+    /// landmark model but not the tracker's tracking state.
+    fn offer(&mut self, tracker: &mut PoseTracker, image: &Mat, ts: f64) -> Result<()> {
+        let t0 = *self.first_t.get_or_insert(ts);
+        if ts - t0 > SCOUT_SECONDS {
+            self.scouting = false;
+            return Ok(());
+        }
+        if ts < self.next_t {
+            return Ok(());
+        }
+        self.next_t = ts + SCOUT_STEP_S;
+        self.scouted += 1;
+        let (w, h) = (image.cols() as f32, image.rows() as f32);
+        let dets = tracker.detect(image)?;
+        let mut poses = Vec::new();
+        for d in &dets {
+            let roi = d.to_rect(w, h).to_roi(w, h);
+            if let Some(p) = tracker.landmarks_in_roi(image, &roi)? {
+                poses.push(p);
+            }
+        }
+        associate(&mut self.cands, ts, poses);
+        Ok(())
+    }
+
+    /// The person `choice` picks among those seen.
+    fn finish(self, choice: PersonChoice) -> PersonScout {
+        let movement_deg = self.cands.iter().map(Candidate::movement_deg).collect();
+        let people = self.cands.len();
+        let needs_choice = people > 1 || (people == 1 && choice != PersonChoice::Auto);
+        let follow = if needs_choice && choice != PersonChoice::First {
+            choose(&self.cands, choice, self.scouted)
+                .and_then(|i| Follow::from_candidates(&self.cands, i, self.scouted))
+        } else {
+            None
+        };
+        PersonScout {
+            people,
+            follow,
+            movement_deg,
+        }
+    }
+}
+
 /// Looks at the first seconds of `video`, follows everyone the detector finds, and
 /// picks the person to analyse according to `choice`.
 pub fn scout_people(
@@ -239,44 +477,24 @@ pub fn scout_people(
     tracker: &mut PoseTracker,
     choice: PersonChoice,
 ) -> Result<PersonScout> {
+    scout_people_counted(video, rotate, tracker, choice).map(|(s, _)| s)
+}
+
+/// [`scout_people`], and how many frames it decoded.
+fn scout_people_counted(
+    video: &Path,
+    rotate: RotateMode,
+    tracker: &mut PoseTracker,
+    choice: PersonChoice,
+) -> Result<(PersonScout, u64)> {
     let mut reader = VideoReader::open(video, rotate)?;
-    let mut cands: Vec<Candidate> = Vec::new();
-    let mut next_t = f64::NEG_INFINITY;
-    let mut scouted = 0usize;
-    let mut first_t = None;
+    let mut scout = Scout::default();
     while let Some(f) = reader.next_frame()? {
-        let t0 = *first_t.get_or_insert(f.timestamp_s);
-        if f.timestamp_s - t0 > SCOUT_SECONDS {
+        scout.offer(tracker, f.image, f.timestamp_s)?;
+        if !scout.scouting {
             break;
         }
-        if f.timestamp_s < next_t {
-            continue;
-        }
-        next_t = f.timestamp_s + SCOUT_STEP_S;
-        scouted += 1;
-        let (w, h) = (f.image.cols() as f32, f.image.rows() as f32);
-        let dets = tracker.detect(f.image)?;
-        let mut poses = Vec::new();
-        for d in &dets {
-            let roi = d.to_rect(w, h).to_roi(w, h);
-            if let Some(p) = tracker.landmarks_in_roi(f.image, &roi)? {
-                poses.push(p);
-            }
-        }
-        associate(&mut cands, f.timestamp_s, poses);
     }
     tracker.reset();
-    let movement_deg = cands.iter().map(Candidate::movement_deg).collect();
-    let people = cands.len();
-    let needs_choice = people > 1 || (people == 1 && choice != PersonChoice::Auto);
-    let follow = if needs_choice && choice != PersonChoice::First {
-        choose(&cands, choice, scouted).and_then(|i| Follow::from_candidates(&cands, i, scouted))
-    } else {
-        None
-    };
-    Ok(PersonScout {
-        people,
-        follow,
-        movement_deg,
-    })
+    Ok((scout.finish(choice), reader.frames_decoded()))
 }

@@ -12,6 +12,8 @@ the other in this single process:
   enable_segmentation=False, confidences 0.5 — the configuration the parity
   fixtures use).
 
+``--no-decode-pass`` skips the first pass, so that timing the whole process (as
+``tools/bench_pose.sh --whole`` does) times one decode + inference pass.
 Graph construction (model loading) is outside the timed region; the first
 ``process`` call is inside. Prints one JSON line:
 ``{"tool":"mediapipe-python","model":..,"frames":..,"fps":..,"decode_fps":..,...}``
@@ -98,13 +100,17 @@ def main() -> None:
     ap.add_argument("--model", choices=sorted(MODEL_COMPLEXITY), default="full")
     ap.add_argument("--frames", type=int, default=None, help="at most N frames (default all)")
     ap.add_argument("--lite-tflite", help="local pose_landmark_lite.tflite instead of npm pack")
+    ap.add_argument("--no-decode-pass", action="store_true",
+                    help="skip the decode-only pass (to time the whole process)")
     args = ap.parse_args()
 
     import cv2  # noqa: PLC0415
     import mediapipe as mp  # noqa: PLC0415
 
     check_model_file(args.model, args.lite_tflite)
-    dn, ddt, size = decode_pass(args.video, args.frames)
+    dn, ddt, size = (1, float("nan"), (0, 0))
+    if not args.no_decode_pass:
+        dn, ddt, size = decode_pass(args.video, args.frames)
     n, dt, t_proc, present = e2e_pass(args.video, args.model, args.frames)
     print(json.dumps({
         "tool": "mediapipe-python",

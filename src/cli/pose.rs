@@ -44,12 +44,11 @@ pub fn run(a: PoseArgs) -> anyhow::Result<ExitCode> {
         .clone();
     let header = LandmarksHeader::new(info, a.engine.model, a.smooth);
     let mut writer = LandmarksWriter::create(&output, &header, a.force)?;
-    let scout = pipeline::scout_people(&a.video, a.engine.rotate, &mut tracker, a.engine.person)?;
-    let summary = pipeline::track_video_following(
+    let (scout, summary) = pipeline::track_people(
         &a.video,
         a.engine.rotate,
         &mut tracker,
-        scout.follow,
+        a.engine.person,
         |pf, _| writer.write_frame(pf),
     )?;
     if scout.people > 1 {

@@ -97,10 +97,20 @@ impl PoseTracker {
         } else {
             opts.threads
         };
+        // The two sessions are built side by side (graph loading and optimisation
+        // is single-threaded, and start-up is most of a short clip's run).
+        let (detector, landmark) = std::thread::scope(|s| {
+            let det = s.spawn(|| session(&files.detector, threads));
+            let lm = session(&files.landmark, threads);
+            let det = det
+                .join()
+                .unwrap_or_else(|_| Err(Error::Other("loading the detector panicked".into())));
+            (det, lm)
+        });
         Ok(PoseTracker {
             opts: opts.clone(),
-            detector: Detector::new(session(&files.detector, threads)?),
-            landmarker: Landmarker::new(session(&files.landmark, threads)?),
+            detector: Detector::new(detector?),
+            landmarker: Landmarker::new(landmark?),
             prev_rect: None,
             aux_smoother: PointsSmoother::new(smoothing::AUX_LANDMARKS),
             lm_smoother: PointsSmoother::new(smoothing::LANDMARKS),
