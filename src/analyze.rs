@@ -287,6 +287,10 @@ pub struct VideoSource<'a> {
     pub rotate: crate::video::RotateMode,
     /// Write `annotated.mp4` (the keyframes in the HTML report are drawn either way).
     pub annotated_video: bool,
+    /// Leave faces unblurred in the pictures (`--show-faces`).
+    pub show_faces: bool,
+    /// Other people's faces found by the detector, to blur too.
+    pub other_faces: Option<&'a crate::privacy::OtherFaces>,
     pub progress: &'a dyn Progress,
 }
 
@@ -337,7 +341,7 @@ pub fn write_outputs(
     if let Some(jpeg) = &drawn.thumbnail {
         write_atomic(&out.join(THUMBNAIL_FILE), jpeg, force)?;
     }
-    let keyframes = drawn.keyframes;
+    let keyframes = &drawn.keyframes;
     let svg = report::plot::hip_flexion_svg(report, analysis);
     write_atomic(&out.join("hip_flexion.svg"), svg.as_bytes(), force)?;
     write_atomic(
@@ -345,9 +349,12 @@ pub fn write_outputs(
         &report::plot::svg_to_png(&svg, 2.0)?,
         force,
     )?;
+    let review = drawn
+        .codec
+        .map(|_| report::html::Review::new("annotated.mp4", report, analysis));
     write_atomic(
         &out.join("report.html"),
-        report::html::report_html_with(report, &svg, &keyframes).as_bytes(),
+        report::html::report_page(report, &svg, keyframes, review.as_ref()).as_bytes(),
         force,
     )?;
     if let Some(header) = landmarks {
@@ -373,6 +380,8 @@ pub struct VideoJob<'a> {
     pub out: &'a Path,
     /// Write `annotated.mp4`.
     pub annotated_video: bool,
+    /// Leave faces unblurred in the pictures (`--show-faces`).
+    pub show_faces: bool,
     /// Replace existing outputs.
     pub force: bool,
     pub progress: &'a dyn Progress,
@@ -393,6 +402,7 @@ pub fn analyze_video_to_dir(
         person,
         out,
         annotated_video,
+        show_faces,
         force,
         progress,
     } = *job;
@@ -414,11 +424,19 @@ pub fn analyze_video_to_dir(
         opts.config.capture_fps =
             crate::video::android_capture_fps(video).filter(|c| *c > prov.video.nominal_fps * 1.5);
     }
-    let (report, analysis) = analyze_frames(&prov, &frames, &opts)?;
+    let (mut report, analysis) = analyze_frames(&prov, &frames, &opts)?;
+    report.faces_shown = show_faces;
+    let others = if show_faces {
+        crate::privacy::OtherFaces::default()
+    } else {
+        crate::privacy::scan_other_faces(video, rotate, tracker, &frames)?
+    };
     let source = VideoSource {
         video,
         rotate,
         annotated_video,
+        show_faces,
+        other_faces: Some(&others),
         progress,
     };
     write_outputs(

@@ -358,6 +358,8 @@ pub struct BatchOptions {
     pub force: bool,
     /// Write each video's `annotated.mp4`.
     pub annotated_video: bool,
+    /// Leave faces unblurred in the pictures (`--show-faces`).
+    pub show_faces: bool,
 }
 
 /// Most workers by default: each holds a pose engine and one video's frames (about
@@ -444,7 +446,8 @@ fn process(
         }
         let stamp = stamp_for(job, o)?;
         if !o.force && Stamp::read(&dir.join(STAMP_FILE)).as_ref() == Some(&stamp) {
-            if let Some(r) = read_report(&dir) {
+            // Outputs made with the other face setting are redone.
+            if let Some(r) = read_report(&dir).filter(|r| r.faces_shown == o.show_faces) {
                 return Ok(Row::from_report(job, Status::Skipped, &r, 0.0));
             }
         }
@@ -470,6 +473,7 @@ fn process(
                 person: o.person,
                 out: &dir,
                 annotated_video: o.annotated_video,
+                show_faces: o.show_faces,
                 force: true,
                 progress: &WorkerProgress { worker, progress },
             },

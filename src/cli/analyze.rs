@@ -51,6 +51,10 @@ pub struct JudgeArgs {
     /// Skip the annotated video (`annotated.mp4`), which costs a second decoding pass.
     #[arg(long)]
     pub no_video: bool,
+    /// Leave faces unblurred in the annotated video and keyframes (for a patient's own
+    /// use; they are blurred by default).
+    #[arg(long)]
+    pub show_faces: bool,
 }
 
 impl JudgeArgs {
@@ -98,6 +102,7 @@ impl JudgeArgs {
                 person,
                 out,
                 annotated_video: !self.no_video,
+                show_faces: self.show_faces,
                 force: self.force,
                 progress: &bar,
             },

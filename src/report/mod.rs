@@ -169,6 +169,11 @@ pub struct Report {
     pub flags: Vec<FlagOut>,
     pub caveats: Vec<String>,
     pub notes: Vec<String>,
+    /// Whether the pictures of the person hipflex wrote (annotated video, keyframes,
+    /// thumbnail) show faces (`--show-faces`); false when faces are blurred or no
+    /// picture was written.
+    #[serde(default)]
+    pub faces_shown: bool,
 }
 
 pub const ANGLE_DEFINITION: &str = "hip flexion = signed trunk–thigh angle: 0° with trunk and thigh in line, positive for flexion, negative for extension; knee flexion 0° = straight; trunk inclination from vertical";
@@ -342,6 +347,7 @@ pub fn build(
         flags,
         caveats: CAVEATS.iter().map(|s| s.to_string()).collect(),
         notes,
+        faces_shown: false,
     }
 }
 
