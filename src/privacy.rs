@@ -182,46 +182,20 @@ impl OtherFaces {
     }
 }
 
-/// The box around a pose's landmarks (pixels), a tenth larger each way.
-pub fn body_box(lm: &[Landmark]) -> Option<Region> {
-    let pts: Vec<&Landmark> = lm
-        .iter()
-        .filter(|l| l.x.is_finite() && l.y.is_finite())
-        .collect();
-    if pts.is_empty() {
-        return None;
-    }
-    let x0 = pts.iter().map(|l| l.x).fold(f32::MAX, f32::min);
-    let x1 = pts.iter().map(|l| l.x).fold(f32::MIN, f32::max);
-    let y0 = pts.iter().map(|l| l.y).fold(f32::MAX, f32::min);
-    let y1 = pts.iter().map(|l| l.y).fold(f32::MIN, f32::max);
-    let (mx, my) = (0.1 * (x1 - x0), 0.1 * (y1 - y0));
-    Some(Region {
-        x0: x0 - mx,
-        y0: y0 - my,
-        x1: x1 + mx,
-        y1: y1 + my,
-    })
-}
-
 /// Rounds of detection per sampled frame: people already found are blanked out and the
 /// detector runs again, so that someone overlapping another person (a partner holding
 /// the ankles) is found too.
 pub const DETECTION_ROUNDS: usize = 3;
 
-/// The head regions of everyone in `image` except the followed person, whose body box
-/// (`own_body`) and head regions (`own`) are known: the followed person is blanked
-/// out, the detector finds the others, each gets one landmark pass on the real image
-/// (which also rejects false alarms), and is blanked in turn before the next round.
-fn other_heads(
-    tracker: &mut PoseTracker,
-    image: &Mat,
-    own_body: Option<Region>,
-    own: &[Region],
-) -> Result<Vec<Region>> {
+/// The head regions of everyone in `image` except the followed person, whose head
+/// regions (`own`) are known: their heads are blanked out, the detector (which keys on
+/// faces) finds the others, each gets one landmark pass on the real image (which also
+/// rejects false alarms), and their heads are blanked in turn before the next round.
+/// Only heads are blanked, so a person whose body overlaps another's is still found.
+fn other_heads(tracker: &mut PoseTracker, image: &Mat, own: &[Region]) -> Result<Vec<Region>> {
     let (w, h) = (image.cols(), image.rows());
     let mut masked = image.try_clone()?;
-    let blank = |m: &mut Mat, r: Region| -> Result<()> {
+    let blank = |m: &mut Mat, r: &Region| -> Result<()> {
         if let Some(rect) = r.clamp(w, h) {
             imgproc::rectangle(
                 m,
@@ -234,12 +208,12 @@ fn other_heads(
         }
         Ok(())
     };
-    if let Some(b) = own_body {
-        blank(&mut masked, b)?;
+    for r in own {
+        blank(&mut masked, r)?;
     }
     let mut found: Vec<Region> = Vec::new();
     for _ in 0..DETECTION_ROUNDS {
-        let mut new_bodies = Vec::new();
+        let before = found.len();
         for d in tracker.detect(&masked)? {
             let roi = d.to_rect(w as f32, h as f32).to_roi(w as f32, h as f32);
             let Some(p) = tracker.landmarks_in_roi(image, &roi)? else {
@@ -253,13 +227,12 @@ fn other_heads(
                 continue;
             }
             found.push(head);
-            new_bodies.extend(body_box(&p.image));
         }
-        if new_bodies.is_empty() {
+        if found.len() == before {
             break;
         }
-        for b in new_bodies {
-            blank(&mut masked, b)?;
+        for r in &found[before..] {
+            blank(&mut masked, r)?;
         }
     }
     Ok(found)
@@ -282,13 +255,12 @@ pub fn scan_other_faces(
             continue;
         }
         next_t = f.timestamp_s + SCAN_STEP_S;
-        let i = f.index as usize;
-        let own_body = frames
-            .get(i)
-            .and_then(|p| p.pose.as_ref())
-            .and_then(|p| body_box(&p.image));
-        let mine = own.get(i).cloned().flatten().unwrap_or_default();
-        let heads = other_heads(tracker, f.image, own_body, &mine)?;
+        let mine = own
+            .get(f.index as usize)
+            .cloned()
+            .flatten()
+            .unwrap_or_default();
+        let heads = other_heads(tracker, f.image, &mine)?;
         out.samples.push((f.timestamp_s, heads));
     }
     tracker.reset();

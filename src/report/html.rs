@@ -362,7 +362,7 @@ fn rep_row(rep: &super::RepOut) -> Markup {
         _ => ("partial".to_string(), "partial".to_string()),
     };
     html! {
-        tr class=(class) data-t=(format!("{:.3}", rep.start_s)) data-end=(format!("{:.3}", rep.end_s)) {
+        tr class=(class) data-t=(format!("{:.3}", rep.start_s)) data-end=(format!("{:.3}", rep.end_s)) data-rep=[rep.number.filter(|_| rep.counted)] {
             td { (label) }
             td.num { (format!("{:.1}–{:.1}", rep.start_s, rep.end_s)) }
             td.tempo { (rep.tempo) }

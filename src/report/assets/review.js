@@ -12,7 +12,7 @@
   var cursor = null;
   function num(el, k) { return parseFloat(el.getAttribute(k)); }
   if (svg) {
-    cursor = document.createElementNS("http://www.w3.org/2000/svg", "line");
+    cursor = document.createElementNS(svg.namespaceURI, "line");
     cursor.setAttribute("class", "plot-cursor");
     cursor.setAttribute("y1", svg.getAttribute("data-y0"));
     cursor.setAttribute("y2", svg.getAttribute("data-y1"));
@@ -63,6 +63,11 @@
     update();
   }
   function seekTime(t) { seekFrame(nearestFrame(t)); }
+  // A rep's first frame (its start may be shared with the previous rep's end).
+  function seekRep(number, t) {
+    for (var i = 0; i < n; i++) if (frames[i][1] === number) return seekFrame(i);
+    seekTime(t);
+  }
   function step(d) { video.pause(); seekFrame(frameAt(video.currentTime) + d); }
   function jumpRep(d) {
     var now = frames[frameAt(video.currentTime)][0], starts = data.reps;
@@ -91,7 +96,11 @@
   })();
   document.addEventListener("click", function (e) {
     var el = e.target.closest("[data-t]");
-    if (el && !el.closest("svg")) { seekTime(num(el, "data-t")); return; }
+    if (el && !el.closest("svg")) {
+      if (el.hasAttribute("data-rep")) seekRep(parseInt(el.getAttribute("data-rep"), 10), num(el, "data-t"));
+      else seekTime(num(el, "data-t"));
+      return;
+    }
     if (svg && e.target.closest("svg.hipflex-plot")) {
       var p = svg.createSVGPoint();
       p.x = e.clientX; p.y = e.clientY;
