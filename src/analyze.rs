@@ -414,11 +414,10 @@ pub fn analyze_video_to_dir(
         crate::output::check_writable(&out.join("annotated.mp4"), force)?;
     }
     let (prov, frames) = track_clip(tracker, video, rotate, person, progress)?;
-    let header = crate::landmarks_file::LandmarksHeader::new(
-        prov.video.clone(),
-        tracker.options().model,
-        false,
-    );
+    // The file's name only: a full path can name the machine's owner.
+    let mut named = prov.video.clone();
+    named.path = named.path.file_name().map(Into::into).unwrap_or_default();
+    let header = crate::landmarks_file::LandmarksHeader::new(named, tracker.options().model, false);
     let mut opts = opts.clone();
     if opts.config.capture_fps.is_none() {
         opts.config.capture_fps =

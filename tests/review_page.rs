@@ -57,45 +57,77 @@ const PROBE: &str = r#"<script>
   var log = [];
   function state(what) {
     log.push({what: what, video: review.getAttribute('data-video'), t: v.currentTime,
-      frame: +review.getAttribute('data-frame'), time: +review.getAttribute('data-time'),
-      cursor: +review.getAttribute('data-cursor-x'), rep: document.getElementById('now-rep').textContent});
+      ready: v.readyState, frame: +review.getAttribute('data-frame'),
+      time: +review.getAttribute('data-time'), cursor: +review.getAttribute('data-cursor-x'),
+      rep: document.getElementById('now-rep').textContent});
     document.body.setAttribute('data-probe', JSON.stringify(log));
   }
-  function once(ev, f) { v.addEventListener(ev, function h() { v.removeEventListener(ev, h); f(); }); }
+  window.addEventListener('error', function (e) { state('js error: ' + e.message); });
   function key(k) { document.dispatchEvent(new KeyboardEvent('keydown', {key: k, bubbles: true})); }
-  function go() {
-    state('ready');
-    once('seeked', function () {
-      state('rep2');
-      once('seeked', function () {
-        state('forward');
-        once('seeked', function () {
-          state('back');
-          v.play().then(function () {
-            setTimeout(function () { v.pause(); state('played'); }, 1500);
-          }, function (e) { state('play failed: ' + e); });
-        });
-        key(',');
-      });
-      key('.');
-    });
-    document.querySelectorAll('table.reps tr[data-t]')[1].click();
+  // Each action, then its state a moment later (the page updates as it seeks).
+  var steps = [
+    ['ready', function () {}],
+    ['rep2', function () { document.querySelectorAll('table.reps tr[data-t]')[1].click(); }],
+    ['forward', function () { key('.'); }],
+    ['back', function () { key(','); }],
+    ['playing', function () { v.play().catch(function (e) { state('play failed: ' + e); }); }],
+    ['played', function () { v.pause(); }]
+  ];
+  function run(k) {
+    if (k >= steps.length) return;
+    steps[k][1]();
+    setTimeout(function () { state(steps[k][0]); run(k + 1); }, k === 4 ? 1500 : 300);
   }
-  if (review.getAttribute('data-video') === 'ready') go();
-  else v.addEventListener('loadedmetadata', function () { setTimeout(go, 0); });
   v.addEventListener('error', function () { state('error'); });
+  if (v.readyState >= 3) run(0);
+  else v.addEventListener('canplay', function h() { v.removeEventListener('canplay', h); run(0); });
+  setTimeout(function () { state('timeout'); }, 15000);
 })();
 </script></body>"#;
 
+/// Holds the page's load event (and so `--dump-dom`) for `secs` seconds in real time:
+/// the page loads an image from a named pipe that is written only then. (Media seeks
+/// and playback run in real time, so `--virtual-time-budget` cannot wait for them.)
+fn hold_load(dir: &Path, secs: u64) -> std::thread::JoinHandle<()> {
+    let fifo = dir.join("hold");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(secs));
+        let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).unwrap();
+        // Non-blocking, so a browser that never opened the pipe cannot hang the test.
+        for _ in 0..300 {
+            let fd = unsafe { libc::open(c.as_ptr(), libc::O_WRONLY | libc::O_NONBLOCK) };
+            if fd >= 0 {
+                unsafe {
+                    libc::write(fd, b"x".as_ptr().cast(), 1);
+                    libc::close(fd);
+                }
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    })
+}
+
 fn probe(bin: &Path, dir: &Path, page: &str) -> serde_json::Value {
     let probe = dir.join("probe.html");
-    std::fs::write(&probe, page.replace("</body>", PROBE)).unwrap();
+    let hold = r#"<img src="hold" alt="" style="display:none">"#;
+    std::fs::write(&probe, page.replace("</body>", &format!("{hold}{PROBE}"))).unwrap();
+    let holder = hold_load(dir, 12);
     let tmp = tempfile::tempdir().unwrap();
     let out = headless(bin, &tmp.path().join("profile"))
-        .args(["--virtual-time-budget=20000", "--dump-dom"])
+        .arg("--dump-dom")
         .arg(format!("file://{}", probe.display()))
         .output()
         .unwrap();
+    holder.join().unwrap();
     let dom = String::from_utf8_lossy(&out.stdout);
     let Some(raw) = dom
         .split("data-probe=\"")
