@@ -381,7 +381,7 @@ pub fn write_outputs(
     if let Some(jpeg) = &drawn.thumbnail {
         write_atomic(&out.join(THUMBNAIL_FILE), jpeg, force)?;
     }
-    let keyframes = drawn.keyframes;
+    let keyframes = &drawn.keyframes;
     let svg = report::plot::hip_flexion_svg(report, analysis);
     write_atomic(&out.join("hip_flexion.svg"), svg.as_bytes(), force)?;
     write_atomic(
@@ -389,9 +389,12 @@ pub fn write_outputs(
         &report::plot::svg_to_png(&svg, 2.0)?,
         force,
     )?;
+    let review = drawn
+        .codec
+        .map(|_| report::html::Review::new("annotated.mp4", report, analysis));
     write_atomic(
         &out.join("report.html"),
-        report::html::report_html_with(report, &svg, &keyframes).as_bytes(),
+        report::html::report_page(report, &svg, keyframes, review.as_ref()).as_bytes(),
         force,
     )?;
     if let Some(header) = landmarks {
@@ -417,6 +420,8 @@ pub struct VideoJob<'a> {
     pub out: &'a Path,
     /// Write `annotated.mp4`.
     pub annotated_video: bool,
+    /// Leave faces unblurred in the pictures (`--show-faces`).
+    pub show_faces: bool,
     /// Replace existing outputs.
     pub force: bool,
     pub progress: &'a dyn Progress,
@@ -437,6 +442,7 @@ pub fn analyze_video_to_dir(
         person,
         out,
         annotated_video,
+        show_faces,
         force,
         progress,
     } = *job;
@@ -451,21 +457,28 @@ pub fn analyze_video_to_dir(
     let boxes = crate::video::probe::person_boxes(&frames, opts.config.view.image_samples);
     prov.video.image_quality =
         crate::video::probe::image_quality(video, prov.video.rotation_applied_deg, &boxes).ok();
-    let header = crate::landmarks_file::LandmarksHeader::new(
-        prov.video.clone(),
-        tracker.options().model,
-        false,
-    );
+    // The file's name only: a full path can name the machine's owner.
+    let mut named = prov.video.clone();
+    named.path = named.path.file_name().map(Into::into).unwrap_or_default();
+    let header = crate::landmarks_file::LandmarksHeader::new(named, tracker.options().model, false);
     let mut opts = opts.clone();
     if opts.config.capture_fps.is_none() {
         opts.config.capture_fps =
             crate::video::android_capture_fps(video).filter(|c| *c > prov.video.nominal_fps * 1.5);
     }
-    let (report, analysis) = analyze_frames(&prov, &frames, &opts)?;
+    let (mut report, analysis) = analyze_frames(&prov, &frames, &opts)?;
+    report.faces_shown = show_faces;
+    let others = if show_faces {
+        crate::privacy::OtherFaces::default()
+    } else {
+        crate::privacy::scan_other_faces(video, rotate, tracker, &frames)?
+    };
     let source = VideoSource {
         video,
         rotate,
         annotated_video,
+        show_faces,
+        other_faces: Some(&others),
         progress,
     };
     write_outputs(

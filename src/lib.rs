@@ -19,6 +19,7 @@ pub mod output;
 pub mod person;
 pub mod pipeline;
 pub mod pose;
+pub mod privacy;
 pub mod progress;
 pub mod protocol;
 pub mod record;

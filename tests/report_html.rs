@@ -13,7 +13,7 @@ use hipflex::models::ModelSize;
 use hipflex::pose::PoseFrame;
 use hipflex::protocol::Protocol;
 use hipflex::report::Report;
-use hipflex::report::html::{escape, report_html};
+use hipflex::report::html::report_html;
 use hipflex::report::plot::{self, hip_flexion_svg};
 use hipflex::video::VideoInfo;
 
@@ -65,6 +65,14 @@ fn analyse(file: &str, phase: u8) -> (Report, Analysis) {
         exercise: None,
     };
     analyze_frames(&prov, &frames, &opts).unwrap()
+}
+
+/// HTML escaping as the page's templates (maud) do it.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 const VOID: [&str; 6] = ["meta", "br", "hr", "img", "input", "link"];
@@ -302,7 +310,7 @@ fn html_escapes_every_report_string() {
     balanced(&svg).unwrap();
     let html = report_html(&report, &svg);
     balanced(&html).unwrap();
-    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;.mp4"));
+    assert!(html.contains("&lt;script&gt;alert('x')&lt;/script&gt;.mp4"));
     assert!(html.contains("peak &lt;b&gt;80°&lt;/b&gt; &amp; &quot;more&quot;"));
     assert!(html.contains("note &lt;img src=x onerror=alert(1)&gt;"));
     assert!(!html.contains("<script"));

@@ -377,6 +377,8 @@ pub struct BatchOptions {
     pub annotated_video: bool,
     /// History database to record each patient's session in (`None`: not recorded).
     pub history: Option<PathBuf>,
+    /// Leave faces unblurred in the pictures (`--show-faces`).
+    pub show_faces: bool,
 }
 
 /// Most workers by default: each holds a pose engine and one video's frames (about
@@ -488,7 +490,8 @@ fn process(
         }
         let stamp = stamp_for(job, o)?;
         if !o.force && Stamp::read(&dir.join(STAMP_FILE)).as_ref() == Some(&stamp) {
-            if let Some(r) = read_report(&dir) {
+            // Outputs made with the other face setting are redone.
+            if let Some(r) = read_report(&dir).filter(|r| r.faces_shown == o.show_faces) {
                 let mut row = Row::from_report(job, Status::Skipped, &r, 0.0);
                 row.history = record_session(job, o, &stamp.input_sha256, &r, &dir);
                 return Ok(row);
@@ -516,6 +519,7 @@ fn process(
                 person: o.person,
                 out: &dir,
                 annotated_video: o.annotated_video,
+                show_faces: o.show_faces,
                 force: true,
                 progress: &WorkerProgress { worker, progress },
             },

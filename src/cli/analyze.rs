@@ -53,6 +53,10 @@ pub struct JudgeArgs {
     pub no_video: bool,
     #[command(flatten)]
     pub session: super::history::SessionArgs,
+    /// Leave faces unblurred in the annotated video and keyframes (for a patient's own
+    /// use; they are blurred by default).
+    #[arg(long)]
+    pub show_faces: bool,
 }
 
 impl JudgeArgs {
@@ -100,6 +104,7 @@ impl JudgeArgs {
                 person,
                 out,
                 annotated_video: !self.no_video,
+                show_faces: self.show_faces,
                 force: self.force,
                 progress: &bar,
             },

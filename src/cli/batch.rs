@@ -38,6 +38,10 @@ pub struct BatchArgs {
     /// Skip each video's annotated video (faster).
     #[arg(long)]
     pub no_video: bool,
+    /// Leave faces unblurred in the annotated videos, keyframes and thumbnails (they are
+    /// blurred by default).
+    #[arg(long)]
+    pub show_faces: bool,
     /// Only the videos whose index in the sorted list is K-1 modulo N (e.g. 2/8).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
@@ -137,6 +141,7 @@ pub fn run(a: BatchArgs) -> anyhow::Result<ExitCode> {
         force: a.force,
         annotated_video: !a.no_video,
         history: history.clone(),
+        show_faces: a.show_faces,
     };
     eprintln!(
         "{} videos, {} at a time, outputs in {}",

@@ -1,26 +1,18 @@
-//! `report.html`: one self-contained page (inline CSS, inline SVG plot, no scripts,
-//! no network requests) that reads well on a phone and prints well. Every string
-//! from the report is HTML-escaped.
+//! `report.html`: one self-contained page (inline CSS, inline SVG plot, no network
+//! requests) that reads well on a phone and prints to a clean A4 report. Rendered
+//! through `maud`, which escapes every string from the report.
+//!
+//! With the annotated video next to it ([`report_page`] with a video), the page is
+//! also the review player: the video plays beside the plot, whose cursor follows it;
+//! clicks on the plot, a rep row, a flag or a keyframe seek there; keys step frames and
+//! reps; the current rep, tempo phase and angle are shown as it plays. The only
+//! script is inline, and the only file it reads is the video, by relative path.
 
-use std::fmt::Write as _;
+use base64::Engine as _;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::{FlagOut, Report};
-
-/// Escapes text for HTML and SVG (element content and quoted attribute values).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::exercise::Analysis;
 
 const CSS: &str = r#"
 .keyframes{display:flex;flex-wrap:wrap;gap:12px}
@@ -79,8 +71,22 @@ footer { color: var(--muted); font-size: 0.85rem; margin-top: 2em; border-top: 1
   dl.kv dd { margin-bottom: 6px; }
   .hint { display: block; }
 }
+.review .player { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.review video { flex: 1 1 420px; max-width: 100%; max-height: 70vh; background: #000; border-radius: 6px; }
+.readout { flex: 0 1 240px; margin: 0; font-variant-numeric: tabular-nums; }
+.readout .big { font-size: 1.3rem; font-weight: 700; }
+.keys { color: var(--muted); font-size: 0.85rem; }
+kbd { border: 1px solid var(--line); border-radius: 3px; padding: 0 4px; font-size: 0.85em; }
+main [data-t] { cursor: pointer; }
+tr.current td { background: #e0f2fe; }
+.plot-cursor { pointer-events: none; }
+@page { size: A4; margin: 12mm; }
 @media print {
   body { background: none; font-size: 11pt; }
+  .review, .no-print { display: none !important; }
+  tr.current td { background: none; }
+  .keyframes { display: grid; grid-template-columns: repeat(3, 1fr); }
+  .keyframe { max-width: none; }
   main { max-width: none; padding: 0; }
   .verdict, th, .sev-red, .sev-amber, .sev-green { background: none !important; }
   .scroll { overflow: visible; }
@@ -91,6 +97,9 @@ footer { color: var(--muted); font-size: 0.85rem; margin-top: 2em; border-top: 1
   thead { display: table-header-group; }
 }
 "#;
+
+/// The review player's script (see the module docs).
+const REVIEW_JS: &str = include_str!("assets/review.js");
 
 fn deg(v: Option<f64>) -> String {
     v.filter(|x| x.is_finite())
@@ -112,54 +121,47 @@ fn sev_class(s: &str) -> &'static str {
     }
 }
 
-fn badge(s: &str) -> String {
-    format!(
-        r#"<span class="badge {}">{}</span>"#,
-        sev_class(s),
-        escape(s)
-    )
+fn badge(s: &str) -> Markup {
+    html! { span class={"badge " (sev_class(s))} { (s) } }
 }
 
-fn fact(s: &mut String, k: &str, v: &str) {
-    let _ = writeln!(
-        s,
-        r#"<li><span class="k">{}</span><span class="v">{}</span></li>"#,
-        escape(k),
-        escape(v)
-    );
+fn fact(k: &str, v: &str) -> Markup {
+    html! { li { span.k { (k) } span.v { (v) } } }
 }
 
-fn kv(s: &mut String, k: &str, v_html: &str) {
-    let _ = writeln!(s, "<dt>{}</dt><dd>{v_html}</dd>", escape(k));
+fn kv(k: &str, v: &str) -> Markup {
+    html! { dt { (k) } dd { (v) } }
 }
 
-fn list(s: &mut String, class: &str, items: &[String]) {
-    if items.is_empty() {
-        return;
+fn list(class: &str, items: &[String]) -> Markup {
+    html! {
+        @if !items.is_empty() {
+            ul class=(class) { @for i in items { li { (i) } } }
+        }
     }
-    let _ = writeln!(s, r#"<ul class="{class}">"#);
-    for i in items {
-        let _ = writeln!(s, "<li>{}</li>", escape(i));
-    }
-    let _ = writeln!(s, "</ul>");
 }
 
 /// Where a flag applies, in words.
 fn flag_where(f: &FlagOut) -> String {
-    let mut w = match f.rep {
+    let w = match f.rep {
         Some(r) => format!("Rep {r}"),
         None => "Whole set".into(),
     };
     match (f.start_s, f.end_s) {
-        (Some(a), Some(b)) if b > a => {
-            let _ = write!(w, ", {a:.1}–{b:.1} s");
-        }
-        (Some(a), _) => {
-            let _ = write!(w, ", {a:.1} s");
-        }
-        _ => {}
+        (Some(a), Some(b)) if b > a => format!("{w}, {a:.1}–{b:.1} s"),
+        (Some(a), _) => format!("{w}, {a:.1} s"),
+        _ => w,
     }
-    w
+}
+
+/// When a flag starts, for seeking: its start, else its rep's start.
+fn flag_seek_time(r: &Report, f: &FlagOut) -> Option<f64> {
+    f.start_s.filter(|t| t.is_finite()).or_else(|| {
+        r.reps
+            .iter()
+            .find(|x| x.number.is_some() && x.number == f.rep)
+            .map(|x| x.start_s)
+    })
 }
 
 /// The inline SVG without the XML namespace declaration (not needed inside HTML, and
@@ -179,13 +181,8 @@ fn inline_svg(svg: &str) -> String {
     }
 }
 
-/// Renders the report page with the plot `svg` (from [`super::plot::hip_flexion_svg`]).
-pub fn report_html(report: &Report, svg: &str) -> String {
-    report_html_with(report, svg, &[])
-}
-
 /// The frame at the deepest point of a rep, cropped around the person with the
-/// skeleton and angle drawn (PNG bytes).
+/// skeleton and angle drawn and its labels above (PNG bytes).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Keyframe {
     pub rep: usize,
@@ -196,315 +193,280 @@ pub struct Keyframe {
 
 /// Standard base64 (for embedding images as data URIs).
 pub fn base64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for c in bytes.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        out.push(A[(n >> 18) as usize & 63] as char);
-        out.push(A[(n >> 12) as usize & 63] as char);
-        out.push(if c.len() > 1 {
-            A[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if c.len() > 2 {
-            A[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn keyframes_section(s: &mut String, keyframes: &[Keyframe]) {
-    if keyframes.is_empty() {
-        return;
-    }
-    let _ = writeln!(s, "<h2>Deepest point of each rep</h2>");
-    let _ = writeln!(s, r#"<div class="keyframes">"#);
-    for k in keyframes {
-        let caption = format!(
-            "Rep {} at {:.1} s{}",
-            k.rep,
-            k.t_s,
-            k.hip_deg
-                .map(|h| format!(": {h:.0}° hip flexion"))
-                .unwrap_or_default()
-        );
-        let _ = writeln!(
-            s,
-            r#"<figure class="keyframe"><img alt="{}" src="data:image/png;base64,{}"><figcaption>{}</figcaption></figure>"#,
-            escape(&caption),
-            base64(&k.png),
-            escape(&caption)
-        );
-    }
-    let _ = writeln!(s, "</div>");
+/// The annotated video the page plays, and each of its frames' report time, rep,
+/// tempo phase and hip angle (frame k of the video is frame k of the analysis).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Review {
+    /// Path of the video relative to the page (`annotated.mp4`).
+    pub video: String,
+    /// Frame rate the video was written at.
+    pub fps: f64,
+    /// Per frame: time (s), rep number (0 partial, `None` outside reps), phase, hip.
+    pub frames: Vec<(f64, Option<usize>, Option<String>, Option<f64>)>,
+    /// Start of every rep, seconds.
+    pub rep_starts: Vec<f64>,
 }
 
-/// [`report_html`] with the per-rep keyframes embedded as images.
-pub fn report_html_with(report: &Report, svg: &str, keyframes: &[Keyframe]) -> String {
-    let r = report;
-    let c = &r.clip;
+impl Review {
+    /// The review data of `analysis`, for the video written next to the page.
+    pub fn new(video: &str, report: &Report, analysis: &Analysis) -> Review {
+        let frames = analysis
+            .frames
+            .iter()
+            .map(|f| {
+                let rep = f
+                    .rep
+                    .and_then(|i| analysis.reps.get(i))
+                    .map(|r| r.number.unwrap_or(0));
+                let phase = f
+                    .phase
+                    .and_then(|p| serde_json::to_value(p).ok())
+                    .and_then(|v| v.as_str().map(|s| s.replace('_', " ")));
+                let r1 = |v: f64| (v * 10.0).round() / 10.0;
+                (
+                    (f.t * 1000.0).round() / 1000.0,
+                    rep,
+                    phase,
+                    f.hip_flexion.filter(|h| h.is_finite()).map(r1),
+                )
+            })
+            .collect();
+        Review {
+            video: video.to_string(),
+            fps: super::overlay::video_fps(&report.clip),
+            frames,
+            rep_starts: report.reps.iter().map(|r| r.start_s).collect(),
+        }
+    }
+
+    /// The timeline as JSON for the page's script (safe inside `<script>`).
+    fn timeline_json(&self) -> String {
+        serde_json::json!({
+            "fps": self.fps,
+            "frames": self.frames,
+            "reps": self.rep_starts,
+        })
+        .to_string()
+        .replace("</", "<\\/")
+    }
+}
+
+fn head(r: &Report) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            meta name="generator" content={(r.tool) " " (r.tool_version)};
+            title { "hipflex report — " (r.clip.file) }
+            style { (PreEscaped(CSS)) }
+        }
+    }
+}
+
+fn header_and_verdict(r: &Report) -> Markup {
     let p = &r.protocol;
     let sm = &r.summary;
-    let mut s = String::new();
-    let _ = writeln!(s, "<!DOCTYPE html>");
-    let _ = writeln!(s, r#"<html lang="en">"#);
-    let _ = writeln!(s, "<head>");
-    let _ = writeln!(s, r#"<meta charset="utf-8">"#);
-    let _ = writeln!(
-        s,
-        r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#
-    );
-    let _ = writeln!(
-        s,
-        r#"<meta name="generator" content="{} {}">"#,
-        escape(&r.tool),
-        escape(&r.tool_version)
-    );
-    let _ = writeln!(
-        s,
-        "<title>{}</title>",
-        escape(&format!("hipflex report — {}", c.file))
-    );
-    let _ = writeln!(s, "<style>{CSS}</style>");
-    let _ = writeln!(s, "</head>");
-    let _ = writeln!(s, "<body>");
-    let _ = writeln!(s, "<main>");
-
-    // Header and verdict.
-    let _ = writeln!(s, "<header>");
-    let _ = writeln!(s, "<h1>{}</h1>", escape(&c.file));
-    let _ = writeln!(
-        s,
-        r#"<p class="sub">{} — phase {} ({}) of {} v{}</p>"#,
-        escape(&format!(
-            "{} ({:.0}% confident)",
-            r.exercise.exercise,
-            r.exercise.confidence * 100.0
-        )),
-        p.phase,
-        escape(&p.phase_name),
-        escape(&p.name),
-        escape(&p.version)
-    );
-    let _ = writeln!(s, "</header>");
-    let worst = sev_class(&sm.worst_severity);
-    let _ = writeln!(
-        s,
-        r#"<section class="verdict sev-{worst}" aria-label="Verdict">"#
-    );
-    let _ = writeln!(
-        s,
-        "<p>{} <strong>{}</strong></p>",
-        badge(&sm.worst_severity),
-        escape(&sm.verdict)
-    );
-    let _ = writeln!(s, "</section>");
-
-    // Set summary.
-    let _ = writeln!(s, "<section>");
-    let _ = writeln!(s, "<h2>Set summary</h2>");
-    let _ = writeln!(s, r#"<ul class="facts">"#);
-    fact(&mut s, "Reps counted", &sm.reps_counted.to_string());
-    fact(&mut s, "Partial reps", &sm.partial_reps.to_string());
-    if sm.holds > 0 {
-        fact(&mut s, "Holds", &sm.holds.to_string());
-    }
-    fact(
-        &mut s,
-        "Peak loaded hip flexion",
-        &deg(sm.peak_hip_flexion_deg),
-    );
-    fact(
-        &mut s,
-        "Time above the cap",
-        &match sm.time_above_cap_s {
-            Some(t) => format!("{t:.1} s"),
-            None => "no cap in this phase".into(),
-        },
-    );
-    fact(
-        &mut s,
-        "Typical tempo (ecc-pause-con-pause)",
-        &sm.typical_tempo.clone().unwrap_or_else(|| "–".into()),
-    );
-    fact(&mut s, "Red flags", &sm.flags_red.to_string());
-    fact(&mut s, "Amber flags", &sm.flags_amber.to_string());
-    let _ = writeln!(s, "</ul>");
-    let _ = writeln!(s, "</section>");
-
-    // Plot.
-    let _ = writeln!(s, "<section>");
-    let _ = writeln!(s, "<h2>Hip and knee flexion over time</h2>");
-    let _ = writeln!(s, "<figure>");
-    let _ = writeln!(s, r#"<div class="scroll">"#);
-    s.push_str(&inline_svg(svg));
-    let _ = writeln!(s);
-    let _ = writeln!(s, "</div>");
-    let _ = writeln!(
-        s,
-        r#"<p class="hint">Swipe sideways to see the whole plot.</p>"#
-    );
-    let _ = writeln!(
-        s,
-        "<figcaption>{}</figcaption>",
-        escape(&format!(
-            "Top: trunk–thigh hip flexion ({} angle is the primary one), reps shaded and numbered, flags marked at their time. Bottom: knee flexion.",
-            r.angle_source.to_uppercase()
-        ))
-    );
-    let _ = writeln!(s, "</figure>");
-    let _ = writeln!(s, "</section>");
-
-    // Reps.
-    let _ = writeln!(s, "<section>");
-    let _ = writeln!(s, "<h2>Repetitions</h2>");
-    if r.reps.is_empty() {
-        let _ = writeln!(s, "<p>No repetitions were found.</p>");
-    } else {
-        let _ = writeln!(s, r#"<div class="scroll">"#);
-        let _ = writeln!(s, r#"<table class="reps">"#);
-        let _ = writeln!(
-            s,
-            r#"<thead><tr><th>Rep</th><th class="num">Time (s)</th><th>Tempo</th><th class="num">Peak hip 2D</th><th class="num">Peak hip 3D</th><th class="num">Above cap</th><th>Flags</th></tr></thead>"#
-        );
-        let _ = writeln!(s, "<tbody>");
-        for rep in &r.reps {
-            let (label, class) = match rep.number {
-                Some(k) if rep.counted => {
-                    (k.to_string(), format!("row-{}", sev_class(&rep.severity)))
-                }
-                _ => ("partial".to_string(), "partial".to_string()),
-            };
-            let mut flags = if rep.flags.is_empty() {
-                "–".to_string()
-            } else {
-                format!("{} {}", badge(&rep.severity), escape(&rep.flags.join(", ")))
-            };
-            if rep.uncertain {
-                let _ = write!(
-                    flags,
-                    r#" <span class="badge muted" title="{}">uncertain</span>"#,
-                    escape(&rep.uncertain_reasons.join("; "))
-                );
+    html! {
+        header {
+            h1 { (r.clip.file) }
+            p.sub {
+                (format!("{} ({:.0}% confident)", r.exercise.exercise, r.exercise.confidence * 100.0))
+                " — phase " (p.phase) " (" (p.phase_name) ") of " (p.name) " v" (p.version)
             }
-            let _ = writeln!(
-                s,
-                r#"<tr class="{class}"><td>{}</td><td class="num">{:.1}–{:.1}</td><td class="tempo">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{flags}</td></tr>"#,
-                escape(&label),
-                rep.start_s,
-                rep.end_s,
-                escape(&rep.tempo),
-                deg(rep.peak_hip_flexion_2d_deg),
-                deg(rep.peak_hip_flexion_3d_deg),
-                secs(rep.time_above_cap_s, 1),
-            );
         }
-        let _ = writeln!(s, "</tbody>");
-        let _ = writeln!(s, "</table>");
-        let _ = writeln!(s, "</div>");
-        let _ = writeln!(
-            s,
-            r#"<p class="where">Tempo is eccentric–bottom pause–concentric–top pause in seconds. Partial reps are not counted or numbered.</p>"#
-        );
-    }
-    if !r.holds.is_empty() {
-        let _ = writeln!(s, "<h3>Holds</h3>");
-        let _ = writeln!(s, r#"<div class="scroll">"#);
-        let _ = writeln!(s, r#"<table class="holds">"#);
-        let _ = writeln!(
-            s,
-            r#"<thead><tr><th class="num">Time (s)</th><th class="num">Duration</th><th>Position</th><th>Loaded</th><th class="num">Mean hip</th><th class="num">Drift</th></tr></thead>"#
-        );
-        let _ = writeln!(s, "<tbody>");
-        for h in &r.holds {
-            let _ = writeln!(
-                s,
-                r#"<tr><td class="num">{:.1}–{:.1}</td><td class="num">{:.1} s{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
-                h.start_s,
-                h.end_s,
-                h.duration_s,
-                if h.truncated { " (cut off)" } else { "" },
-                escape(&h.position),
-                if h.loaded { "yes" } else { "no" },
-                deg(h.hip_mean_deg),
-                deg(h.hip_drift_deg),
-            );
+        section class={"verdict sev-" (sev_class(&sm.worst_severity))} aria-label="Verdict" {
+            p { (badge(&sm.worst_severity)) " " strong { (sm.verdict) } }
         }
-        let _ = writeln!(s, "</tbody>");
-        let _ = writeln!(s, "</table>");
-        let _ = writeln!(s, "</div>");
     }
-    let _ = writeln!(s, "</section>");
+}
 
-    // Flags.
-    let _ = writeln!(s, "<section>");
-    keyframes_section(&mut s, keyframes);
-    let _ = writeln!(s, "<h2>Flags</h2>");
-    if r.flags.is_empty() {
-        let _ = writeln!(
-            s,
-            "<p>No flags: everything measured is within the phase.</p>"
-        );
-    } else {
-        let _ = writeln!(s, r#"<ol class="flags">"#);
-        for f in &r.flags {
-            let _ = writeln!(
-                s,
-                r#"<li class="flag-{}">{} <span class="where">{}{}</span><br>{}</li>"#,
-                sev_class(&f.severity),
-                badge(&f.severity),
-                escape(&flag_where(f)),
-                if f.uncertain {
-                    " · uncertain measurement"
-                } else {
-                    ""
-                },
-                escape(&f.message)
-            );
-        }
-        let _ = writeln!(s, "</ol>");
-    }
-    let _ = writeln!(s, "</section>");
-
-    // Clip, view and exercise.
-    let _ = writeln!(s, "<section>");
-    let _ = writeln!(s, "<h2>Clip and camera view</h2>");
-    let view = format!("{:?}", r.view.verdict).to_lowercase();
-    let view_sev = match view.as_str() {
-        "good" => "green",
-        "oblique" => "amber",
-        _ => "red",
+fn summary_section(r: &Report) -> Markup {
+    let sm = &r.summary;
+    let above = match sm.time_above_cap_s {
+        Some(t) => format!("{t:.1} s"),
+        None => "no cap in this phase".into(),
     };
-    let _ = writeln!(
-        s,
-        r#"<p>View: <span class="badge {view_sev}">{}</span> — hip angles from {} landmarks.</p>"#,
-        escape(&view),
-        escape(&r.angle_source.to_uppercase())
-    );
-    list(&mut s, "reasons", &r.view.reasons);
-    let _ = writeln!(s, r#"<dl class="kv">"#);
-    kv(&mut s, "File", &escape(&c.file));
-    kv(
-        &mut s,
-        "Duration",
-        &escape(&format!(
-            "{:.1} s, {} frames ({} with a person)",
-            c.duration_s, c.frames, c.frames_with_person
-        )),
-    );
-    kv(
-        &mut s,
-        "Frame size",
-        &escape(&format!(
-            "{}×{} (rotated {}°)",
-            c.width, c.height, c.rotation_applied_deg
-        )),
-    );
+    html! {
+        section {
+            h2 { "Set summary" }
+            ul.facts {
+                (fact("Reps counted", &sm.reps_counted.to_string()))
+                (fact("Partial reps", &sm.partial_reps.to_string()))
+                @if sm.holds > 0 { (fact("Holds", &sm.holds.to_string())) }
+                (fact("Peak loaded hip flexion", &deg(sm.peak_hip_flexion_deg)))
+                (fact("Time above the cap", &above))
+                (fact("Typical tempo (ecc-pause-con-pause)", sm.typical_tempo.as_deref().unwrap_or("–")))
+                (fact("Red flags", &sm.flags_red.to_string()))
+                (fact("Amber flags", &sm.flags_amber.to_string()))
+            }
+        }
+    }
+}
+
+/// The player beside its readout, or a line saying there is none.
+fn review_section(review: Option<&Review>) -> Markup {
+    let Some(rv) = review else {
+        return html! {
+            p.where.no-print.no-video {
+                "No annotated video was written with this report (--no-video or --from-landmarks), so the page has no player; the plot, rep table, keyframes and flags are below."
+            }
+        };
+    };
+    html! {
+        section.review #review data-video="loading" {
+            h2 { "Review the set" }
+            div.player #player-box {
+                video #player src=(rv.video) controls preload="auto" muted playsinline {}
+                div.readout aria-live="polite" {
+                    p { "Time " span.big #now-time { "–" } }
+                    p { "Frame " span #now-frame { "–" } }
+                    p { "Rep " span.big #now-rep { "–" } }
+                    p { "Tempo phase " span.big #now-phase { "–" } }
+                    p { "Hip flexion " span.big #now-hip { "–" } }
+                    p.keys {
+                        kbd { "," } " " kbd { "." } " (or arrows) one frame back / forward · "
+                        kbd { "[" } " " kbd { "]" } " previous / next rep · click the plot, a rep, a flag or a keyframe to go there"
+                    }
+                }
+            }
+            p.where #video-missing hidden {
+                (rv.video) " is not next to this page, so there is no player; the report below is complete without it."
+            }
+            script #timeline type="application/json" { (PreEscaped(rv.timeline_json())) }
+        }
+    }
+}
+
+fn plot_section(r: &Report, svg: &str) -> Markup {
+    html! {
+        section {
+            h2 { "Hip and knee flexion over time" }
+            figure {
+                div.scroll { (PreEscaped(inline_svg(svg))) }
+                p.hint { "Swipe sideways to see the whole plot." }
+                figcaption {
+                    "Top: trunk–thigh hip flexion (" (r.angle_source.to_uppercase())
+                    " angle is the primary one), reps shaded and numbered, flags marked at their time. Bottom: knee flexion."
+                }
+            }
+        }
+    }
+}
+
+fn rep_row(rep: &super::RepOut) -> Markup {
+    let (label, class) = match rep.number {
+        Some(k) if rep.counted => (k.to_string(), format!("row-{}", sev_class(&rep.severity))),
+        _ => ("partial".to_string(), "partial".to_string()),
+    };
+    html! {
+        tr class=(class) data-t=(format!("{:.3}", rep.start_s)) data-end=(format!("{:.3}", rep.end_s)) data-rep=[rep.number.filter(|_| rep.counted)] {
+            td { (label) }
+            td.num { (format!("{:.1}–{:.1}", rep.start_s, rep.end_s)) }
+            td.tempo { (rep.tempo) }
+            td.num { (deg(rep.peak_hip_flexion_2d_deg)) }
+            td.num { (deg(rep.peak_hip_flexion_3d_deg)) }
+            td.num { (secs(rep.time_above_cap_s, 1)) }
+            td {
+                @if rep.flags.is_empty() { "–" } @else { (badge(&rep.severity)) " " (rep.flags.join(", ")) }
+                @if rep.uncertain {
+                    " " span.badge.muted title=(rep.uncertain_reasons.join("; ")) { "uncertain" }
+                }
+            }
+        }
+    }
+}
+
+fn holds_table(r: &Report) -> Markup {
+    html! {
+        @if !r.holds.is_empty() {
+            h3 { "Holds" }
+            div.scroll { table.holds {
+                thead { tr {
+                    th.num { "Time (s)" } th.num { "Duration" } th { "Position" } th { "Loaded" }
+                    th.num { "Mean hip" } th.num { "Drift" }
+                } }
+                tbody { @for h in &r.holds { tr {
+                    td.num { (format!("{:.1}–{:.1}", h.start_s, h.end_s)) }
+                    td.num { (format!("{:.1} s", h.duration_s)) @if h.truncated { " (cut off)" } }
+                    td { (h.position) }
+                    td { @if h.loaded { "yes" } @else { "no" } }
+                    td.num { (deg(h.hip_mean_deg)) }
+                    td.num { (deg(h.hip_drift_deg)) }
+                } } }
+            } }
+        }
+    }
+}
+
+fn reps_section(r: &Report) -> Markup {
+    html! {
+        section {
+            h2 { "Repetitions" }
+            @if r.reps.is_empty() {
+                p { "No repetitions were found." }
+            } @else {
+                div.scroll { table.reps {
+                    thead { tr {
+                        th { "Rep" } th.num { "Time (s)" } th { "Tempo" } th.num { "Peak hip 2D" }
+                        th.num { "Peak hip 3D" } th.num { "Above cap" } th { "Flags" }
+                    } }
+                    tbody { @for rep in &r.reps { (rep_row(rep)) } }
+                } }
+                p.where {
+                    "Tempo is eccentric–bottom pause–concentric–top pause in seconds. Partial reps are not counted or numbered."
+                }
+            }
+            (holds_table(r))
+        }
+    }
+}
+
+fn keyframes_section(keyframes: &[Keyframe]) -> Markup {
+    html! {
+        @if !keyframes.is_empty() {
+            h2 { "Deepest point of each rep" }
+            div.keyframes { @for k in keyframes {
+                @let caption = format!(
+                    "Rep {} at {:.1} s{}",
+                    k.rep,
+                    k.t_s,
+                    k.hip_deg.map(|h| format!(": {h:.0}° hip flexion")).unwrap_or_default()
+                );
+                figure.keyframe data-t=(format!("{:.3}", k.t_s)) {
+                    img alt=(caption) src={"data:image/png;base64," (base64(&k.png))};
+                    figcaption { (caption) }
+                }
+            } }
+        }
+    }
+}
+
+fn flags_section(r: &Report, keyframes: &[Keyframe]) -> Markup {
+    html! {
+        section {
+            (keyframes_section(keyframes))
+            h2 { "Flags" }
+            @if r.flags.is_empty() {
+                p { "No flags: everything measured is within the phase." }
+            } @else {
+                ol.flags { @for f in &r.flags {
+                    li class={"flag-" (sev_class(&f.severity))} data-t=[flag_seek_time(r, f).map(|t| format!("{t:.3}"))] {
+                        (badge(&f.severity)) " "
+                        span.where { (flag_where(f)) @if f.uncertain { " · uncertain measurement" } }
+                        br;
+                        (f.message)
+                    }
+                } }
+            }
+        }
+    }
+}
+
+fn frame_rate_text(r: &Report) -> String {
+    let c = &r.clip;
     let mut fps = format!(
         "{:.1} fps nominal, {:.1} measured",
         c.nominal_fps, c.measured_fps
@@ -513,111 +475,144 @@ pub fn report_html_with(report: &Report, svg: &str, keyframes: &[Keyframe]) -> S
         fps.push_str(", variable frame rate");
     }
     if let Some(cf) = c.capture_fps {
-        let _ = write!(
-            fps,
+        fps.push_str(&format!(
             "; slow motion captured at {cf:.0} fps (time ×{:.3})",
             c.time_scale
-        );
+        ));
     }
-    kv(&mut s, "Frame rate", &escape(&fps));
-    kv(&mut s, "Codec", &escape(&c.codec));
-    kv(&mut s, "Pose model", &escape(&c.model));
-    kv(
-        &mut s,
-        "Person",
-        &escape(&match c.people_seen {
-            Some(k) => format!("{} ({k} seen)", c.person),
-            None => c.person.clone(),
-        }),
-    );
-    if let Some(o) = r.view.offset_3d_deg.or(r.view.offset_2d_deg) {
-        kv(
-            &mut s,
-            "Camera off side-on",
-            &escape(&format!("about {o:.0}°")),
-        );
+    fps
+}
+
+fn clip_section(r: &Report) -> Markup {
+    let c = &r.clip;
+    let view = format!("{:?}", r.view.verdict).to_lowercase();
+    let view_sev = match view.as_str() {
+        "good" => "green",
+        "oblique" => "amber",
+        _ => "red",
+    };
+    let person = match c.people_seen {
+        Some(k) => format!("{} ({k} seen)", c.person),
+        None => c.person.clone(),
+    };
+    let faces = if r.faces_shown {
+        "shown in the annotated video and keyframes (--show-faces)"
+    } else {
+        "blurred in the annotated video, keyframes and thumbnail"
+    };
+    html! {
+        section {
+            h2 { "Clip and camera view" }
+            p { "View: " span class={"badge " (view_sev)} { (view) } " — hip angles from " (r.angle_source.to_uppercase()) " landmarks." }
+            (list("reasons", &r.view.reasons))
+            dl.kv {
+                (kv("File", &c.file))
+                (kv("Duration", &format!("{:.1} s, {} frames ({} with a person)", c.duration_s, c.frames, c.frames_with_person)))
+                (kv("Frame size", &format!("{}×{} (rotated {}°)", c.width, c.height, c.rotation_applied_deg)))
+                (kv("Frame rate", &frame_rate_text(r)))
+                (kv("Codec", &c.codec))
+                (kv("Pose model", &c.model))
+                (kv("Person", &person))
+                (kv("Faces", faces))
+                @if let Some(o) = r.view.offset_3d_deg.or(r.view.offset_2d_deg) {
+                    (kv("Camera off side-on", &format!("about {o:.0}°")))
+                }
+            }
+            h3 { "Exercise" }
+            p {
+                strong { (r.exercise.exercise.to_string()) } " — "
+                @if r.exercise.overridden { "given on the command line" }
+                @else { (format!("detected, {:.0}% confident", r.exercise.confidence * 100.0)) }
+            }
+            (list("reasons", &r.exercise.reasons))
+        }
     }
-    let _ = writeln!(s, "</dl>");
-    let _ = writeln!(s, "<h3>Exercise</h3>");
-    let _ = writeln!(
-        s,
-        "<p><strong>{}</strong> — {}</p>",
-        escape(&r.exercise.exercise.to_string()),
-        escape(&if r.exercise.overridden {
-            "given on the command line".to_string()
-        } else {
-            format!("detected, {:.0}% confident", r.exercise.confidence * 100.0)
-        })
-    );
-    list(&mut s, "reasons", &r.exercise.reasons);
-    let _ = writeln!(s, "</section>");
+}
 
-    // Protocol.
-    let _ = writeln!(s, "<section>");
-    let _ = writeln!(s, "<h2>Protocol and phase</h2>");
-    let _ = writeln!(s, r#"<dl class="kv">"#);
-    kv(
-        &mut s,
-        "Protocol",
-        &escape(&format!("{} v{}", p.name, p.version)),
-    );
-    kv(&mut s, "Source", &escape(&p.source));
-    kv(
-        &mut s,
-        "Phase",
-        &escape(&format!("{} — {}", p.phase, p.phase_name)),
-    );
-    kv(
-        &mut s,
-        "Hip flexion cap",
-        &escape(&match p.cap_deg {
-            Some(cap) => format!("{cap:.0}° under load"),
-            None => "none (report only)".into(),
-        }),
-    );
-    if let (Some(cap), Some(b)) = (p.cap_deg, p.amber_band_deg) {
-        kv(
-            &mut s,
-            "Amber band",
-            &escape(&format!(
-                "{cap:.0}–{:.0}° (+{b:.0}°): amber; above: red",
-                cap + b
-            )),
-        );
+fn protocol_section(r: &Report) -> Markup {
+    let p = &r.protocol;
+    let cap = match p.cap_deg {
+        Some(cap) => format!("{cap:.0}° under load"),
+        None => "none (report only)".into(),
+    };
+    html! {
+        section {
+            h2 { "Protocol and phase" }
+            dl.kv {
+                (kv("Protocol", &format!("{} v{}", p.name, p.version)))
+                (kv("Source", &p.source))
+                (kv("Phase", &format!("{} — {}", p.phase, p.phase_name)))
+                (kv("Hip flexion cap", &cap))
+                @if let (Some(cap), Some(b)) = (p.cap_deg, p.amber_band_deg) {
+                    (kv("Amber band", &format!("{cap:.0}–{:.0}° (+{b:.0}°): amber; above: red", cap + b)))
+                }
+                (kv("Angle", &r.angle_definition))
+            }
+        }
     }
-    kv(&mut s, "Angle", &escape(&r.angle_definition));
-    let _ = writeln!(s, "</dl>");
-    let _ = writeln!(s, "</section>");
+}
 
-    if !r.notes.is_empty() {
-        let _ = writeln!(s, "<section>");
-        let _ = writeln!(s, "<h2>Notes</h2>");
-        list(&mut s, "notes", &r.notes);
-        let _ = writeln!(s, "</section>");
+fn closing_sections(r: &Report) -> Markup {
+    html! {
+        @if !r.notes.is_empty() {
+            section { h2 { "Notes" } (list("notes", &r.notes)) }
+        }
+        section { h2 { "Please read" } (list("caveats", &r.caveats)) }
+        footer {
+            (format!(
+                "{} {} — {} v{}. Measurements from video only; not medical advice.",
+                r.tool, r.tool_version, r.schema, r.schema_version
+            ))
+        }
     }
+}
 
-    let _ = writeln!(s, "<section>");
-    let _ = writeln!(s, "<h2>Please read</h2>");
-    list(&mut s, "caveats", &r.caveats);
-    let _ = writeln!(s, "</section>");
+/// Renders the report page with the plot `svg` (from [`super::plot::hip_flexion_svg`]).
+pub fn report_html(report: &Report, svg: &str) -> String {
+    report_html_with(report, svg, &[])
+}
 
-    let _ = writeln!(
-        s,
-        "<footer>{}</footer>",
-        escape(&format!(
-            "{} {} — {} v{}. Measurements from video only; not medical advice.",
-            r.tool, r.tool_version, r.schema, r.schema_version
-        ))
-    );
-    let _ = writeln!(s, "</main>");
-    let _ = writeln!(s, "</body>");
-    let _ = writeln!(s, "</html>");
-    s
+/// [`report_html`] with the per-rep keyframes embedded as images.
+pub fn report_html_with(report: &Report, svg: &str, keyframes: &[Keyframe]) -> String {
+    report_page(report, svg, keyframes, None)
+}
+
+/// The page; with a `review`, the player of its annotated video comes first.
+pub fn report_page(
+    report: &Report,
+    svg: &str,
+    keyframes: &[Keyframe],
+    review: Option<&Review>,
+) -> String {
+    let r = report;
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head(r))
+            body {
+                main {
+                    (header_and_verdict(r))
+                    (review_section(review))
+                    (summary_section(r))
+                    (plot_section(r, svg))
+                    (reps_section(r))
+                    (flags_section(r, keyframes))
+                    (clip_section(r))
+                    (protocol_section(r))
+                    (closing_sections(r))
+                }
+                @if review.is_some() {
+                    script { (PreEscaped(REVIEW_JS)) }
+                }
+            }
+        }
+    }
+    .into_string()
 }
 
 #[cfg(test)]
-mod keyframe_tests {
-    use super::base64;
+mod tests {
+    use super::*;
 
     #[test]
     fn base64_matches_the_standard() {
@@ -627,24 +622,21 @@ mod keyframe_tests {
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape(r#"<script>alert("x&y")</script>'"#),
-            "&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt;&#39;"
-        );
-        assert_eq!(escape("45° – ok"), "45° – ok");
-    }
 
     #[test]
     fn inline_svg_drops_namespace_and_prolog() {
         let svg = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1 1\"></svg>\n";
         assert_eq!(inline_svg(svg), "<svg viewBox=\"0 0 1 1\"></svg>");
+    }
+
+    #[test]
+    fn timeline_cannot_close_its_script() {
+        let rv = Review {
+            video: "annotated.mp4".into(),
+            fps: 30.0,
+            frames: vec![(0.0, None, Some("</script><b>".into()), None)],
+            rep_starts: vec![],
+        };
+        assert!(!rv.timeline_json().contains("</"));
     }
 }

@@ -26,6 +26,10 @@ pub struct VideoSource<'a> {
     pub rotate: crate::video::RotateMode,
     /// Write `annotated.mp4` (the keyframes in the HTML report are drawn either way).
     pub annotated_video: bool,
+    /// Leave faces unblurred in the pictures (`--show-faces`).
+    pub show_faces: bool,
+    /// Other people's faces found by the detector, to blur too.
+    pub other_faces: Option<&'a crate::privacy::OtherFaces>,
     pub progress: &'a dyn crate::progress::Progress,
 }
 
@@ -183,6 +187,11 @@ pub struct Report {
     pub flags: Vec<FlagOut>,
     pub caveats: Vec<String>,
     pub notes: Vec<String>,
+    /// Whether the pictures of the person hipflex wrote (annotated video, keyframes,
+    /// thumbnail) show faces (`--show-faces`); false when faces are blurred or no
+    /// picture was written.
+    #[serde(default)]
+    pub faces_shown: bool,
 }
 
 pub const ANGLE_DEFINITION: &str = "hip flexion = signed trunk–thigh angle: 0° with trunk and thigh in line, positive for flexion, negative for extension; knee flexion 0° = straight; trunk inclination from vertical";
@@ -357,6 +366,7 @@ pub fn build(
         flags,
         caveats: CAVEATS.iter().map(|s| s.to_string()).collect(),
         notes,
+        faces_shown: false,
     }
 }
 

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::exercise::{Analysis, FrameKinematics};
 use crate::kinematics::Side;
 use crate::pose::{Landmark, Pose, PoseFrame, idx};
+use crate::privacy::{self, Blur, OtherFaces};
 use crate::video::{DEFAULT_CODECS, VideoReader, open_writer};
 
 /// Body connections drawn as the skeleton.
@@ -196,26 +197,8 @@ pub fn header_bar(img: &mut Mat, label: &str, zone: &str) -> Result<()> {
     )
 }
 
-/// Draws one frame's overlay in place.
-pub fn draw(
-    img: &mut Mat,
-    pose: Option<&PoseFrame>,
-    k: Option<&FrameKinematics>,
-    analysis: &Analysis,
-    report: &Report,
-    active: &[&FlagOut],
-) -> Result<()> {
-    let (w, h) = (img.cols(), img.rows());
-    let scale = (h.min(w) as f64 / 720.0).max(0.4);
-    let cap = report.protocol.cap_deg;
-    let band = report.protocol.amber_band_deg;
-    let hip = k.and_then(|k| k.hip_flexion);
-    let z = zone(hip, k.is_some_and(|k| k.loaded), cap, band);
-    if let Some(p) = pose.and_then(|f| f.pose.as_ref()) {
-        let side = k.and_then(|k| k.side).unwrap_or(Side::Left);
-        draw_body(img, p, side, hip, z)?;
-    }
-    // Header: rep counter, tempo phase, zone.
+/// The header line: rep counter, tempo phase, phase and cap.
+fn header_text(k: Option<&FrameKinematics>, analysis: &Analysis, report: &Report) -> String {
     let rep = k.and_then(|k| k.rep).and_then(|i| analysis.reps.get(i));
     let counted = analysis.counted_reps().count();
     let rep_text = match rep {
@@ -230,14 +213,70 @@ pub fn draw(
         .and_then(|p| serde_json::to_value(p).ok())
         .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
         .unwrap_or_default();
-    let cap_text = cap
+    let cap_text = report
+        .protocol
+        .cap_deg
         .map(|c| format!("cap {c:.0} deg"))
         .unwrap_or_else(|| "no cap".into());
-    let header = format!(
+    format!(
         "{rep_text}  {phase}  | phase {} {cap_text}",
         report.protocol.phase
-    );
-    header_bar(img, &header, z)?;
+    )
+}
+
+/// The zone colour name of a frame.
+fn frame_zone(k: Option<&FrameKinematics>, report: &Report) -> &'static str {
+    let hip = k.and_then(|k| k.hip_flexion);
+    zone(
+        hip,
+        k.is_some_and(|k| k.loaded),
+        report.protocol.cap_deg,
+        report.protocol.amber_band_deg,
+    )
+}
+
+/// The text of a flag banner.
+fn flag_text(f: &FlagOut) -> String {
+    format!("{}: {}", f.severity.to_uppercase(), plain_words(&f.code))
+}
+
+/// Draws the skeleton and the hip arc of a frame's pose, if it has one.
+fn draw_pose(
+    img: &mut Mat,
+    pose: Option<&PoseFrame>,
+    k: Option<&FrameKinematics>,
+    report: &Report,
+) -> Result<()> {
+    if let Some(p) = pose.and_then(|f| f.pose.as_ref()) {
+        let side = k.and_then(|k| k.side).unwrap_or(Side::Left);
+        draw_body(
+            img,
+            p,
+            side,
+            k.and_then(|k| k.hip_flexion),
+            frame_zone(k, report),
+        )?;
+    }
+    Ok(())
+}
+
+/// Draws one frame's overlay in place.
+pub fn draw(
+    img: &mut Mat,
+    pose: Option<&PoseFrame>,
+    k: Option<&FrameKinematics>,
+    analysis: &Analysis,
+    report: &Report,
+    active: &[&FlagOut],
+) -> Result<()> {
+    let (w, h) = (img.cols(), img.rows());
+    let scale = (h.min(w) as f64 / 720.0).max(0.4);
+    draw_pose(img, pose, k, report)?;
+    header_bar(
+        img,
+        &header_text(k, analysis, report),
+        frame_zone(k, report),
+    )?;
     // Banner while a flag is active (worst first).
     if let Some(f) = active.first() {
         let y0 = h - (44.0 * scale) as i32;
@@ -250,16 +289,94 @@ pub fn draw(
             imgproc::LINE_8,
             0,
         )?;
-        let msg = format!("{}: {}", f.severity.to_uppercase(), plain_words(&f.code));
         text(
             img,
-            &msg,
+            &flag_text(f),
             Point::new((10.0 * scale) as i32, h - (14.0 * scale) as i32),
             0.75 * scale,
             Scalar::all(255.0),
         )?;
     }
     Ok(())
+}
+
+/// Splits `s` into lines no wider than `width` pixels at `scale`.
+fn wrap(s: &str, width: i32, scale: f64, thick: i32) -> Result<Vec<String>> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in s.split_whitespace() {
+        let cand = if cur.is_empty() {
+            word.to_string()
+        } else {
+            format!("{cur} {word}")
+        };
+        let mut base = 0;
+        let size = imgproc::get_text_size(
+            &cand,
+            imgproc::FONT_HERSHEY_SIMPLEX,
+            scale,
+            thick,
+            &mut base,
+        )?;
+        if size.width > width && !cur.is_empty() {
+            lines.push(std::mem::replace(&mut cur, word.to_string()));
+        } else {
+            cur = cand;
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    Ok(lines)
+}
+
+/// `img` with a band above it holding each `(text, colour)` label in full, wrapped to
+/// the picture's width (a keyframe's crop is narrower than the frame the video's
+/// banners span).
+fn with_labels(img: &Mat, labels: &[(String, &str)]) -> Result<Mat> {
+    let w = img.cols().max(1);
+    let scale = (w as f64 / 520.0).clamp(0.4, 0.9);
+    let thick = (scale * 2.0).max(1.0) as i32;
+    let pad = (8.0 * scale).max(4.0) as i32;
+    let line_h = (30.0 * scale) as i32 + 2;
+    let mut rows: Vec<(String, &str)> = Vec::new();
+    for (t, c) in labels {
+        for l in wrap(t, w - 2 * pad, scale, thick)? {
+            rows.push((l, c));
+        }
+    }
+    let band = rows.len() as i32 * line_h + pad;
+    let mut out = Mat::default();
+    opencv::core::copy_make_border(
+        img,
+        &mut out,
+        band,
+        0,
+        0,
+        0,
+        opencv::core::BORDER_CONSTANT,
+        Scalar::all(30.0),
+    )?;
+    for (i, (t, c)) in rows.iter().enumerate() {
+        let y0 = i as i32 * line_h;
+        imgproc::rectangle_points(
+            &mut out,
+            Point::new(0, y0),
+            Point::new(w, y0 + line_h),
+            colour(c),
+            -1,
+            imgproc::LINE_8,
+            0,
+        )?;
+        text(
+            &mut out,
+            t,
+            Point::new(pad, y0 + line_h - pad),
+            scale,
+            Scalar::all(255.0),
+        )?;
+    }
+    Ok(out)
 }
 
 fn rank(s: &str) -> u8 {
@@ -342,33 +459,30 @@ pub struct Annotated {
     pub thumbnail: Option<Vec<u8>>,
 }
 
-/// Decodes `video` again, draws the overlay on every frame, writes the annotated copy
-/// to `out` when given (atomically; refuses to overwrite unless `force`), and returns
-/// the codec used, one keyframe per counted rep (its deepest point) and a thumbnail. Frames keep
-/// the orientation the person saw (rotation metadata applied, as in the analysis).
-pub fn annotate(
-    src: super::VideoSource<'_>,
-    frames: &[PoseFrame],
-    analysis: &Analysis,
-    report: &Report,
-    out: Option<&Path>,
-    force: bool,
-) -> Result<Annotated> {
-    let (video, rotate, progress) = (src.video, src.rotate, src.progress);
-    if let Some(o) = out {
-        crate::output::check_writable(o, force)?;
-    }
-    let mut reader = VideoReader::open(video, rotate)?;
-    let info = reader.info().clone();
-    let fps = if report.clip.measured_fps > 0.0 {
-        report.clip.measured_fps
-    } else if info.nominal_fps > 0.0 {
-        info.nominal_fps
+/// Frame rate of the annotated copy: the measured mean, else the nominal one (the
+/// review page maps video time to frames with it).
+pub fn video_fps(clip: &super::ClipFacts) -> f64 {
+    if clip.measured_fps > 0.0 {
+        clip.measured_fps
+    } else if clip.nominal_fps > 0.0 {
+        clip.nominal_fps
     } else {
         30.0
-    };
-    // The frame nearest each counted rep's deepest point.
-    let mut wanted: Vec<(usize, usize, f64, Option<f64>)> = Vec::new();
+    }
+}
+
+/// A counted rep's keyframe to take: frame position, rep number, time, peak angle.
+#[derive(Clone, Copy)]
+struct KeyTarget {
+    frame: usize,
+    rep: usize,
+    t: f64,
+    hip: Option<f64>,
+}
+
+/// The frame nearest each counted rep's deepest point.
+fn keyframe_targets(analysis: &Analysis) -> Vec<KeyTarget> {
+    let mut wanted = Vec::new();
     for r in analysis.counted_reps() {
         let (Some(n), Some(t)) = (r.number, r.peak_hip_flexion_s.or(Some(r.bottom_s))) else {
             continue;
@@ -379,44 +493,149 @@ pub fn annotate(
             .enumerate()
             .min_by(|a, b| (a.1.t - t).abs().total_cmp(&(b.1.t - t).abs()))
         {
-            wanted.push((i, n, t, r.peak_hip_flexion_deg));
+            wanted.push(KeyTarget {
+                frame: i,
+                rep: n,
+                t,
+                hip: r.peak_hip_flexion_deg,
+            });
         }
     }
-    let mut writer = match out {
-        Some(o) => {
-            let dir = o
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let tmp = tempfile::Builder::new()
-                .prefix(".annotated.")
-                .suffix(".mp4")
-                .tempfile_in(dir)
-                .map_err(|e| Error::Write {
-                    path: o.into(),
-                    source: e,
-                })?;
-            let size = Size::new(info.width as i32, info.height as i32);
-            let (w, codec) = open_writer(tmp.path(), fps, size, &DEFAULT_CODECS)?;
-            Some((w, codec, tmp, o))
+    wanted
+}
+
+/// The amber and red flags active at time `t`: rep flags before set-level ones, worst first.
+fn active_flags(report: &Report, t: f64) -> Vec<&FlagOut> {
+    let mut active: Vec<&FlagOut> = report
+        .flags
+        .iter()
+        .filter(|fl| matches!(fl.severity.as_str(), "amber" | "red"))
+        .filter(|fl| match (fl.start_s, fl.end_s) {
+            (Some(a), Some(b)) => t >= a && t <= b,
+            _ => false,
+        })
+        .collect();
+    active.sort_by_key(|fl| std::cmp::Reverse((fl.rep.is_some(), rank(&fl.severity))));
+    active
+}
+
+/// The annotated video being written to a temporary file beside its destination.
+struct PendingVideo<'a> {
+    writer: opencv::videoio::VideoWriter,
+    codec: &'static str,
+    tmp: tempfile::NamedTempFile,
+    out: &'a Path,
+}
+
+impl<'a> PendingVideo<'a> {
+    fn open(out: &'a Path, fps: f64, size: Size) -> Result<Self> {
+        let dir = out
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = tempfile::Builder::new()
+            .prefix(".annotated.")
+            .suffix(".mp4")
+            .tempfile_in(dir)
+            .map_err(|e| Error::Write {
+                path: out.into(),
+                source: e,
+            })?;
+        let (writer, codec) = open_writer(tmp.path(), fps, size, &DEFAULT_CODECS)?;
+        Ok(PendingVideo {
+            writer,
+            codec,
+            tmp,
+            out,
+        })
+    }
+
+    /// Closes the file and moves it into place.
+    fn finish(mut self) -> Result<&'static str> {
+        self.writer.release()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ =
+                std::fs::set_permissions(self.tmp.path(), std::fs::Permissions::from_mode(0o644));
         }
-        None => None,
-    };
+        self.tmp.persist(self.out).map_err(|e| Error::Write {
+            path: self.out.into(),
+            source: e.error,
+        })?;
+        Ok(self.codec)
+    }
+}
+
+/// A keyframe: the (already face-blurred) frame with the skeleton and arc drawn,
+/// cropped around the person, with its labels in full above it.
+fn keyframe(
+    img: &Mat,
+    target: KeyTarget,
+    pose: Option<&PoseFrame>,
+    k: Option<&FrameKinematics>,
+    analysis: &Analysis,
+    report: &Report,
+    active: &[&FlagOut],
+) -> Result<Keyframe> {
+    let mut drawn = img.try_clone()?;
+    draw_pose(&mut drawn, pose, k, report)?;
+    let crop = crop_person(&drawn, pose)?;
+    let mut labels = vec![(header_text(k, analysis, report), frame_zone(k, report))];
+    labels.extend(active.iter().map(|f| (flag_text(f), f.severity.as_str())));
+    Ok(Keyframe {
+        rep: target.rep,
+        t_s: target.t,
+        hip_deg: target.hip,
+        png: encode(".png", &with_labels(&crop, &labels)?, &[])?,
+    })
+}
+
+/// Decodes `video` again, blurs the faces (unless `src.show_faces`; see
+/// [`crate::privacy`]), draws the overlay on every frame, writes the annotated copy to
+/// `out` when given (atomically; refuses to overwrite unless `force`), and returns the
+/// codec used, one keyframe per counted rep (its deepest point) and a thumbnail. Frames
+/// keep the orientation the person saw (rotation metadata applied, as in the analysis).
+/// The copy is encoded from the pixels alone: none of the source's metadata (location,
+/// device, owner) is carried over.
+pub fn annotate(
+    src: super::VideoSource<'_>,
+    frames: &[PoseFrame],
+    analysis: &Analysis,
+    report: &Report,
+    out: Option<&Path>,
+    force: bool,
+) -> Result<Annotated> {
+    if let Some(o) = out {
+        crate::output::check_writable(o, force)?;
+    }
+    let mut reader = VideoReader::open(src.video, src.rotate)?;
+    let info = reader.info().clone();
+    let size = Size::new(info.width as i32, info.height as i32);
+    let fps = video_fps(&report.clip);
+    let wanted = keyframe_targets(analysis);
+    let no_others = OtherFaces::default();
+    let blur =
+        (!src.show_faces).then(|| privacy::plan(frames, src.other_faces.unwrap_or(&no_others)));
+    let mut writer = out.map(|o| PendingVideo::open(o, fps, size)).transpose()?;
     // The thumbnail: the deepest rep's keyframe, else the middle of the clip.
     let thumb_index = wanted
         .iter()
-        .max_by(|a, b| a.3.unwrap_or(f64::MIN).total_cmp(&b.3.unwrap_or(f64::MIN)))
-        .map(|w| w.0)
+        .max_by(|a, b| {
+            a.hip
+                .unwrap_or(f64::MIN)
+                .total_cmp(&b.hip.unwrap_or(f64::MIN))
+        })
+        .map(|w| w.frame)
         .unwrap_or(frames.len() / 2);
-    let mut thumbnail = None;
-    let mut keyframes = Vec::new();
+    let mut done = Annotated::default();
     let mut img = Mat::default();
     let mut count = 0usize;
     while let Some(f) = reader.next_frame()? {
         let i = f.index as usize;
-        let key = wanted.iter().find(|w| w.0 == i).copied();
+        let key = wanted.iter().find(|w| w.frame == i).copied();
         if writer.is_some() {
-            progress.frames(
+            src.progress.frames(
                 crate::progress::Stage::Drawing,
                 i as u64 + 1,
                 info.frame_count_hint,
@@ -426,64 +645,32 @@ pub fn annotate(
             continue;
         }
         f.image.copy_to(&mut img)?;
+        if let Some(plan) = &blur {
+            privacy::apply(&mut img, plan.get(i).unwrap_or(&Blur::Whole))?;
+        }
         let kin = analysis.frames.get(i);
-        let t = kin.map(|x| x.t).unwrap_or(f.timestamp_s);
-        let mut active: Vec<&FlagOut> = report
-            .flags
-            .iter()
-            .filter(|fl| matches!(fl.severity.as_str(), "amber" | "red"))
-            .filter(|fl| match (fl.start_s, fl.end_s) {
-                (Some(a), Some(b)) => t >= a && t <= b,
-                _ => false,
-            })
-            .collect();
-        // Rep flags before set-level ones, worst first.
-        active.sort_by_key(|fl| std::cmp::Reverse((fl.rep.is_some(), rank(&fl.severity))));
+        let active = active_flags(report, kin.map(|x| x.t).unwrap_or(f.timestamp_s));
+        if let Some(target) = key {
+            let k = keyframe(&img, target, frames.get(i), kin, analysis, report, &active)?;
+            done.keyframes.push(k);
+        }
         draw(&mut img, frames.get(i), kin, analysis, report, &active)?;
-        if let Some((w, ..)) = writer.as_mut() {
-            w.write(&img)?;
+        if let Some(w) = writer.as_mut() {
+            w.writer.write(&img)?;
         }
         if i == thumb_index {
-            thumbnail = Some(thumbnail_jpeg(&img, frames.get(i))?);
-        }
-        if let Some((_, n, t, hip)) = key {
-            keyframes.push(Keyframe {
-                rep: n,
-                t_s: t,
-                hip_deg: hip,
-                png: encode(".png", &crop_person(&img, frames.get(i))?, &[])?,
-            });
+            done.thumbnail = Some(thumbnail_jpeg(&img, frames.get(i))?);
         }
         count += 1;
     }
     if count == 0 && writer.is_some() {
         return Err(Error::VideoNoFrames {
-            path: video.into(),
+            path: src.video.into(),
             reason: "nothing to annotate".into(),
         });
     }
-    let codec = match writer {
-        Some((mut w, codec, tmp, o)) => {
-            w.release()?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                let _ =
-                    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
-            }
-            tmp.persist(o).map_err(|e| Error::Write {
-                path: o.into(),
-                source: e.error,
-            })?;
-            Some(codec)
-        }
-        None => None,
-    };
-    Ok(Annotated {
-        codec,
-        keyframes,
-        thumbnail,
-    })
+    done.codec = writer.map(PendingVideo::finish).transpose()?;
+    Ok(done)
 }
 
 #[cfg(test)]

@@ -1,13 +1,18 @@
 //! The hip-flexion plot as a self-contained SVG: hip flexion over time (filtered 2D
 //! and 3D lines, raw values as faint points, the phase cap with its amber band, reps
 //! shaded and numbered, flags marked) above knee flexion over time, sharing the time
-//! axis. Hand-written SVG: no fonts to load, and the output is deterministic (same
-//! report in, same bytes out), so it can be tested by its structure.
+//! axis. SVG written through `maud` (every string escaped), built from named layers:
+//! [`axes`](value_axis), [`zones`](zone_fills), [`series`](hip_series), [`reps`](rep_bands),
+//! [`flags`](flag_markers) and the [`legend`]. No fonts to load, and the output is
+//! deterministic (same report in, same bytes out), so it can be tested by its structure.
+//! The root carries the time axis's extent (`data-t1`, `data-x0`, `data-x1`, `data-y0`,
+//! `data-y1`) so the review page can place its cursor.
 
 use std::fmt::Write as _;
 
+use maud::{Markup, html};
+
 use super::Report;
-use super::html::escape;
 use crate::exercise::{Analysis, FrameKinematics};
 
 /// Plot title.
@@ -152,127 +157,259 @@ fn axis_range(lo: f64, hi: f64, target: f64) -> (f64, f64, f64) {
     (lo, hi, step)
 }
 
-fn text(s: &mut String, x: f64, y: f64, attrs: &str, body: &str) {
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="{}" {attrs}>{}</text>"#,
-        n(x),
-        n(y),
-        escape(body)
-    );
-}
-
-/// Grid lines, tick labels and the axis title of one value axis.
-fn value_axis(s: &mut String, y: Scale, step: f64, title: &str, top: f64, h: f64) {
-    let _ = writeln!(s, r#"<g class="axis value-axis">"#);
-    let mut v = y.d0;
-    let mut guard = 0;
-    while v <= y.d1 + step * 1e-6 && guard < 100 {
-        let py = y.at(v);
-        let _ = writeln!(
-            s,
-            r#"<line class="grid" x1="{}" x2="{}" y1="{p}" y2="{p}" stroke="{C_GRID}"/>"#,
-            n(LEFT),
-            n(W - RIGHT),
-            p = n(py)
-        );
-        text(
-            s,
-            LEFT - 6.0,
-            py + 4.0,
-            r#"class="tick" text-anchor="end""#,
-            &format!("{v:.0}"),
-        );
+/// Values from `start` to `end` (inclusive, with float slack) in steps of `step`.
+fn ticks(start: f64, end: f64, step: f64, max: usize) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut v = start;
+    while v <= end + step * 1e-6 && out.len() < max {
+        out.push(v);
         v += step;
-        guard += 1;
     }
-    let cy = top + h / 2.0;
-    text(
-        s,
-        18.0,
-        cy,
-        &format!(
-            r#"class="axis-title" text-anchor="middle" transform="rotate(-90 18 {})""#,
-            n(cy)
-        ),
-        title,
-    );
-    let _ = writeln!(s, "</g>");
+    out
 }
 
-/// Vertical time grid lines for one panel (labels are drawn once, under the last panel).
-fn time_grid(s: &mut String, x: Scale, step: f64, top: f64, h: f64) {
-    let mut t = 0.0;
-    let mut guard = 0;
-    while t <= x.d1 + step * 1e-6 && guard < 200 {
-        let px = n(x.at(t));
-        let _ = writeln!(
-            s,
-            r#"<line class="grid" x1="{px}" x2="{px}" y1="{}" y2="{}" stroke="{C_GRID}"/>"#,
-            n(top),
-            n(top + h)
-        );
-        t += step;
-        guard += 1;
-    }
-}
-
-/// Shaded rep regions, alternating; numbered when `label`.
-fn rep_bands(
-    s: &mut String,
-    report: &Report,
+/// Where everything goes: the time scale, both value scales and their steps, the cap.
+struct Layout {
+    duration: f64,
     x: Scale,
-    top: f64,
-    h: f64,
-    class: &str,
-    label: bool,
-) {
-    let _ = writeln!(s, r#"<g class="{class}s">"#);
-    for (i, r) in report.reps.iter().enumerate() {
-        let x0 = x.at(r.start_s);
-        let x1 = x.at(r.end_s).max(x0 + 1.0);
-        // Partial reps: lighter, with a dashed outline.
-        let (fill, op, outline) = if !r.counted {
-            (
-                "#94a3b8",
-                "0.08",
-                r##" stroke="#64748b" stroke-opacity="0.6" stroke-dasharray="4 3""##,
-            )
-        } else if i % 2 == 0 {
-            ("#64748b", "0.10", "")
-        } else {
-            ("#64748b", "0.20", "")
+    t_step: f64,
+    hy: Scale,
+    hstep: f64,
+    ky: Scale,
+    kstep: f64,
+    cap: Option<f64>,
+    band: f64,
+}
+
+impl Layout {
+    fn new(report: &Report, analysis: &Analysis) -> Layout {
+        let frames = &analysis.frames;
+        let duration = range(frames.iter().map(|f| f.t))
+            .map(|(_, b)| b)
+            .unwrap_or(0.0)
+            .max(report.clip.duration_s)
+            .max(0.1);
+        let x = Scale {
+            d0: 0.0,
+            d1: duration,
+            p0: LEFT,
+            p1: W - RIGHT,
         };
-        let name = match r.number {
-            Some(k) => format!("Rep {k}"),
-            None => "Partial rep".into(),
-        };
-        let _ = writeln!(
-            s,
-            r#"<rect class="{class}" x="{}" y="{}" width="{}" height="{}" fill="{fill}" fill-opacity="{op}"{outline}><title>{}: {:.2}–{:.2} s</title></rect>"#,
-            n(x0),
-            n(top),
-            n(x1 - x0),
-            n(h),
-            escape(&name),
-            r.start_s,
-            r.end_s
-        );
-        if label {
-            let lab = r
-                .number
-                .map(|k| k.to_string())
-                .unwrap_or_else(|| "p".into());
-            text(
-                s,
-                (x0 + x1) / 2.0,
-                top + 16.0,
-                r#"class="rep-label" text-anchor="middle" font-weight="bold""#,
-                &lab,
-            );
+        // Hip axis: data, cap and band, always including 0.
+        let cap = report.protocol.cap_deg.filter(|c| c.is_finite());
+        let band = report
+            .protocol
+            .amber_band_deg
+            .filter(|b| b.is_finite())
+            .unwrap_or(0.0);
+        let hip_vals = frames
+            .iter()
+            .flat_map(|f| [f.hip_flexion_2d, f.hip_flexion_3d].into_iter().flatten());
+        let extra = [Some(0.0), cap.map(|c| c + band + 5.0)];
+        let (lo, hi) = range(hip_vals.chain(extra.into_iter().flatten())).unwrap_or((0.0, 90.0));
+        let (hlo, hhi, hstep) = axis_range(lo.max(-60.0), hi.min(200.0), 8.0);
+        let knee_vals = frames.iter().flat_map(|f| f.knee_flexion);
+        let (klo, khi) = range(knee_vals.chain([0.0, 30.0])).unwrap_or((0.0, 90.0));
+        let (klo, khi, kstep) = axis_range(klo.max(-30.0), khi.min(200.0), 4.0);
+        Layout {
+            duration,
+            x,
+            t_step: nice_step(duration, 10.0),
+            hy: Scale {
+                d0: hlo,
+                d1: hhi,
+                p0: HIP_TOP + HIP_H,
+                p1: HIP_TOP,
+            },
+            hstep,
+            ky: Scale {
+                d0: klo,
+                d1: khi,
+                p0: KNEE_TOP + KNEE_H,
+                p1: KNEE_TOP,
+            },
+            kstep,
+            cap,
+            band,
         }
     }
-    let _ = writeln!(s, "</g>");
+}
+
+/// The plot's title and subtitle.
+fn titles(report: &Report, l: &Layout) -> Markup {
+    let p = &report.protocol;
+    let sub = match l.cap {
+        Some(c) => format!(
+            "{}, phase {} ({}): cap {c:.0}°, amber to {:.0}°",
+            report.exercise.exercise,
+            p.phase,
+            p.phase_name,
+            c + l.band
+        ),
+        None => format!(
+            "{}, phase {} ({}): no angle cap (report only)",
+            report.exercise.exercise, p.phase, p.phase_name
+        ),
+    };
+    html! {
+        text x=(n(LEFT)) y=(n(26.0)) class="plot-title" font-size="18" font-weight="bold" { (TITLE) }
+        text x=(n(W - RIGHT)) y=(n(26.0)) class="plot-subtitle" text-anchor="end" fill="#475569" { (sub) }
+    }
+}
+
+/// Axes layer: grid lines, tick labels and the title of one value axis.
+fn value_axis(y: Scale, step: f64, title: &str, top: f64, h: f64) -> Markup {
+    let cy = top + h / 2.0;
+    html! {
+        g class="axis value-axis" {
+            @for v in ticks(y.d0, y.d1, step, 100) {
+                line class="grid" x1=(n(LEFT)) x2=(n(W - RIGHT)) y1=(n(y.at(v))) y2=(n(y.at(v))) stroke=(C_GRID) {}
+                text x=(n(LEFT - 6.0)) y=(n(y.at(v) + 4.0)) class="tick" text-anchor="end" { (format!("{v:.0}")) }
+            }
+            text x=(n(18.0)) y=(n(cy)) class="axis-title" text-anchor="middle" transform={"rotate(-90 18 " (n(cy)) ")"} { (title) }
+        }
+    }
+}
+
+/// Axes layer: vertical time grid lines for one panel (labels are drawn once, under
+/// the last panel).
+fn time_grid(l: &Layout, top: f64, h: f64) -> Markup {
+    html! {
+        @for t in ticks(0.0, l.x.d1, l.t_step, 200) {
+            line class="grid" x1=(n(l.x.at(t))) x2=(n(l.x.at(t))) y1=(n(top)) y2=(n(top + h)) stroke=(C_GRID) {}
+        }
+    }
+}
+
+/// Axes layer: the shared time axis under the knee panel.
+fn time_axis(l: &Layout) -> Markup {
+    let decimals = if l.t_step < 1.0 { 1 } else { 0 };
+    html! {
+        g class="axis time-axis" {
+            @for t in ticks(0.0, l.duration, l.t_step, 200) {
+                text x=(n(l.x.at(t))) y=(n(KNEE_TOP + KNEE_H + 18.0)) class="tick" text-anchor="middle" { (format!("{t:.decimals$}")) }
+            }
+            text x=(n((LEFT + W - RIGHT) / 2.0)) y=(n(KNEE_TOP + KNEE_H + 44.0)) class="axis-title" text-anchor="middle" { (TIME_AXIS) }
+        }
+    }
+}
+
+/// Axes layer: a panel's outline.
+fn frame_rect(top: f64, h: f64) -> Markup {
+    html! {
+        rect class="frame" x=(n(LEFT)) y=(n(top)) width=(n(W - RIGHT - LEFT)) height=(n(h)) fill="none" stroke=(C_AXIS) {}
+    }
+}
+
+fn clip_path(id: &str, top: f64, h: f64) -> Markup {
+    html! {
+        clipPath id=(id) { rect x=(n(LEFT)) y=(n(top)) width=(n(W - RIGHT - LEFT)) height=(n(h)) {} }
+    }
+}
+
+/// Zones layer: the amber band above the cap and the red zone above the band.
+fn zone_fills(l: &Layout) -> Markup {
+    let Some(c) = l.cap else { return html! {} };
+    let yc = l.hy.at(c).clamp(HIP_TOP, HIP_TOP + HIP_H);
+    let ya = l.hy.at(c + l.band).clamp(HIP_TOP, HIP_TOP + HIP_H);
+    html! {
+        @if l.band > 0.0 {
+            rect class="amber-band" x=(n(LEFT)) y=(n(ya)) width=(n(W - RIGHT - LEFT)) height=(n(yc - ya)) fill=(C_AMBER) fill-opacity="0.22" {
+                title { (format!("Amber band: {c:.0}–{:.0}° (within measurement error of the cap)", c + l.band)) }
+            }
+        }
+        rect class="red-zone" x=(n(LEFT)) y=(n(HIP_TOP)) width=(n(W - RIGHT - LEFT)) height=(n(ya - HIP_TOP)) fill=(C_RED) fill-opacity="0.08" {
+            title { (format!("Red: above {:.0}°", c + l.band)) }
+        }
+    }
+}
+
+/// Zones layer: the phase cap as a dashed line with its label.
+fn cap_line(report: &Report, l: &Layout) -> Markup {
+    let Some(c) = l.cap else { return html! {} };
+    let yc = l.hy.at(c);
+    html! {
+        line class="cap-line" x1=(n(LEFT)) x2=(n(W - RIGHT)) y1=(n(yc)) y2=(n(yc)) stroke=(C_CAP) stroke-width="2" stroke-dasharray="8 4" {
+            title { (format!("Phase {} cap {c:.0}°", report.protocol.phase)) }
+        }
+        text x=(n(W - RIGHT - 4.0)) y=(n(yc + 15.0)) class="cap-label" text-anchor="end" fill=(C_CAP) font-weight="bold" { (format!("cap {c:.0}°")) }
+    }
+}
+
+/// Reps layer: shaded rep regions, alternating; numbered when `label`.
+fn rep_bands(report: &Report, l: &Layout, top: f64, h: f64, class: &str, label: bool) -> Markup {
+    html! {
+        g class={(class) "s"} {
+            @for (i, r) in report.reps.iter().enumerate() {
+                @let x0 = l.x.at(r.start_s);
+                @let x1 = l.x.at(r.end_s).max(x0 + 1.0);
+                @let (fill, op) = if !r.counted { ("#94a3b8", "0.08") } else if i % 2 == 0 { ("#64748b", "0.10") } else { ("#64748b", "0.20") };
+                @let name = match r.number { Some(k) => format!("Rep {k}"), None => "Partial rep".into() };
+                @let tip = format!("{name}: {:.2}–{:.2} s", r.start_s, r.end_s);
+                @if r.counted {
+                    rect class=(class) x=(n(x0)) y=(n(top)) width=(n(x1 - x0)) height=(n(h)) fill=(fill) fill-opacity=(op) { title { (tip) } }
+                } @else {
+                    // Partial reps: lighter, with a dashed outline.
+                    rect class=(class) x=(n(x0)) y=(n(top)) width=(n(x1 - x0)) height=(n(h)) fill=(fill) fill-opacity=(op) stroke="#64748b" stroke-opacity="0.6" stroke-dasharray="4 3" { title { (tip) } }
+                }
+                @if label {
+                    text x=(n((x0 + x1) / 2.0)) y=(n(top + 16.0)) class="rep-label" text-anchor="middle" font-weight="bold" {
+                        (r.number.map(|k| k.to_string()).unwrap_or_else(|| "p".into()))
+                    }
+                }
+            }
+        }
+    }
+}
+
+type Get = fn(&FrameKinematics) -> Option<f64>;
+
+/// Series layer: raw dots (faint) under a filtered line, clipped to a panel.
+fn dots(class: &str, colour: &str, d: &str) -> Markup {
+    html! {
+        @if !d.is_empty() {
+            path class=(class) d=(d) stroke=(colour) stroke-opacity="0.3" stroke-width="3" stroke-linecap="round" fill="none" {}
+        }
+    }
+}
+
+fn line(class: &str, colour: &str, dash: Option<&str>, d: &str) -> Markup {
+    html! {
+        @if !d.is_empty() {
+            path class=(class) d=(d) stroke=(colour) stroke-width="2" stroke-dasharray=[dash] stroke-linejoin="round" fill="none" {}
+        }
+    }
+}
+
+/// Series layer of the hip panel: raw 2D and 3D points, filtered 3D and 2D lines.
+fn hip_series(analysis: &Analysis, l: &Layout) -> Markup {
+    let f = &analysis.frames;
+    let raw2: Get = |f| f.hip_flexion_2d_raw;
+    let raw3: Get = |f| f.hip_flexion_3d_raw;
+    html! {
+        g class="series" clip-path="url(#clip-hip)" {
+            (dots("raw raw-2d", C_2D, &dot_path(f, raw2, l.x, l.hy)))
+            (dots("raw raw-3d", C_3D, &dot_path(f, raw3, l.x, l.hy)))
+            (line("line hip-3d", C_3D, Some("6 3"), &line_path(f, |f| f.hip_flexion_3d, l.x, l.hy)))
+            (line("line hip-2d", C_2D, None, &line_path(f, |f| f.hip_flexion_2d, l.x, l.hy)))
+        }
+    }
+}
+
+/// Series layer of the knee panel.
+fn knee_series(analysis: &Analysis, l: &Layout) -> Markup {
+    let f = &analysis.frames;
+    let raw: Get = if analysis.angle_source == "3d" {
+        |f| f.knee_flexion_3d_raw
+    } else {
+        |f| f.knee_flexion_2d_raw
+    };
+    html! {
+        g class="series" clip-path="url(#clip-knee)" {
+            (dots("raw raw-knee", C_KNEE, &dot_path(f, raw, l.x, l.ky)))
+            (line("line knee", C_KNEE, None, &line_path(f, |f| f.knee_flexion, l.x, l.ky)))
+        }
+    }
 }
 
 /// Time of a flag on the plot: its start, else its rep's peak (or bottom).
@@ -286,301 +423,102 @@ fn flag_time(report: &Report, f: &super::FlagOut) -> Option<f64> {
     })
 }
 
-/// Draws the plot; see the module docs.
-pub fn hip_flexion_svg(report: &Report, analysis: &Analysis) -> String {
-    let frames = &analysis.frames;
-    let duration = range(frames.iter().map(|f| f.t))
-        .map(|(_, b)| b)
-        .unwrap_or(0.0)
-        .max(report.clip.duration_s)
-        .max(0.1);
-    let x = Scale {
-        d0: 0.0,
-        d1: duration,
-        p0: LEFT,
-        p1: W - RIGHT,
-    };
-    let t_step = nice_step(duration, 10.0);
-
-    // Hip axis: data, cap and band, always including 0.
-    let cap = report.protocol.cap_deg.filter(|c| c.is_finite());
-    let band = report
-        .protocol
-        .amber_band_deg
-        .filter(|b| b.is_finite())
-        .unwrap_or(0.0);
-    let hip_vals = frames
-        .iter()
-        .flat_map(|f| [f.hip_flexion_2d, f.hip_flexion_3d].into_iter().flatten());
-    let extra = [Some(0.0), cap.map(|c| c + band + 5.0)];
-    let (lo, hi) = range(hip_vals.chain(extra.into_iter().flatten())).unwrap_or((0.0, 90.0));
-    let (hlo, hhi, hstep) = axis_range(lo.max(-60.0), hi.min(200.0), 8.0);
-    let hy = Scale {
-        d0: hlo,
-        d1: hhi,
-        p0: HIP_TOP + HIP_H,
-        p1: HIP_TOP,
-    };
-    let knee_vals = frames.iter().flat_map(|f| f.knee_flexion);
-    let (klo, khi) = range(knee_vals.chain([0.0, 30.0])).unwrap_or((0.0, 90.0));
-    let (klo, khi, kstep) = axis_range(klo.max(-30.0), khi.min(200.0), 4.0);
-    let ky = Scale {
-        d0: klo,
-        d1: khi,
-        p0: KNEE_TOP + KNEE_H,
-        p1: KNEE_TOP,
-    };
-
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="hipflex-plot" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-labelledby="plot-title" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif" font-size="13">"#
-    );
-    let _ = writeln!(
-        s,
-        r#"<title id="plot-title">{}</title>"#,
-        escape(&format!(
-            "{TITLE}: {} over {:.1} s, phase {} ({})",
-            report.exercise.exercise, duration, report.protocol.phase, report.protocol.phase_name
-        ))
-    );
-    let _ = writeln!(
-        s,
-        r##"<rect class="background" x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/>"##
-    );
-    text(
-        &mut s,
-        LEFT,
-        26.0,
-        r#"class="plot-title" font-size="18" font-weight="bold""#,
-        TITLE,
-    );
-    let sub = match cap {
-        Some(c) => format!(
-            "{}, phase {} ({}): cap {c:.0}°, amber to {:.0}°",
-            report.exercise.exercise,
-            report.protocol.phase,
-            report.protocol.phase_name,
-            c + band
-        ),
-        None => format!(
-            "{}, phase {} ({}): no angle cap (report only)",
-            report.exercise.exercise, report.protocol.phase, report.protocol.phase_name
-        ),
-    };
-    text(
-        &mut s,
-        W - RIGHT,
-        26.0,
-        r##"class="plot-subtitle" text-anchor="end" fill="#475569""##,
-        &sub,
-    );
-    legend(&mut s, report, cap.is_some());
-
-    // Panel (a): hip flexion.
-    let _ = writeln!(s, r#"<g class="panel hip-panel">"#);
-    let _ = writeln!(
-        s,
-        r#"<clipPath id="clip-hip"><rect x="{}" y="{}" width="{}" height="{}"/></clipPath>"#,
-        n(LEFT),
-        n(HIP_TOP),
-        n(W - RIGHT - LEFT),
-        n(HIP_H)
-    );
-    if let Some(c) = cap {
-        let yc = hy.at(c).clamp(HIP_TOP, HIP_TOP + HIP_H);
-        let ya = hy.at(c + band).clamp(HIP_TOP, HIP_TOP + HIP_H);
-        if band > 0.0 {
-            let _ = writeln!(
-                s,
-                r#"<rect class="amber-band" x="{}" y="{}" width="{}" height="{}" fill="{C_AMBER}" fill-opacity="0.22"><title>{}</title></rect>"#,
-                n(LEFT),
-                n(ya),
-                n(W - RIGHT - LEFT),
-                n(yc - ya),
-                escape(&format!(
-                    "Amber band: {c:.0}–{:.0}° (within measurement error of the cap)",
-                    c + band
-                ))
-            );
-        }
-        let _ = writeln!(
-            s,
-            r#"<rect class="red-zone" x="{}" y="{}" width="{}" height="{}" fill="{C_RED}" fill-opacity="0.08"><title>{}</title></rect>"#,
-            n(LEFT),
-            n(HIP_TOP),
-            n(W - RIGHT - LEFT),
-            n(ya - HIP_TOP),
-            escape(&format!("Red: above {:.0}°", c + band))
-        );
-    }
-    value_axis(&mut s, hy, hstep, HIP_AXIS, HIP_TOP, HIP_H);
-    time_grid(&mut s, x, t_step, HIP_TOP, HIP_H);
-    rep_bands(&mut s, report, x, HIP_TOP, HIP_H, "rep-band", true);
-    if let Some(c) = cap {
-        let yc = hy.at(c);
-        let _ = writeln!(
-            s,
-            r#"<line class="cap-line" x1="{}" x2="{}" y1="{y}" y2="{y}" stroke="{C_CAP}" stroke-width="2" stroke-dasharray="8 4"><title>{}</title></line>"#,
-            n(LEFT),
-            n(W - RIGHT),
-            escape(&format!("Phase {} cap {c:.0}°", report.protocol.phase)),
-            y = n(yc)
-        );
-        text(
-            &mut s,
-            W - RIGHT - 4.0,
-            yc + 15.0,
-            &format!(r#"class="cap-label" text-anchor="end" fill="{C_CAP}" font-weight="bold""#),
-            &format!("cap {c:.0}°"),
-        );
-    }
-    let _ = writeln!(s, r#"<g class="series" clip-path="url(#clip-hip)">"#);
-    for (class, colour, get) in [
-        (
-            "raw raw-2d",
-            C_2D,
-            (|f: &FrameKinematics| f.hip_flexion_2d_raw) as fn(&FrameKinematics) -> Option<f64>,
-        ),
-        ("raw raw-3d", C_3D, |f| f.hip_flexion_3d_raw),
-    ] {
-        let d = dot_path(frames, get, x, hy);
-        if !d.is_empty() {
-            let _ = writeln!(
-                s,
-                r#"<path class="{class}" d="{d}" stroke="{colour}" stroke-opacity="0.3" stroke-width="3" stroke-linecap="round" fill="none"/>"#
-            );
-        }
-    }
-    for (class, colour, dash, get) in [
-        (
-            "line hip-3d",
-            C_3D,
-            r#" stroke-dasharray="6 3""#,
-            (|f: &FrameKinematics| f.hip_flexion_3d) as fn(&FrameKinematics) -> Option<f64>,
-        ),
-        ("line hip-2d", C_2D, "", |f| f.hip_flexion_2d),
-    ] {
-        let d = line_path(frames, get, x, hy);
-        if !d.is_empty() {
-            let _ = writeln!(
-                s,
-                r#"<path class="{class}" d="{d}" stroke="{colour}" stroke-width="2"{dash} stroke-linejoin="round" fill="none"/>"#
-            );
-        }
-    }
-    let _ = writeln!(s, "</g>");
-    // Flags: a triangle at the flag's time, numbered as in the report's flag list;
-    // markers that would overlap are stacked upwards.
-    let _ = writeln!(s, r#"<g class="flags">"#);
+/// Flags layer: a triangle at each flag's time, numbered as in the report's flag list;
+/// markers that would overlap are stacked upwards.
+fn flag_markers(report: &Report, l: &Layout) -> Markup {
     let mut placed: Vec<(f64, usize)> = Vec::new();
+    let mut marks = Vec::new();
     for (i, f) in report.flags.iter().enumerate() {
         let Some(t) = flag_time(report, f) else {
             continue;
         };
-        let colour = severity_colour(&f.severity);
-        let px = x.at(t.clamp(0.0, duration)).max(LEFT + 7.0);
+        let px = l.x.at(t.clamp(0.0, l.duration)).max(LEFT + 7.0);
         let lane = (0..)
-            .find(|l| !placed.iter().any(|(q, m)| m == l && (q - px).abs() < 26.0))
+            .find(|k| !placed.iter().any(|(q, m)| m == k && (q - px).abs() < 26.0))
             .unwrap_or(0);
         placed.push((px, lane));
-        let base = HIP_TOP + HIP_H - 3.0 - lane as f64 * 16.0;
-        let _ = writeln!(
-            s,
-            r##"<g class="flag flag-{}" data-flag="{}"><title>{}</title><path d="M{} {}l-7 12h14z" fill="{colour}" stroke="#ffffff" stroke-width="1"/><text x="{}" y="{}" font-size="11" font-weight="bold" fill="{colour}">{}</text></g>"##,
-            escape(&f.severity),
-            i + 1,
-            escape(&format!("Flag {}: {}", i + 1, f.message)),
-            n(px),
-            n(base - 12.0),
-            n(px + 8.0),
-            n(base - 1.0),
-            i + 1
-        );
+        marks.push((i, f, px, HIP_TOP + HIP_H - 3.0 - lane as f64 * 16.0));
     }
-    let _ = writeln!(s, "</g>");
-    frame_rect(&mut s, HIP_TOP, HIP_H);
-    let _ = writeln!(s, "</g>");
+    html! {
+        g class="flags" {
+            @for (i, f, px, base) in marks {
+                @let colour = severity_colour(&f.severity);
+                g class={"flag flag-" (f.severity)} data-flag=(i + 1) {
+                    title { (format!("Flag {}: {}", i + 1, f.message)) }
+                    path d={"M" (n(px)) " " (n(base - 12.0)) "l-7 12h14z"} fill=(colour) stroke="#ffffff" stroke-width="1" {}
+                    text x=(n(px + 8.0)) y=(n(base - 1.0)) font-size="11" font-weight="bold" fill=(colour) { (i + 1) }
+                }
+            }
+        }
+    }
+}
 
-    // Panel (b): knee flexion.
-    let _ = writeln!(s, r#"<g class="panel knee-panel">"#);
-    let _ = writeln!(
-        s,
-        r#"<clipPath id="clip-knee"><rect x="{}" y="{}" width="{}" height="{}"/></clipPath>"#,
-        n(LEFT),
-        n(KNEE_TOP),
-        n(W - RIGHT - LEFT),
-        n(KNEE_H)
+/// Panel (a): hip flexion with the zones, reps, cap, series and flags.
+fn hip_panel(report: &Report, analysis: &Analysis, l: &Layout) -> Markup {
+    html! {
+        g class="panel hip-panel" {
+            (clip_path("clip-hip", HIP_TOP, HIP_H))
+            (zone_fills(l))
+            (value_axis(l.hy, l.hstep, HIP_AXIS, HIP_TOP, HIP_H))
+            (time_grid(l, HIP_TOP, HIP_H))
+            (rep_bands(report, l, HIP_TOP, HIP_H, "rep-band", true))
+            (cap_line(report, l))
+            (hip_series(analysis, l))
+            (flag_markers(report, l))
+            (frame_rect(HIP_TOP, HIP_H))
+        }
+    }
+}
+
+/// Panel (b): knee flexion.
+fn knee_panel(report: &Report, analysis: &Analysis, l: &Layout) -> Markup {
+    html! {
+        g class="panel knee-panel" {
+            (clip_path("clip-knee", KNEE_TOP, KNEE_H))
+            (value_axis(l.ky, l.kstep, KNEE_AXIS, KNEE_TOP, KNEE_H))
+            (time_grid(l, KNEE_TOP, KNEE_H))
+            (rep_bands(report, l, KNEE_TOP, KNEE_H, "rep-band-knee", false))
+            (knee_series(analysis, l))
+            (frame_rect(KNEE_TOP, KNEE_H))
+        }
+    }
+}
+
+/// Draws the plot; see the module docs.
+pub fn hip_flexion_svg(report: &Report, analysis: &Analysis) -> String {
+    let l = Layout::new(report, analysis);
+    let p = &report.protocol;
+    let title = format!(
+        "{TITLE}: {} over {:.1} s, phase {} ({})",
+        report.exercise.exercise, l.duration, p.phase, p.phase_name
     );
-    value_axis(&mut s, ky, kstep, KNEE_AXIS, KNEE_TOP, KNEE_H);
-    time_grid(&mut s, x, t_step, KNEE_TOP, KNEE_H);
-    rep_bands(&mut s, report, x, KNEE_TOP, KNEE_H, "rep-band-knee", false);
-    let _ = writeln!(s, r#"<g class="series" clip-path="url(#clip-knee)">"#);
-    let raw: fn(&FrameKinematics) -> Option<f64> = if analysis.angle_source == "3d" {
-        |f| f.knee_flexion_3d_raw
-    } else {
-        |f| f.knee_flexion_2d_raw
+    let svg = html! {
+        svg xmlns="http://www.w3.org/2000/svg" class="hipflex-plot" viewBox={"0 0 " (W) " " (H)} width=(W) height=(H) role="img" aria-labelledby="plot-title" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif" font-size="13"
+            data-t1=(format!("{:.3}", l.duration)) data-x0=(n(LEFT)) data-x1=(n(W - RIGHT)) data-y0=(n(HIP_TOP)) data-y1=(n(KNEE_TOP + KNEE_H)) {
+            title id="plot-title" { (title) }
+            rect class="background" x="0" y="0" width=(W) height=(H) fill="#ffffff" {}
+            (titles(report, &l))
+            (legend(report, l.cap.is_some()))
+            (hip_panel(report, analysis, &l))
+            (knee_panel(report, analysis, &l))
+            (time_axis(&l))
+        }
     };
-    let d = dot_path(frames, raw, x, ky);
-    if !d.is_empty() {
-        let _ = writeln!(
-            s,
-            r#"<path class="raw raw-knee" d="{d}" stroke="{C_KNEE}" stroke-opacity="0.3" stroke-width="3" stroke-linecap="round" fill="none"/>"#
-        );
-    }
-    let d = line_path(frames, |f| f.knee_flexion, x, ky);
-    if !d.is_empty() {
-        let _ = writeln!(
-            s,
-            r#"<path class="line knee" d="{d}" stroke="{C_KNEE}" stroke-width="2" stroke-linejoin="round" fill="none"/>"#
-        );
-    }
-    let _ = writeln!(s, "</g>");
-    frame_rect(&mut s, KNEE_TOP, KNEE_H);
-    let _ = writeln!(s, "</g>");
-
-    // Shared time axis under the knee panel.
-    let _ = writeln!(s, r#"<g class="axis time-axis">"#);
-    let mut t = 0.0;
-    let mut guard = 0;
-    let decimals = if t_step < 1.0 { 1 } else { 0 };
-    while t <= duration + t_step * 1e-6 && guard < 200 {
-        text(
-            &mut s,
-            x.at(t),
-            KNEE_TOP + KNEE_H + 18.0,
-            r#"class="tick" text-anchor="middle""#,
-            &format!("{t:.decimals$}"),
-        );
-        t += t_step;
-        guard += 1;
-    }
-    text(
-        &mut s,
-        (LEFT + W - RIGHT) / 2.0,
-        KNEE_TOP + KNEE_H + 44.0,
-        r#"class="axis-title" text-anchor="middle""#,
-        TIME_AXIS,
-    );
-    let _ = writeln!(s, "</g>");
-    let _ = writeln!(s, "</svg>");
-    s
+    format!("{}\n", svg.into_string())
 }
 
-fn frame_rect(s: &mut String, top: f64, h: f64) {
-    let _ = writeln!(
-        s,
-        r#"<rect class="frame" x="{}" y="{}" width="{}" height="{}" fill="none" stroke="{C_AXIS}"/>"#,
-        n(LEFT),
-        n(top),
-        n(W - RIGHT - LEFT),
-        n(h)
-    );
+/// A legend symbol: a line sample, optionally dashed.
+fn line_symbol(colour: &str, dash: Option<&str>) -> Markup {
+    html! { line x1="0" x2="22" y1="0" y2="0" stroke=(colour) stroke-width="2" stroke-dasharray=[dash] {} }
 }
 
-/// Legend in two rows under the title.
-fn legend(s: &mut String, report: &Report, has_cap: bool) {
-    let _ = writeln!(s, r#"<g class="legend">"#);
+/// A legend symbol: a filled box.
+fn box_symbol(colour: &str, opacity: &str) -> Markup {
+    html! { rect x="0" y="-6" width="22" height="12" fill=(colour) fill-opacity=(opacity) {} }
+}
+
+/// Legend layer, in rows under the title.
+fn legend(report: &Report, has_cap: bool) -> Markup {
     let primary = |src: &str| {
         if report.angle_source == src {
             " (primary)"
@@ -588,74 +526,53 @@ fn legend(s: &mut String, report: &Report, has_cap: bool) {
             ""
         }
     };
-    let mut items: Vec<(String, String)> = vec![
+    let mut items: Vec<(Markup, String)> = vec![
         (
-            format!(r#"<line x1="0" x2="22" y1="0" y2="0" stroke="{C_2D}" stroke-width="2"/>"#),
+            line_symbol(C_2D, None),
             format!("hip 2D, filtered{}", primary("2d")),
         ),
         (
-            format!(
-                r#"<line x1="0" x2="22" y1="0" y2="0" stroke="{C_3D}" stroke-width="2" stroke-dasharray="6 3"/>"#
-            ),
+            line_symbol(C_3D, Some("6 3")),
             format!("hip 3D, filtered{}", primary("3d")),
         ),
         (
-            format!(
-                r#"<path d="M4 0h0M11 0h0M18 0h0" stroke="{C_2D}" stroke-opacity="0.4" stroke-width="3" stroke-linecap="round"/>"#
-            ),
+            html! { path d="M4 0h0M11 0h0M18 0h0" stroke=(C_2D) stroke-opacity="0.4" stroke-width="3" stroke-linecap="round" {} },
             "raw".into(),
         ),
-        (
-            format!(r#"<line x1="0" x2="22" y1="0" y2="0" stroke="{C_KNEE}" stroke-width="2"/>"#),
-            "knee".into(),
-        ),
+        (line_symbol(C_KNEE, None), "knee".into()),
     ];
     if has_cap {
-        items.push((
-            format!(
-                r#"<line x1="0" x2="22" y1="0" y2="0" stroke="{C_CAP}" stroke-width="2" stroke-dasharray="8 4"/>"#
-            ),
-            "phase cap".into(),
-        ));
-        items.push((
-            format!(
-                r#"<rect x="0" y="-6" width="22" height="12" fill="{C_AMBER}" fill-opacity="0.35"/>"#
-            ),
-            "amber band".into(),
-        ));
-        items.push((
-            format!(
-                r#"<rect x="0" y="-6" width="22" height="12" fill="{C_RED}" fill-opacity="0.2"/>"#
-            ),
-            "above the band".into(),
-        ));
+        items.push((line_symbol(C_CAP, Some("8 4")), "phase cap".into()));
+        items.push((box_symbol(C_AMBER, "0.35"), "amber band".into()));
+        items.push((box_symbol(C_RED, "0.2"), "above the band".into()));
     }
+    items.push((box_symbol("#64748b", "0.2"), "rep (p = partial)".into()));
     items.push((
-        r##"<rect x="0" y="-6" width="22" height="12" fill="#64748b" fill-opacity="0.2"/>"##.into(),
-        "rep (p = partial)".into(),
-    ));
-    items.push((
-        format!(r#"<path d="M11 -6l-7 12h14z" fill="{C_RED}"/>"#),
+        html! { path d="M11 -6l-7 12h14z" fill=(C_RED) {} },
         "flag (number as in the list)".into(),
     ));
     // Flow layout with an estimate of the text width (no fonts are loaded).
     let (mut gx, mut gy) = (LEFT, 50.0);
-    for (sym, label) in &items {
+    let mut placed = Vec::new();
+    for (sym, label) in items {
         let w = 28.0 + label.chars().count() as f64 * 7.0 + 22.0;
         if gx + w > W - RIGHT && gx > LEFT {
             gx = LEFT;
             gy += 20.0;
         }
-        let _ = writeln!(
-            s,
-            r#"<g class="legend-item" transform="translate({} {})">{sym}<text x="28" y="4">{}</text></g>"#,
-            n(gx),
-            n(gy),
-            escape(label)
-        );
+        placed.push((gx, gy, sym, label));
         gx += w;
     }
-    let _ = writeln!(s, "</g>");
+    html! {
+        g class="legend" {
+            @for (x, y, sym, label) in placed {
+                g class="legend-item" transform={"translate(" (n(x)) " " (n(y)) ")"} {
+                    (sym)
+                    text x="28" y="4" { (label) }
+                }
+            }
+        }
+    }
 }
 
 /// Renders the plot's SVG to a PNG at `scale` times its size (fonts from the system;

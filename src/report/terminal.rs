@@ -118,5 +118,15 @@ pub fn render(r: &Report, colour: bool) -> String {
         s,
         "Angles are trunk–thigh angles with about ±10° measurement error; pain and load cannot be seen on video."
     );
+    let _ = writeln!(s, "{}", faces_line(r));
     s
+}
+
+/// Whether the pictures show faces, in words (report.json's `faces_shown`).
+pub fn faces_line(r: &Report) -> &'static str {
+    if r.faces_shown {
+        "Faces are shown in the annotated video and keyframes (--show-faces)."
+    } else {
+        "Faces are blurred in the annotated video, keyframes and thumbnail (--show-faces shows them)."
+    }
 }

@@ -1,0 +1,534 @@
+//! Faces are blurred in every picture hipflex writes (annotated video, keyframes,
+//! thumbnails) unless `--show-faces` is given.
+//!
+//! The region to blur is worked out per frame from the tracked person's face landmarks
+//! (BlazePose 0-10: nose, eyes, ears, mouth), with a margin sized from the body (trunk
+//! length, shoulder width) so that it covers the whole head whichever way it faces:
+//! lying (bridges), kneeling (Nordics), turned away from the camera. Where the pose is
+//! lost, the last and next known regions stay blurred; before the person is first
+//! found, the whole frame is. Other people in view are found by the person detector
+//! on sampled frames (with one landmark pass each), and their regions are kept blurred
+//! between samples. Nothing else in the image is touched.
+
+use std::path::Path;
+
+use opencv::core::{Mat, Rect, Size};
+use opencv::imgproc;
+use opencv::prelude::*;
+
+use crate::error::Result;
+use crate::pose::{Landmark, PoseFrame, PoseTracker, idx};
+use crate::video::{RotateMode, VideoReader};
+
+/// Face landmarks of the BlazePose topology (nose, eyes, ears, mouth).
+pub const FACE_LANDMARKS: std::ops::RangeInclusive<usize> = 0..=10;
+/// Half the head box, as a fraction of the trunk length (shoulder centre to hip
+/// centre): a head is about 0.45 trunk lengths tall, and the face landmarks sit near
+/// its middle, so this covers crown, chin and the back of the head with room to spare.
+pub const HEAD_HALF_PER_TRUNK: f32 = 0.36;
+/// Half the head box, as a fraction of the shoulder width (front and rear views,
+/// where the trunk may be foreshortened).
+pub const HEAD_HALF_PER_SHOULDERS: f32 = 0.45;
+/// Half the head box, as a multiple of the spread of the face landmarks (faces close to
+/// the camera).
+pub const HEAD_HALF_PER_FACE_SPREAD: f32 = 1.1;
+/// Smallest half head box, pixels (tiny faces far away are still covered).
+pub const MIN_HALF_PX: f32 = 10.0;
+/// Seconds between detector runs when looking for other people.
+pub const SCAN_STEP_S: f64 = 0.25;
+/// Seconds either side of a frame over which other people's detected regions are kept
+/// blurred (so they stay covered between detector runs and across a missed one).
+pub const HOLD_OTHERS_S: f64 = 0.6;
+
+/// An axis-aligned box in frame pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Region {
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+}
+
+impl Region {
+    /// A square of half-size `half` around `(cx, cy)`.
+    pub fn square(cx: f32, cy: f32, half: f32) -> Region {
+        Region {
+            x0: cx - half,
+            y0: cy - half,
+            x1: cx + half,
+            y1: cy + half,
+        }
+    }
+
+    pub fn contains(&self, x: f32, y: f32) -> bool {
+        x >= self.x0 && x <= self.x1 && y >= self.y0 && y <= self.y1
+    }
+
+    pub fn centre(&self) -> (f32, f32) {
+        ((self.x0 + self.x1) / 2.0, (self.y0 + self.y1) / 2.0)
+    }
+
+    /// The part inside a `w` x `h` frame, in whole pixels; `None` when nothing is.
+    pub fn clamp(&self, w: i32, h: i32) -> Option<Rect> {
+        let x0 = (self.x0.floor() as i32).clamp(0, w);
+        let y0 = (self.y0.floor() as i32).clamp(0, h);
+        let x1 = (self.x1.ceil() as i32).clamp(0, w);
+        let y1 = (self.y1.ceil() as i32).clamp(0, h);
+        (x1 > x0 && y1 > y0).then(|| Rect::new(x0, y0, x1 - x0, y1 - y0))
+    }
+}
+
+/// What to blur in one frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Blur {
+    /// Nobody has been found yet: the whole frame.
+    Whole,
+    /// These regions (possibly none).
+    Regions(Vec<Region>),
+}
+
+fn dist(a: &Landmark, b: &Landmark) -> f32 {
+    (a.x - b.x).hypot(a.y - b.y)
+}
+
+fn mid(a: &Landmark, b: &Landmark) -> Landmark {
+    Landmark {
+        x: (a.x + b.x) / 2.0,
+        y: (a.y + b.y) / 2.0,
+        ..*a
+    }
+}
+
+/// The head region of one person from their image landmarks (pixels, BlazePose's 33):
+/// a square around the mean of the face landmarks whose half-size is the largest of the
+/// body-based estimates ([`HEAD_HALF_PER_TRUNK`], [`HEAD_HALF_PER_SHOULDERS`],
+/// [`HEAD_HALF_PER_FACE_SPREAD`], [`MIN_HALF_PX`]). Landmarks are used whatever their
+/// visibility: the model places the face even when it is turned away or outside the
+/// frame, and that is where the head is.
+pub fn head_region(lm: &[Landmark]) -> Option<Region> {
+    if lm.len() <= idx::RIGHT_HIP {
+        return None;
+    }
+    let face = &lm[FACE_LANDMARKS];
+    if face.iter().any(|l| !(l.x.is_finite() && l.y.is_finite())) {
+        return None;
+    }
+    let n = face.len() as f32;
+    let cx = face.iter().map(|l| l.x).sum::<f32>() / n;
+    let cy = face.iter().map(|l| l.y).sum::<f32>() / n;
+    let spread = face
+        .iter()
+        .flat_map(|a| face.iter().map(move |b| dist(a, b)))
+        .fold(0.0f32, f32::max);
+    let (ls, rs) = (&lm[idx::LEFT_SHOULDER], &lm[idx::RIGHT_SHOULDER]);
+    let (lh, rh) = (&lm[idx::LEFT_HIP], &lm[idx::RIGHT_HIP]);
+    let trunk = dist(&mid(ls, rs), &mid(lh, rh));
+    let shoulders = dist(ls, rs);
+    let half = [
+        HEAD_HALF_PER_TRUNK * trunk,
+        HEAD_HALF_PER_SHOULDERS * shoulders,
+        HEAD_HALF_PER_FACE_SPREAD * spread,
+        MIN_HALF_PX,
+    ]
+    .into_iter()
+    .filter(|v| v.is_finite())
+    .fold(0.0f32, f32::max);
+    Some(Region::square(cx, cy, half))
+}
+
+/// The followed person's head region in every frame: from the landmarks where there is
+/// a pose; in a gap, both the last and the next known region; before the person is
+/// first found, `None` (the whole frame is blurred).
+pub fn own_regions(frames: &[PoseFrame]) -> Vec<Option<Vec<Region>>> {
+    let known: Vec<Option<Region>> = frames
+        .iter()
+        .map(|f| f.pose.as_ref().and_then(|p| head_region(&p.image)))
+        .collect();
+    let mut next: Vec<Option<Region>> = vec![None; known.len()];
+    let mut after = None;
+    for i in (0..known.len()).rev() {
+        after = known[i].or(after);
+        next[i] = after;
+    }
+    let mut last = None;
+    known
+        .iter()
+        .zip(next)
+        .map(|(k, nx)| match k {
+            Some(r) => {
+                last = Some(*r);
+                Some(vec![*r])
+            }
+            None => last.map(|l| std::iter::once(l).chain(nx).collect()),
+        })
+        .collect()
+}
+
+/// Other people's head regions found by the detector at sampled times.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OtherFaces {
+    /// (time in seconds, the regions found then).
+    pub samples: Vec<(f64, Vec<Region>)>,
+}
+
+impl OtherFaces {
+    /// Every region sampled within [`HOLD_OTHERS_S`] of `t`.
+    pub fn at(&self, t: f64) -> Vec<Region> {
+        self.samples
+            .iter()
+            .filter(|(ts, _)| (ts - t).abs() <= HOLD_OTHERS_S)
+            .flat_map(|(_, r)| r.iter().copied())
+            .collect()
+    }
+}
+
+/// Two poses whose limbs (shoulders, elbows, wrists, hips, knees, ankles) lie within half
+/// a trunk length of each other on average are the same body.
+pub fn same_body(a: &[Landmark], b: &[Landmark]) -> bool {
+    if a.len() <= idx::RIGHT_ANKLE || b.len() <= idx::RIGHT_ANKLE {
+        return false;
+    }
+    let trunk = dist(
+        &mid(&a[idx::LEFT_SHOULDER], &a[idx::RIGHT_SHOULDER]),
+        &mid(&a[idx::LEFT_HIP], &a[idx::RIGHT_HIP]),
+    );
+    let mean =
+        idx::LIMBS.iter().map(|&i| dist(&a[i], &b[i])).sum::<f32>() / idx::LIMBS.len() as f32;
+    mean < 0.5 * trunk.max(1.0)
+}
+
+/// Detector score a detection needs to count as another person. With the followed
+/// person's head blanked out the detector sometimes guesses a face on their body (bar,
+/// feet) at 0.5-0.67 (measured on deadlift_formfit_1); real other people scored 0.56-0.96
+/// on nordic_fittransformer_1, and [`HOLD_OTHERS_S`] covers the samples missed.
+pub const OTHER_MIN_DETECTION_SCORE: f32 = 0.7;
+
+/// Rounds of detection per sampled frame: people already found are blanked out and the
+/// detector runs again, so that someone overlapping another person (a partner holding
+/// the ankles) is found too.
+pub const DETECTION_ROUNDS: usize = 3;
+
+/// The head regions of everyone in `image` except the followed person, whose head
+/// regions (`own`) are known: their heads are blanked out, the detector (which keys on
+/// faces) finds the others, each gets one landmark pass on the real image (which also
+/// rejects false alarms), and their heads are blanked in turn before the next round.
+/// Only heads are blanked, so a person whose body overlaps another's is still found.
+fn other_heads(
+    tracker: &mut PoseTracker,
+    image: &Mat,
+    own: &[Region],
+    own_pose: Option<&[Landmark]>,
+) -> Result<Vec<Region>> {
+    let (w, h) = (image.cols(), image.rows());
+    let mut masked = image.try_clone()?;
+    let blank = |m: &mut Mat, r: &Region| -> Result<()> {
+        if let Some(rect) = r.clamp(w, h) {
+            imgproc::rectangle(
+                m,
+                rect,
+                opencv::core::Scalar::all(0.0),
+                -1,
+                imgproc::LINE_8,
+                0,
+            )?;
+        }
+        Ok(())
+    };
+    for r in own {
+        blank(&mut masked, r)?;
+    }
+    let mut found: Vec<Region> = Vec::new();
+    for _ in 0..DETECTION_ROUNDS {
+        let before = found.len();
+        for d in tracker.detect(&masked)? {
+            if d.score < OTHER_MIN_DETECTION_SCORE {
+                continue;
+            }
+            let roi = d.to_rect(w as f32, h as f32).to_roi(w as f32, h as f32);
+            let Some(p) = tracker.landmarks_in_roi(image, &roi)? else {
+                continue;
+            };
+            // The followed person again, with the face misplaced (their head is blanked).
+            if own_pose.is_some_and(|o| same_body(o, &p.image)) {
+                continue;
+            }
+            let Some(head) = head_region(&p.image) else {
+                continue;
+            };
+            let (cx, cy) = head.centre();
+            if own.iter().chain(&found).any(|o| o.contains(cx, cy)) {
+                continue;
+            }
+            found.push(head);
+        }
+        if found.len() == before {
+            break;
+        }
+        for r in &found[before..] {
+            blank(&mut masked, r)?;
+        }
+    }
+    Ok(found)
+}
+
+/// Decodes `video` and, every [`SCAN_STEP_S`], finds the head regions of everyone in
+/// view but the followed person (`frames`, from the tracking pass); see [`other_heads`].
+pub fn scan_other_faces(
+    video: &Path,
+    rotate: RotateMode,
+    tracker: &mut PoseTracker,
+    frames: &[PoseFrame],
+) -> Result<OtherFaces> {
+    let own = own_regions(frames);
+    let mut reader = VideoReader::open(video, rotate)?;
+    let mut out = OtherFaces::default();
+    let mut next_t = f64::NEG_INFINITY;
+    while let Some(f) = reader.next_frame()? {
+        if f.timestamp_s < next_t {
+            continue;
+        }
+        next_t = f.timestamp_s + SCAN_STEP_S;
+        let i = f.index as usize;
+        let mine = own.get(i).cloned().flatten().unwrap_or_default();
+        let own_pose = frames
+            .get(i)
+            .and_then(|p| p.pose.as_ref())
+            .map(|p| p.image.as_slice());
+        let heads = other_heads(tracker, f.image, &mine, own_pose)?;
+        out.samples.push((f.timestamp_s, heads));
+    }
+    tracker.reset();
+    Ok(out)
+}
+
+/// What to blur in each frame: the followed person's head (see [`own_regions`]) and
+/// the other people's.
+pub fn plan(frames: &[PoseFrame], others: &OtherFaces) -> Vec<Blur> {
+    own_regions(frames)
+        .into_iter()
+        .zip(frames)
+        .map(|(own, f)| match own {
+            None => Blur::Whole,
+            Some(mut r) => {
+                r.extend(others.at(f.timestamp_s));
+                Blur::Regions(r)
+            }
+        })
+        .collect()
+}
+
+/// Makes one rectangle of `img` unrecognisable: pixelated into blocks about a seventh
+/// of its size, then blurred so the block edges leave no detail either.
+fn obscure(img: &mut Mat, rect: Rect) -> Result<()> {
+    let roi = Mat::roi(img, rect)?.try_clone()?;
+    let side = rect.width.max(rect.height);
+    let block = (side / 7).max(3);
+    let small_size = Size::new((rect.width / block).max(1), (rect.height / block).max(1));
+    let mut small = Mat::default();
+    imgproc::resize(&roi, &mut small, small_size, 0.0, 0.0, imgproc::INTER_AREA)?;
+    let mut blocks = Mat::default();
+    imgproc::resize(
+        &small,
+        &mut blocks,
+        rect.size(),
+        0.0,
+        0.0,
+        imgproc::INTER_NEAREST,
+    )?;
+    let k = (block * 2) | 1;
+    let mut smooth = Mat::default();
+    imgproc::gaussian_blur(
+        &blocks,
+        &mut smooth,
+        Size::new(k, k),
+        0.0,
+        0.0,
+        opencv::core::BORDER_REPLICATE,
+    )?;
+    let mut dst = Mat::roi_mut(img, rect)?;
+    smooth.copy_to(&mut dst)?;
+    Ok(())
+}
+
+/// Blurs what `blur` says in `img`, in place.
+pub fn apply(img: &mut Mat, blur: &Blur) -> Result<()> {
+    let (w, h) = (img.cols(), img.rows());
+    match blur {
+        Blur::Whole => obscure(img, Rect::new(0, 0, w, h)),
+        Blur::Regions(rs) => {
+            for r in rs {
+                if let Some(rect) = r.clamp(w, h) {
+                    obscure(img, rect)?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pose::{Pose, Roi, RoiSource};
+
+    fn lm(x: f32, y: f32) -> Landmark {
+        Landmark {
+            x,
+            y,
+            z: 0.0,
+            visibility: 0.9,
+            presence: 0.9,
+        }
+    }
+
+    /// A standing person seen from the side: face around (500, 200), shoulders at 300,
+    /// hips at 550 (trunk 250 px).
+    fn standing() -> Vec<Landmark> {
+        let mut v = vec![lm(0.0, 0.0); 33];
+        for (i, l) in v.iter_mut().enumerate().take(11) {
+            *l = lm(490.0 + i as f32 * 2.0, 195.0 + (i % 3) as f32 * 5.0);
+        }
+        v[idx::LEFT_SHOULDER] = lm(500.0, 300.0);
+        v[idx::RIGHT_SHOULDER] = lm(505.0, 300.0);
+        v[idx::LEFT_HIP] = lm(500.0, 550.0);
+        v[idx::RIGHT_HIP] = lm(505.0, 550.0);
+        v
+    }
+
+    fn frame(i: u64, lms: Option<Vec<Landmark>>) -> PoseFrame {
+        PoseFrame {
+            index: i,
+            timestamp_s: i as f64 / 30.0,
+            pose: lms.map(|image| Pose {
+                score: 0.9,
+                world: image.clone(),
+                image,
+                roi: Roi {
+                    cx: 0.0,
+                    cy: 0.0,
+                    width: 1.0,
+                    height: 1.0,
+                    rotation: 0.0,
+                },
+                roi_source: RoiSource::Detection,
+            }),
+        }
+    }
+
+    #[test]
+    fn head_box_covers_the_head_and_not_the_trunk() {
+        let r = head_region(&standing()).unwrap();
+        // Centred on the face, sized from the trunk (0.36 x 250 = 90 px each way).
+        assert!(r.contains(500.0, 200.0));
+        assert!((r.x1 - r.x0 - 180.0).abs() < 1.0, "{r:?}");
+        // Crown and chin (about 0.25 trunk above and below the eyes) are inside ...
+        assert!(r.contains(500.0, 200.0 - 60.0) && r.contains(500.0, 200.0 + 60.0));
+        // ... the hips are far outside.
+        assert!(!r.contains(500.0, 450.0));
+    }
+
+    #[test]
+    fn lying_person_gets_the_same_size_box() {
+        // Rotate the standing person by 90 degrees (a bridge seen from the side).
+        let rot: Vec<Landmark> = standing().iter().map(|l| lm(l.y, 1000.0 - l.x)).collect();
+        let a = head_region(&standing()).unwrap();
+        let b = head_region(&rot).unwrap();
+        assert!(((a.x1 - a.x0) - (b.x1 - b.x0)).abs() < 1.0);
+        assert!(b.contains(200.0, 500.0));
+    }
+
+    #[test]
+    fn tiny_faces_keep_a_minimum_box_and_off_frame_faces_clamp() {
+        let small: Vec<Landmark> = standing()
+            .iter()
+            .map(|l| lm(l.x / 100.0, l.y / 100.0))
+            .collect();
+        let r = head_region(&small).unwrap();
+        assert!(r.x1 - r.x0 >= 2.0 * MIN_HALF_PX - 0.01);
+        let off: Vec<Landmark> = standing().iter().map(|l| lm(l.x, l.y - 240.0)).collect();
+        let r = head_region(&off).unwrap();
+        assert!(r.y0 < 0.0);
+        let rect = r.clamp(1000, 1000).unwrap();
+        assert_eq!(rect.y, 0);
+        assert!(rect.height > 0);
+        assert!(Region::square(-50.0, -50.0, 10.0).clamp(100, 100).is_none());
+    }
+
+    #[test]
+    fn the_same_body_with_a_misplaced_face_is_recognised() {
+        let a = standing();
+        let mut b = a.clone();
+        for l in b.iter_mut().take(11) {
+            l.y += 500.0; // face guessed at the feet
+        }
+        assert!(same_body(&a, &b));
+        let other: Vec<Landmark> = a.iter().map(|l| lm(l.x + 400.0, l.y)).collect();
+        assert!(!same_body(&a, &other));
+    }
+
+    #[test]
+    fn gaps_keep_the_last_and_next_region_and_nothing_found_blurs_all() {
+        let moved: Vec<Landmark> = standing().iter().map(|l| lm(l.x + 300.0, l.y)).collect();
+        let frames = vec![
+            frame(0, None),
+            frame(1, Some(standing())),
+            frame(2, None),
+            frame(3, Some(moved)),
+            frame(4, None),
+        ];
+        let own = own_regions(&frames);
+        assert_eq!(own[0], None);
+        assert_eq!(own[1].as_ref().unwrap().len(), 1);
+        assert_eq!(own[2].as_ref().unwrap().len(), 2);
+        assert_eq!(own[4].as_ref().unwrap().len(), 1);
+        let p = plan(&frames, &OtherFaces::default());
+        assert_eq!(p[0], Blur::Whole);
+        assert!(matches!(&p[2], Blur::Regions(r) if r.len() == 2));
+    }
+
+    #[test]
+    fn other_people_are_kept_between_detections() {
+        let theirs = Region::square(900.0, 200.0, 40.0);
+        let mine = Region::square(500.0, 200.0, 40.0);
+        let o = OtherFaces {
+            samples: vec![(0.0, vec![theirs]), (0.25, vec![]), (2.0, vec![mine])],
+        };
+        assert_eq!(o.at(0.4), vec![theirs]);
+        assert!(o.at(1.0).is_empty());
+    }
+
+    #[test]
+    fn obscuring_removes_detail_inside_and_leaves_the_rest() {
+        let mut img = Mat::new_rows_cols_with_default(
+            200,
+            200,
+            opencv::core::CV_8UC3,
+            opencv::core::Scalar::all(0.0),
+        )
+        .unwrap();
+        // A checkerboard of 2-pixel squares everywhere.
+        for y in 0..200 {
+            for x in 0..200 {
+                if (x / 2 + y / 2) % 2 == 0 {
+                    *img.at_2d_mut::<opencv::core::Vec3b>(y, x).unwrap() =
+                        opencv::core::Vec3b::from([255, 255, 255]);
+                }
+            }
+        }
+        let before = img.try_clone().unwrap();
+        apply(
+            &mut img,
+            &Blur::Regions(vec![Region::square(50.0, 50.0, 40.0)]),
+        )
+        .unwrap();
+        let px = |m: &Mat, x: i32, y: i32| m.at_2d::<opencv::core::Vec3b>(y, x).unwrap().0;
+        // Inside: flat grey (no checkerboard left).
+        let inside: Vec<u8> = (20..80).map(|x| px(&img, x, 50)[0]).collect();
+        let spread = inside.iter().max().unwrap() - inside.iter().min().unwrap();
+        assert!(spread < 40, "{inside:?}");
+        // Outside: untouched.
+        for (x, y) in [(150, 150), (95, 20), (20, 95)] {
+            assert_eq!(px(&img, x, y), px(&before, x, y));
+        }
+    }
+}

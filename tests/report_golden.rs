@@ -1,0 +1,162 @@
+//! Golden files for the plot SVG and the report page, from the synthetic deadlift set
+//! of `report_html.rs` (no video): the markup is compared as a stream of tags,
+//! attributes and text (whitespace between tags dropped, entities decoded), so the
+//! pictures and words stay the same whichever way the markup is produced. Set
+//! `HIPFLEX_UPDATE_GOLDEN=1` to rewrite the files after an intended change, and review
+//! the diff.
+
+mod analysis_support;
+
+use std::path::{Path, PathBuf};
+
+use analysis_support::*;
+use hipflex::analyze::{AnalyzeOptions, Provenance, analyze_frames};
+use hipflex::exercise::AnalysisConfig;
+use hipflex::protocol::Protocol;
+use hipflex::report::html::report_html;
+use hipflex::report::plot::hip_flexion_svg;
+use hipflex::video::VideoInfo;
+
+fn analyse() -> (hipflex::report::Report, hipflex::exercise::Analysis) {
+    let mut segs = vec![(1.0, 0.0)];
+    for _ in 0..3 {
+        segs.extend([(2.0, 80.0), (0.5, 80.0), (1.5, 0.0), (1.0, 0.0)]);
+    }
+    let frames = clip(30.0, total(&segs), &Render::default(), |t| {
+        Body::standing(piecewise(0.0, &segs, t), 5.0, 15.0)
+    });
+    let prov = Provenance {
+        video: VideoInfo {
+            path: PathBuf::from("deadlift.mp4"),
+            width: 1280,
+            height: 720,
+            stored_width: 1280,
+            stored_height: 720,
+            nominal_fps: 30.0,
+            frame_count_hint: Some(frames.len() as u64),
+            rotation_metadata_deg: 0,
+            rotation_applied_deg: 0,
+            codec: "h264".into(),
+        },
+        model: "full".into(),
+        person: "auto".into(),
+        people_seen: Some(1),
+    };
+    let opts = AnalyzeOptions {
+        phase: 2,
+        protocol: Protocol::default_pht(),
+        protocol_source: "built-in pht-default".into(),
+        config: AnalysisConfig::default(),
+        exercise: None,
+    };
+    analyze_frames(&prov, &frames, &opts).unwrap()
+}
+
+fn decode(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// One line per tag (`<name attr="value" ...>` / `</name>`) and per non-blank text run.
+fn tokens(doc: &str) -> String {
+    let mut out = String::new();
+    let mut rest = doc;
+    while !rest.is_empty() {
+        match rest.find('<') {
+            Some(0) => {
+                let end = rest.find('>').expect("unclosed tag") + 1;
+                let tag = &rest[..end];
+                let tag = tag.split_whitespace().collect::<Vec<_>>().join(" ");
+                out.push_str(&decode(&tag.replace(" />", "/>")));
+                out.push('\n');
+                rest = &rest[end..];
+            }
+            Some(i) => {
+                let text = rest[..i].trim();
+                if !text.is_empty() {
+                    out.push_str(&decode(
+                        &text.split_whitespace().collect::<Vec<_>>().join(" "),
+                    ));
+                    out.push('\n');
+                }
+                rest = &rest[i..];
+            }
+            None => {
+                let text = rest.trim();
+                if !text.is_empty() {
+                    out.push_str(&decode(text));
+                    out.push('\n');
+                }
+                break;
+            }
+        }
+    }
+    collapse_empty(&out)
+}
+
+/// `<x ...>` directly followed by `</x>` is the same element as `<x .../>`.
+fn collapse_empty(stream: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for l in stream.lines() {
+        if let (Some(name), Some(prev)) = (l.strip_prefix("</"), lines.last()) {
+            let name = name.trim_end_matches('>');
+            let opens = prev.starts_with(&format!("<{name} ")) || prev == &format!("<{name}>");
+            if opens && !prev.ends_with("/>") {
+                let open = lines.pop().unwrap();
+                lines.push(format!("{}/>", open.trim_end_matches('>')));
+                continue;
+            }
+        }
+        lines.push(l.to_string());
+    }
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+fn check(name: &str, got: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/report_golden")
+        .join(name);
+    if std::env::var_os("HIPFLEX_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (HIPFLEX_UPDATE_GOLDEN=1 writes it)",
+            path.display()
+        )
+    });
+    let want = collapse_empty(&want);
+    if want != got {
+        let first = want
+            .lines()
+            .zip(got.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(want.lines().count().min(got.lines().count()));
+        panic!(
+            "{name} differs from its golden file at token {first}:\n  want: {:?}\n  got:  {:?}",
+            want.lines().nth(first),
+            got.lines().nth(first)
+        );
+    }
+}
+
+#[test]
+fn plot_svg_matches_its_golden_file() {
+    let (report, analysis) = analyse();
+    check(
+        "plot.svg.tokens",
+        &tokens(&hip_flexion_svg(&report, &analysis)),
+    );
+}
+
+#[test]
+fn report_page_matches_its_golden_file() {
+    let (report, analysis) = analyse();
+    let svg = hip_flexion_svg(&report, &analysis);
+    // The CSS is compared as text too, so a change of the print layout shows up here.
+    check("report.html.tokens", &tokens(&report_html(&report, &svg)));
+}
