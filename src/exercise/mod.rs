@@ -175,7 +175,11 @@ fn timeline(
 fn raw_hip(kin: &[RawKinematics], use_3d: bool, min_confidence: f64) -> Vec<f64> {
     kin.iter()
         .map(|k| {
-            let v = if use_3d { k.hip_flexion_3d } else { k.hip_flexion_2d };
+            let v = if use_3d {
+                k.hip_flexion_3d
+            } else {
+                k.hip_flexion_2d
+            };
             if k.conf_hip >= min_confidence {
                 nan(v)
             } else {
