@@ -204,6 +204,7 @@ fn landmarks_csv_writes_and_reads_back() {
         rotation_metadata_deg: 0,
         rotation_applied_deg: 0,
         codec: "h264".into(),
+        image_quality: None,
     };
     let header = LandmarksHeader::new(video, hipflex::models::ModelSize::Full, true);
     let mut w = LandmarksWriter::create(&path, &header, false).unwrap();

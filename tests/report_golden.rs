@@ -37,6 +37,7 @@ fn analyse() -> (hipflex::report::Report, hipflex::exercise::Analysis) {
             rotation_metadata_deg: 0,
             rotation_applied_deg: 0,
             codec: "h264".into(),
+            image_quality: None,
         },
         model: "full".into(),
         person: "auto".into(),

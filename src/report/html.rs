@@ -196,6 +196,10 @@ pub fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// One video frame for the review player: time (s), rep number (0 partial, `None` outside
+/// reps), tempo phase, hip angle.
+pub type ReviewFrame = (f64, Option<usize>, Option<String>, Option<f64>);
+
 /// The annotated video the page plays, and each of its frames' report time, rep,
 /// tempo phase and hip angle (frame k of the video is frame k of the analysis).
 #[derive(Clone, Debug, PartialEq)]
@@ -205,7 +209,7 @@ pub struct Review {
     /// Frame rate the video was written at.
     pub fps: f64,
     /// Per frame: time (s), rep number (0 partial, `None` outside reps), phase, hip.
-    pub frames: Vec<(f64, Option<usize>, Option<String>, Option<f64>)>,
+    pub frames: Vec<ReviewFrame>,
     /// Start of every rep, seconds.
     pub rep_starts: Vec<f64>,
 }
