@@ -170,6 +170,34 @@ fn timeline(
 
 /// Gates each raw series by its confidence and cleans it; the primary hip and knee come
 /// from 3D landmarks when the view says so.
+/// Puts each rep's peak hip-flexion half-width (`kinematics::uncertainty`) on the rep.
+fn attach_uncertainty(
+    reps: &mut [reps::Rep],
+    kin: &[RawKinematics],
+    t: &[f64],
+    hip_filtered: &[f64],
+    view: &kinematics::ViewQuality,
+    cfg: &AnalysisConfig,
+) {
+    let hip_raw = raw_hip(kin, view.use_3d, cfg.kinematics.min_confidence);
+    let conf: Vec<f64> = kin.iter().map(|k| k.conf_hip.min(k.conf_knee)).collect();
+    let series = kinematics::uncertainty::ClipSeries {
+        t,
+        hip_raw: &hip_raw,
+        hip_filtered,
+        conf: &conf,
+    };
+    for r in reps {
+        r.peak_hip_flexion_uncertainty_deg = kinematics::uncertainty::rep_half_width(
+            r.peak_hip_flexion_s,
+            [r.peak_hip_flexion_2d_deg, r.peak_hip_flexion_3d_deg],
+            view,
+            &series,
+            &cfg.uncertainty,
+        );
+    }
+}
+
 /// The hip-flexion series before cleaning (NaN where the hip is not confidently seen), in
 /// the plane the analysis measures in: what the uncertainty model reads for steadiness.
 fn raw_hip(kin: &[RawKinematics], use_3d: bool, min_confidence: f64) -> Vec<f64> {
@@ -392,23 +420,7 @@ pub fn analyze_landmarks(
         rp,
         cfg.signal.max_gap_s,
     );
-    let hip_raw = raw_hip(&kin, view.use_3d, kp.min_confidence);
-    let conf: Vec<f64> = kin.iter().map(|k| k.conf_hip.min(k.conf_knee)).collect();
-    let series = kinematics::uncertainty::ClipSeries {
-        t: &t,
-        hip_raw: &hip_raw,
-        hip_filtered: hv,
-        conf: &conf,
-    };
-    for r in &mut seg.reps {
-        r.peak_hip_flexion_uncertainty_deg = kinematics::uncertainty::rep_half_width(
-            r.peak_hip_flexion_s,
-            [r.peak_hip_flexion_2d_deg, r.peak_hip_flexion_3d_deg],
-            &view,
-            &series,
-            &cfg.uncertainty,
-        );
-    }
+    attach_uncertainty(&mut seg.reps, &kin, &t, hv, &view, cfg);
     if view.verdict == kinematics::ViewVerdict::Poor {
         for r in &mut seg.reps {
             r.uncertain = true;
