@@ -460,7 +460,9 @@ pub fn analyze_video_to_dir(
     // The file's name only: a full path can name the machine's owner.
     let mut named = prov.video.clone();
     named.path = named.path.file_name().map(Into::into).unwrap_or_default();
-    let header = crate::landmarks_file::LandmarksHeader::new(named, tracker.options().model, false);
+    let mut header =
+        crate::landmarks_file::LandmarksHeader::new(named, tracker.options().model, false);
+    header.video_sha256 = crate::hash::sha256_file(video).ok();
     let mut opts = opts.clone();
     if opts.config.capture_fps.is_none() {
         opts.config.capture_fps =

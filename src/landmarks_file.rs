@@ -32,6 +32,10 @@ pub struct LandmarksHeader {
     pub video: VideoInfo,
     pub model: ModelSize,
     pub smoothing: bool,
+    /// sha256 of the source video, so a session re-analysed from this file is filed under
+    /// its video without the video's path (which the header no longer carries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_sha256: Option<String>,
 }
 
 impl LandmarksHeader {
@@ -43,6 +47,7 @@ impl LandmarksHeader {
             video,
             model,
             smoothing,
+            video_sha256: None,
         }
     }
 }

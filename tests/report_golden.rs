@@ -29,9 +29,9 @@ fn analyse() -> (hipflex::report::Report, hipflex::exercise::Analysis) {
         video: VideoInfo {
             path: PathBuf::from("deadlift.mp4"),
             width: 1280,
-            height: 720,
+            height: 1080,
             stored_width: 1280,
-            stored_height: 720,
+            stored_height: 1080,
             nominal_fps: 30.0,
             frame_count_hint: Some(frames.len() as u64),
             rotation_metadata_deg: 0,

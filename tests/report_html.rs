@@ -33,13 +33,15 @@ fn deadlift_frames() -> Vec<PoseFrame> {
     })
 }
 
+// 1080 high: the synthetic figure stands with its feet near y = 760 px, so a 720-high
+// frame would cut them off (and the view would rightly be poor).
 fn video_info(file: &str, frames: usize) -> VideoInfo {
     VideoInfo {
         path: PathBuf::from(file),
         width: 1280,
-        height: 720,
+        height: 1080,
         stored_width: 1280,
-        stored_height: 720,
+        stored_height: 1080,
         nominal_fps: 30.0,
         frame_count_hint: Some(frames as u64),
         rotation_metadata_deg: 0,
@@ -286,7 +288,7 @@ fn html_has_every_rep_flag_caveat_and_protocol() {
     assert!(html.contains("45° under load"));
     assert!(html.contains("45–55° (+10°)"));
     assert!(html.contains("deadlift.mp4"));
-    assert!(html.contains("1280×720"));
+    assert!(html.contains("1280×1080"));
     assert!(html.contains(r#"<span class="badge green">good</span>"#));
     assert!(html.contains("<strong>deadlift</strong>"));
     for reason in &report.view.reasons {

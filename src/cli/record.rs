@@ -328,7 +328,7 @@ pub fn run(a: RecordArgs) -> anyhow::Result<ExitCode> {
         (None, Some(_), false) => super::history::ask_pain(&lines),
         _ => None,
     };
-    s.record(&report, &opts.protocol, &rec_path, &out, pain)?;
+    s.record(&report, &opts.protocol, &rec_path, None, &out, pain)?;
     Ok(code)
 }
 

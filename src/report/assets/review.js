@@ -78,15 +78,20 @@
     }
     if (target !== null) { video.pause(); seekTime(target); }
   }
-  video.addEventListener("loadedmetadata", function () {
+  function videoReady() {
     review.setAttribute("data-video", "ready");
     update();
-  });
-  video.addEventListener("error", function () {
+  }
+  function videoMissing() {
     review.setAttribute("data-video", "missing");
     document.getElementById("player-box").hidden = true;
     document.getElementById("video-missing").hidden = false;
-  });
+  }
+  video.addEventListener("loadedmetadata", videoReady);
+  video.addEventListener("error", videoMissing);
+  // The events may have fired before this script ran (a cached or local file).
+  if (video.error) videoMissing();
+  else if (video.readyState >= 1) videoReady();
   ["timeupdate", "seeked", "play", "pause"].forEach(function (e) {
     video.addEventListener(e, update);
   });
