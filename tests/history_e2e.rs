@@ -397,3 +397,90 @@ fn two_shards_share_one_database_or_merge_their_own() {
         index.contains("href=\"pa/progress.html\"") && merged.join("pb/progress.html").is_file()
     );
 }
+
+/// Runs `script` (POSIX sh) with a fresh, private 256 KiB tmpfs mounted at `$MNT`, in a
+/// mount namespace of its own, so nothing outside the test sees the small disk and it goes
+/// away with the process. `None` when this machine cannot mount one (no root, no user
+/// namespaces); the caller then says SKIPPED.
+fn with_small_disk(script: &str, env: &[(&str, &Path)]) -> Option<std::process::Output> {
+    let mnt = tempfile::tempdir().unwrap();
+    let full = format!("mount -t tmpfs -o size=256k hipflex-test \"$MNT\" || exit 97\n{script}");
+    // As root a mount namespace is enough; otherwise a user namespace may allow it.
+    for unshare in [&["-m"][..], &["-rm"][..]] {
+        let mut cmd = StdCommand::new("unshare");
+        cmd.args(unshare)
+            .args(["sh", "-c", &full])
+            .env("MNT", mnt.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let o = cmd.output().ok()?;
+        let refused = o.status.code() == Some(97)
+            || String::from_utf8_lossy(&o.stderr).starts_with("unshare:");
+        if !refused {
+            return Some(o);
+        }
+    }
+    None
+}
+
+#[test]
+fn a_database_on_a_full_disk_is_a_clear_error_and_the_outputs_are_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let video = tmp.path().join("clip.mp4");
+    clip("sample_bridge.mp4", &video);
+    let lm = tmp.path().join("clip.landmarks.json");
+    let o = hipflex()
+        .arg("pose")
+        .arg(&video)
+        .args(["--model", "lite", "-o"])
+        .arg(&lm)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = tmp.path().join("out");
+    // The database is made on the small disk with one session, the disk is then filled to
+    // the last byte, and a second patient's session is recorded: SQLite answers "full".
+    let script = r#"
+set -e
+"$HIPFLEX" analyze --from-landmarks "$LM" --phase 2 --patient Ann --no-video --db "$MNT/history.sqlite" --out "$OUT/first" >/dev/null 2>&1
+dd if=/dev/zero of="$MNT/filler" bs=4k 2>/dev/null || true
+dd if=/dev/zero of="$MNT/filler2" bs=1 2>/dev/null || true
+set +e
+"$HIPFLEX" analyze --from-landmarks "$LM" --phase 2 --patient "Bea Ortiz" --no-video --db "$MNT/history.sqlite" --out "$OUT/second"
+echo "exit=$?"
+# What is left on the small disk, copied out before it goes away.
+for f in "$MNT"/history.sqlite*; do cp "$f" "$OUT/after.sqlite${f##*history.sqlite}"; done
+"#;
+    let bin = assert_cmd::cargo::cargo_bin("hipflex");
+    std::fs::create_dir_all(&out).unwrap();
+    let Some(o) = with_small_disk(script, &[("HIPFLEX", &bin), ("LM", &lm), ("OUT", &out)]) else {
+        eprintln!(
+            "\n*** SKIPPED a_database_on_a_full_disk_...: this machine cannot mount a small tmpfs (needs root or user namespaces) ***\n"
+        );
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    eprintln!("{stderr}");
+    assert!(out.join("first/report.json").is_file(), "{stderr}");
+    assert!(
+        stdout.contains("exit=2"),
+        "exit code 2 expected: {stdout}\n{stderr}"
+    );
+    assert!(
+        stderr.contains("could not write the history database")
+            && stderr.contains("history.sqlite")
+            && stderr.contains("full"),
+        "{stderr}"
+    );
+    // The analysis outputs are written all the same, and the database keeps its one session.
+    assert!(out.join("second/report.json").is_file());
+    let after = out.join("after.sqlite");
+    assert_eq!(sessions(&after), 1);
+    let c = rusqlite::Connection::open(&after).unwrap();
+    let ok: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+}

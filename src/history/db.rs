@@ -397,11 +397,34 @@ fn map_static(path: &Path, timeout_ms: u64, e: rusqlite::Error) -> Error {
             path,
             reason: "the disk is full".into(),
         },
+        // SQLite reports a full disk as a plain I/O error when it is the shared-memory or
+        // journal file that cannot grow: ask the disk itself.
+        Some(ErrorCode::SystemIoFailure) if disk_is_full(&path) => Error::Write {
+            path,
+            reason: "the disk is full".into(),
+        },
         _ => Error::Write {
             path,
             reason: e.to_string(),
         },
     }
+}
+
+/// Whether the folder holding `db` takes no more data: a 64 KiB probe file (what SQLite
+/// would need for its shared-memory index) cannot be written there. The probe is removed.
+fn disk_is_full(db: &Path) -> bool {
+    use std::io::Write;
+    let dir = match db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d,
+        None => Path::new("."),
+    };
+    let probe = dir.join(format!(".hipflex-space-probe-{}", std::process::id()));
+    let written = std::fs::File::create_new(&probe).and_then(|mut f| {
+        f.write_all(&[0u8; 64 * 1024])?;
+        f.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    matches!(written, Err(e) if e.kind() == std::io::ErrorKind::StorageFull)
 }
 
 const SESSION_COLUMNS: &str = "patient, video_sha256, video_path, recorded_date, recorded_time,
