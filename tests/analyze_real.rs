@@ -15,7 +15,17 @@ use hipflex::video::RotateMode;
 struct Label {
     file: String,
     class: String,
+    view: String,
     reps: Option<usize>,
+}
+
+/// Class and rep-count tallies of one labelled camera view.
+#[derive(Default)]
+struct ViewTally {
+    class_ok: usize,
+    class_n: usize,
+    reps_ok: usize,
+    reps_n: usize,
 }
 
 fn labels(dir: &std::path::Path) -> Vec<Label> {
@@ -28,6 +38,7 @@ fn labels(dir: &std::path::Path) -> Vec<Label> {
             (f.len() >= 4).then(|| Label {
                 file: f[0].to_string(),
                 class: f[1].to_string(),
+                view: f[2].to_string(),
                 reps: f[3].parse().ok(),
             })
         })
@@ -96,6 +107,7 @@ fn classes_and_rep_counts_match_the_hand_counted_labels() {
     };
     let (mut class_ok, mut class_n, mut reps_ok, mut reps_n) = (0, 0, 0, 0);
     let mut outcomes = Vec::new();
+    let mut by_view: std::collections::BTreeMap<String, ViewTally> = Default::default();
     for l in labels(&dir) {
         let clip = dir.join(&l.file);
         let scout =
@@ -128,9 +140,12 @@ fn classes_and_rep_counts_match_the_hand_counted_labels() {
         };
         let got = report.exercise.exercise;
         let mut problems = Vec::new();
+        let tally = by_view.entry(l.view.clone()).or_default();
         class_n += 1;
+        tally.class_n += 1;
         if got == want {
             class_ok += 1;
+            tally.class_ok += 1;
         } else {
             problems.push(format!("class {} (label {})", got.name(), l.class));
         }
@@ -147,8 +162,10 @@ fn classes_and_rep_counts_match_the_hand_counted_labels() {
                 problems.push(format!("tempo: {p}"));
             }
             reps_n += 1;
+            tally.reps_n += 1;
             if r.summary.reps_counted == n {
                 reps_ok += 1;
+                tally.reps_ok += 1;
             } else {
                 problems.push(format!("reps {} (label {n})", r.summary.reps_counted));
             }
@@ -171,6 +188,13 @@ fn classes_and_rep_counts_match_the_hand_counted_labels() {
     let table: Vec<&str> = outcomes.iter().map(|o| o.line.as_str()).collect();
     eprintln!("{}", table.join("\n"));
     eprintln!("classes {class_ok}/{class_n}, rep counts {reps_ok}/{reps_n}");
+    eprintln!("| labelled view | class right | reps exact |\n|---|---|---|");
+    for (view, t) in &by_view {
+        eprintln!(
+            "| {view} | {}/{} | {}/{} |",
+            t.class_ok, t.class_n, t.reps_ok, t.reps_n
+        );
+    }
     let verdict = judge_against_expected_failures(&outcomes, EXPECTED_FAILURES);
     assert!(verdict.is_empty(), "{}", verdict.join("\n"));
 }
