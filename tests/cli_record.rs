@@ -332,3 +332,98 @@ fn the_preview_window_shows_the_live_view() {
     );
     assert!(zone_bar > 2000, "no zone-coloured bar: {zone_bar} pixels");
 }
+
+/// Reads what `script`'s terminal shows until `want` appears (or `secs` pass).
+fn read_until(
+    rx: &std::sync::mpsc::Receiver<String>,
+    seen: &mut String,
+    want: &str,
+    secs: u64,
+) -> bool {
+    let t0 = std::time::Instant::now();
+    while !seen.contains(want) {
+        let left = Duration::from_secs(secs).saturating_sub(t0.elapsed());
+        match rx.recv_timeout(left) {
+            Ok(chunk) => seen.push_str(&chunk),
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+/// On a real terminal (a pseudo-terminal from util-linux `script`), `record` asks for the
+/// pain score at the end: a bad answer is explained and asked again, and the answer is what
+/// the history records, even though the recording ended by itself.
+#[test]
+fn record_asks_for_pain_on_a_terminal() {
+    use std::io::{Read, Write};
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "\n*** SKIPPED record_asks_for_pain_on_a_terminal: no `script` (util-linux) ***\n"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, db) = (tmp.path().join("rec"), tmp.path().join("history.sqlite"));
+    let bin = assert_cmd::cargo::cargo_bin("hipflex");
+    let q = |p: &Path| format!("'{}'", p.display());
+    let cmd = format!(
+        "{} record --camera {} --phase 2 --model lite --no-video --no-live --patient Ana --db {} --out {}",
+        q(&bin),
+        q(&clip("bridge_too_deep.mp4")),
+        q(&db),
+        q(&out)
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qfec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0
+                || tx
+                    .send(String::from_utf8_lossy(&buf[..n]).into_owned())
+                    .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let mut stdin = child.stdin.take().unwrap();
+    let mut seen = String::new();
+    let prompt = "Pain during or after the set, 0-10";
+    assert!(
+        read_until(&rx, &mut seen, prompt, 180),
+        "no pain prompt:\n{seen}"
+    );
+    stdin.write_all(b"12\n").unwrap();
+    stdin.flush().unwrap();
+    let asked = seen.matches(prompt).count();
+    let again = |s: &String| s.matches(prompt).count() > asked;
+    let t0 = std::time::Instant::now();
+    while !again(&seen) && t0.elapsed() < Duration::from_secs(30) {
+        if let Ok(c) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.push_str(&c);
+        }
+    }
+    assert!(again(&seen), "a bad pain score is asked again:\n{seen}");
+    assert!(seen.contains("0-10"), "{seen}");
+    stdin.write_all(b"4\n").unwrap();
+    stdin.flush().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{seen}");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let pain: Option<i64> = c
+        .query_row("SELECT pain FROM sessions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(pain, Some(4), "{seen}");
+}

@@ -263,6 +263,9 @@ pub fn run(a: RecordArgs) -> anyhow::Result<ExitCode> {
         }
         Ok(true)
     });
+    // However the recording ended, lines typed from now on answer the pain question (the
+    // first one must not be taken for "stop").
+    STOP.store(true, Ordering::SeqCst);
     if preview {
         let _ = opencv::highgui::destroy_all_windows();
     }
