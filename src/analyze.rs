@@ -351,19 +351,21 @@ pub fn write_outputs(
         path: out.to_path_buf(),
         source: e,
     })?;
-    let json = serde_json::to_string_pretty(report)
+    let mut json = crate::output::AtomicFile::create(&out.join("report.json"), force)?;
+    serde_json::to_writer_pretty(&mut json, report)
         .map_err(|e| crate::Error::Other(format!("could not serialise the report: {e}")))?;
-    write_atomic(&out.join("report.json"), json.as_bytes(), force)?;
+    json.commit()?;
     write_atomic(
         &out.join("reps.csv"),
         report::csv::reps_csv(report).as_bytes(),
         force,
     )?;
-    write_atomic(
-        &out.join("frames.csv"),
-        report::csv::frames_csv(analysis).as_bytes(),
-        force,
-    )?;
+    let mut frames_csv = crate::output::AtomicFile::create(&out.join("frames.csv"), force)?;
+    report::csv::write_frames_csv(&mut frames_csv, analysis).map_err(|e| crate::Error::Write {
+        path: out.join("frames.csv"),
+        source: e,
+    })?;
+    frames_csv.commit()?;
     let drawn = match source {
         Some(src) => {
             let annotated = out.join("annotated.mp4");
@@ -373,6 +375,7 @@ pub fn write_outputs(
                 analysis,
                 report,
                 src.annotated_video.then_some(annotated.as_path()),
+                out,
                 force,
             )?
         }
@@ -392,11 +395,9 @@ pub fn write_outputs(
     let review = drawn
         .codec
         .map(|_| report::html::Review::new("annotated.mp4", report, analysis));
-    write_atomic(
-        &out.join("report.html"),
-        report::html::report_page(report, &svg, keyframes, review.as_ref()).as_bytes(),
-        force,
-    )?;
+    let mut page = crate::output::AtomicFile::create(&out.join("report.html"), force)?;
+    report::html::write_report_page(&mut page, report, &svg, keyframes, review.as_ref())?;
+    page.commit()?;
     if let Some(header) = landmarks {
         let mut w = crate::landmarks_file::LandmarksWriter::create(
             &out.join("landmarks.json"),

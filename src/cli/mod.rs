@@ -29,6 +29,10 @@ pub struct EngineArgs {
     /// Landmark model size.
     #[arg(long, value_enum, default_value_t = hipflex::models::ModelSize::Full)]
     pub model: hipflex::models::ModelSize,
+    /// Faster, less accurate: the lite landmark model (its measured cost against the
+    /// default is in the README's accuracy-and-speed section).
+    #[arg(long, conflicts_with = "model")]
+    pub fast: bool,
     /// Rotation: `auto` follows the video's metadata; 0/90/180/270 rotate clockwise.
     #[arg(long, default_value = "auto")]
     pub rotate: hipflex::video::RotateMode,
@@ -50,7 +54,11 @@ pub struct EngineArgs {
 impl EngineArgs {
     pub fn pose_options(&self, smoothing: bool) -> hipflex::pose::PoseOptions {
         hipflex::pose::PoseOptions {
-            model: self.model,
+            model: if self.fast {
+                hipflex::models::ModelSize::Lite
+            } else {
+                self.model
+            },
             models_dir: self.models_dir.clone(),
             smoothing,
             threads: self.threads,

@@ -113,12 +113,22 @@ pub struct Pose {
     /// Pose presence score from the landmark model, in [0, 1].
     pub score: f32,
     /// 33 image landmarks (pixels of the upright frame).
+    #[serde(deserialize_with = "exact_vec")]
     pub image: Vec<Landmark>,
     /// 33 world landmarks (metres, hip-centred).
+    #[serde(deserialize_with = "exact_vec")]
     pub world: Vec<Landmark>,
     /// The region the landmark model looked at.
     pub roi: Roi,
     pub roi_source: RoiSource,
+}
+
+/// A landmark list read at its exact length: a vector grown while parsing holds room for
+/// 64, and a long clip's landmarks file keeps every frame in memory.
+fn exact_vec<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Landmark>, D::Error> {
+    let mut v = Vec::<Landmark>::deserialize(d)?;
+    v.shrink_to_fit();
+    Ok(v)
 }
 
 /// Landmarks for one decoded frame.

@@ -2,7 +2,7 @@
 //! the `csv` crate.
 
 use super::Report;
-use crate::csvfmt::{finish, write, writer};
+use crate::csvfmt::{finish, take, write, writer};
 use crate::exercise::Analysis;
 
 fn o(v: Option<f64>) -> String {
@@ -118,9 +118,20 @@ fn name_of<T: serde::Serialize>(v: T) -> String {
 
 /// One row per frame: timestamp, raw and filtered angles, confidences, labels.
 pub fn frames_csv(a: &Analysis) -> String {
+    let mut text = Vec::new();
+    write_frames_csv(&mut text, a).expect("writing CSV into memory cannot fail");
+    String::from_utf8(text).expect("CSV of strings is UTF-8")
+}
+
+/// [`frames_csv`] written to `out` a block of rows at a time (a long clip's table is
+/// never held whole in memory).
+pub fn write_frames_csv(out: &mut dyn std::io::Write, a: &Analysis) -> std::io::Result<()> {
     let mut w = writer();
     write(&mut w, FRAMES_HEADER);
-    for f in &a.frames {
+    for (n, f) in a.frames.iter().enumerate() {
+        if n % 1024 == 1023 {
+            out.write_all(&take(&mut w))?;
+        }
         let rep = f
             .rep
             .and_then(|i| a.reps.get(i))
@@ -165,5 +176,5 @@ pub fn frames_csv(a: &Analysis) -> String {
             ],
         );
     }
-    finish(w)
+    out.write_all(&take(&mut w))
 }

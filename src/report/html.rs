@@ -182,14 +182,21 @@ fn inline_svg(svg: &str) -> String {
 }
 
 /// The frame at the deepest point of a rep, cropped around the person with the
-/// skeleton and angle drawn and its labels above (PNG bytes).
+/// skeleton and angle drawn and its labels above. The PNG waits in a file (a temporary
+/// one beside the outputs) until the page is written, so a long clip's keyframes are
+/// never all in memory at once.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Keyframe {
     pub rep: usize,
     pub t_s: f64,
     pub hip_deg: Option<f64>,
-    pub png: Vec<u8>,
+    pub png_file: std::path::PathBuf,
 }
+
+/// Stands in the rendered page for each keyframe's base64 PNG until [`write_report_page`]
+/// streams the file there. It starts with a raw `<`, which maud never leaves in escaped
+/// text, and holds NUL bytes, which the plot, styles and script never contain.
+const KEYFRAME_MARK: &str = "<\u{0}hipflex-keyframe\u{0}>";
 
 /// Standard base64 (for embedding images as data URIs).
 pub fn base64(bytes: &[u8]) -> String {
@@ -440,7 +447,7 @@ fn keyframes_section(keyframes: &[Keyframe]) -> Markup {
                     k.hip_deg.map(|h| format!(": {h:.0}° hip flexion")).unwrap_or_default()
                 );
                 figure.keyframe data-t=(format!("{:.3}", k.t_s)) {
-                    img alt=(caption) src={"data:image/png;base64," (base64(&k.png))};
+                    img alt=(caption) src={"data:image/png;base64," (PreEscaped(KEYFRAME_MARK))};
                     figcaption { (caption) }
                 }
             } }
@@ -573,16 +580,20 @@ fn closing_sections(r: &Report) -> Markup {
 
 /// Renders the report page with the plot `svg` (from [`super::plot::hip_flexion_svg`]).
 pub fn report_html(report: &Report, svg: &str) -> String {
-    report_html_with(report, svg, &[])
+    page_markup(report, svg, &[], None)
 }
 
 /// [`report_html`] with the per-rep keyframes embedded as images.
-pub fn report_html_with(report: &Report, svg: &str, keyframes: &[Keyframe]) -> String {
+pub fn report_html_with(
+    report: &Report,
+    svg: &str,
+    keyframes: &[Keyframe],
+) -> crate::error::Result<String> {
     report_page(report, svg, keyframes, None)
 }
 
-/// The page; with a `review`, the player of its annotated video comes first.
-pub fn report_page(
+/// The page without its keyframe images (a [`KEYFRAME_MARK`] stands for each).
+fn page_markup(
     report: &Report,
     svg: &str,
     keyframes: &[Keyframe],
@@ -612,6 +623,54 @@ pub fn report_page(
         }
     }
     .into_string()
+}
+
+/// The page; with a `review`, the player of its annotated video comes first. Reads the
+/// keyframes' PNG files (see [`write_report_page`] to stream a long clip's page instead).
+pub fn report_page(
+    report: &Report,
+    svg: &str,
+    keyframes: &[Keyframe],
+    review: Option<&Review>,
+) -> crate::error::Result<String> {
+    let mut page = Vec::new();
+    write_report_page(&mut page, report, svg, keyframes, review)?;
+    Ok(String::from_utf8(page).expect("the page is UTF-8"))
+}
+
+/// Writes the page to `out`, streaming each keyframe's PNG from its file as base64, so
+/// only one image at a time is in memory.
+pub fn write_report_page(
+    out: &mut dyn std::io::Write,
+    report: &Report,
+    svg: &str,
+    keyframes: &[Keyframe],
+    review: Option<&Review>,
+) -> crate::error::Result<()> {
+    let page = page_markup(report, svg, keyframes, review);
+    let io = |e: std::io::Error| {
+        crate::error::Error::Other(format!("could not write the report page: {e}"))
+    };
+    let mut parts = page.split(KEYFRAME_MARK);
+    out.write_all(parts.next().unwrap_or_default().as_bytes())
+        .map_err(io)?;
+    for (k, part) in keyframes.iter().zip(parts.by_ref()) {
+        let mut png = std::fs::File::open(&k.png_file).map_err(|e| crate::error::Error::Write {
+            path: k.png_file.clone(),
+            source: e,
+        })?;
+        {
+            let mut enc = base64::write::EncoderWriter::new(
+                &mut *out,
+                &base64::engine::general_purpose::STANDARD,
+            );
+            std::io::copy(&mut png, &mut enc).map_err(io)?;
+            enc.finish().map_err(io)?;
+        }
+        out.write_all(part.as_bytes()).map_err(io)?;
+    }
+    debug_assert!(parts.next().is_none(), "one keyframe per mark");
+    Ok(())
 }
 
 #[cfg(test)]

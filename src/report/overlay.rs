@@ -448,12 +448,14 @@ fn thumbnail_jpeg(img: &Mat, pose: Option<&PoseFrame>) -> Result<Vec<u8>> {
 }
 
 /// What [`annotate`] produced besides the video file.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Annotated {
     /// Codec of `annotated.mp4`, when it was written.
     pub codec: Option<&'static str>,
-    /// One keyframe per counted rep (its deepest point).
+    /// One keyframe per counted rep (its deepest point), its PNG in `keyframe_dir`.
     pub keyframes: Vec<Keyframe>,
+    /// The temporary folder holding the keyframes' PNG files (removed when dropped).
+    pub keyframe_dir: Option<tempfile::TempDir>,
     /// A small JPEG of the person at the set's deepest point (the middle of the clip
     /// when no rep was counted), for batch listings.
     pub thumbnail: Option<Vec<u8>>,
@@ -567,34 +569,44 @@ impl<'a> PendingVideo<'a> {
     }
 }
 
-/// A keyframe: the (already face-blurred) frame with the skeleton and arc drawn,
-/// cropped around the person, with its labels in full above it.
-fn keyframe(
+/// A keyframe's picture (PNG): the (already face-blurred) frame with the skeleton and arc
+/// drawn, cropped around the person, with its labels in full above it.
+fn keyframe_png(
     img: &Mat,
-    target: KeyTarget,
     pose: Option<&PoseFrame>,
     k: Option<&FrameKinematics>,
     analysis: &Analysis,
     report: &Report,
     active: &[&FlagOut],
-) -> Result<Keyframe> {
+) -> Result<Vec<u8>> {
     let mut drawn = img.try_clone()?;
     draw_pose(&mut drawn, pose, k, report)?;
     let crop = crop_person(&drawn, pose)?;
     let mut labels = vec![(header_text(k, analysis, report), frame_zone(k, report))];
     labels.extend(active.iter().map(|f| (flag_text(f), f.severity.as_str())));
+    encode(".png", &with_labels(&crop, &labels)?, &[])
+}
+
+/// Writes a keyframe's PNG into `dir` (the page streams it from there).
+fn spill_keyframe(dir: &Path, target: KeyTarget, png: &[u8]) -> Result<Keyframe> {
+    let png_file = dir.join(format!("rep{}-{}.png", target.rep, target.frame));
+    std::fs::write(&png_file, png).map_err(|e| Error::Write {
+        path: png_file.clone(),
+        source: e,
+    })?;
     Ok(Keyframe {
         rep: target.rep,
         t_s: target.t,
         hip_deg: target.hip,
-        png: encode(".png", &with_labels(&crop, &labels)?, &[])?,
+        png_file,
     })
 }
 
 /// Decodes `video` again, blurs the faces (unless `src.show_faces`; see
 /// [`crate::privacy`]), draws the overlay on every frame, writes the annotated copy to
 /// `out` when given (atomically; refuses to overwrite unless `force`), and returns the
-/// codec used, one keyframe per counted rep (its deepest point) and a thumbnail. Frames
+/// codec used, one keyframe per counted rep (its deepest point; its PNG in a temporary
+/// folder made in `spill_dir`, the outputs' folder) and a thumbnail. Frames
 /// keep the orientation the person saw (rotation metadata applied, as in the analysis).
 /// The copy is encoded from the pixels alone: none of the source's metadata (location,
 /// device, owner) is carried over.
@@ -604,11 +616,19 @@ pub fn annotate(
     analysis: &Analysis,
     report: &Report,
     out: Option<&Path>,
+    spill_dir: &Path,
     force: bool,
 ) -> Result<Annotated> {
     if let Some(o) = out {
         crate::output::check_writable(o, force)?;
     }
+    let keyframe_dir = tempfile::Builder::new()
+        .prefix(".keyframes.")
+        .tempdir_in(spill_dir)
+        .map_err(|e| Error::Write {
+            path: spill_dir.into(),
+            source: e,
+        })?;
     let mut reader = VideoReader::open(src.video, src.rotate)?;
     let info = reader.info().clone();
     let size = Size::new(info.width as i32, info.height as i32);
@@ -629,6 +649,8 @@ pub fn annotate(
         .map(|w| w.frame)
         .unwrap_or(frames.len() / 2);
     let mut done = Annotated::default();
+    let kdir = keyframe_dir.path().to_path_buf();
+    done.keyframe_dir = Some(keyframe_dir);
     let mut img = Mat::default();
     let mut count = 0usize;
     while let Some(f) = reader.next_frame()? {
@@ -651,8 +673,8 @@ pub fn annotate(
         let kin = analysis.frames.get(i);
         let active = active_flags(report, kin.map(|x| x.t).unwrap_or(f.timestamp_s));
         if let Some(target) = key {
-            let k = keyframe(&img, target, frames.get(i), kin, analysis, report, &active)?;
-            done.keyframes.push(k);
+            let png = keyframe_png(&img, frames.get(i), kin, analysis, report, &active)?;
+            done.keyframes.push(spill_keyframe(&kdir, target, &png)?);
         }
         draw(&mut img, frames.get(i), kin, analysis, report, &active)?;
         if let Some(w) = writer.as_mut() {

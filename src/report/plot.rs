@@ -95,6 +95,59 @@ fn n(v: f64) -> String {
     if s == "-0.0" { "0.0".into() } else { s }
 }
 
+/// The points of one line (or dot series) worth drawing: a half-pixel column with more
+/// than four points keeps its first, lowest, highest and last (in time order), which
+/// draws the same picture; a long clip's plot would otherwise hold every frame.
+fn thinned(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(pts.len().min(8192));
+    let mut i = 0;
+    while i < pts.len() {
+        let col = (pts[i].0 * 2.0).floor();
+        let len = pts[i..]
+            .iter()
+            .take_while(|p| (p.0 * 2.0).floor() == col)
+            .count()
+            .max(1);
+        let c = &pts[i..i + len];
+        if c.len() <= 4 {
+            out.extend_from_slice(c);
+        } else {
+            let by_y = |a: &usize, b: &usize| c[*a].1.total_cmp(&c[*b].1);
+            let lo = (0..c.len()).min_by(by_y).unwrap_or(0);
+            let hi = (0..c.len()).max_by(by_y).unwrap_or(0);
+            let mut keep = [0, lo, hi, c.len() - 1];
+            keep.sort_unstable();
+            let mut last = None;
+            for k in keep {
+                if last != Some(k) {
+                    out.push(c[k]);
+                    last = Some(k);
+                }
+            }
+        }
+        i += len;
+    }
+    out
+}
+
+/// The runs of consecutive present values, as plot coordinates.
+fn runs(
+    frames: &[FrameKinematics],
+    get: fn(&FrameKinematics) -> Option<f64>,
+    x: Scale,
+    y: Scale,
+) -> Vec<Vec<(f64, f64)>> {
+    let mut runs = vec![Vec::new()];
+    for f in frames {
+        match get(f).filter(|v| v.is_finite()) {
+            Some(v) => runs.last_mut().expect("one run").push((x.at(f.t), y.at(v))),
+            None if runs.last().is_some_and(|r| !r.is_empty()) => runs.push(Vec::new()),
+            None => {}
+        }
+    }
+    runs
+}
+
 /// `M`/`L` path through the present values, broken at gaps.
 fn line_path(
     frames: &[FrameKinematics],
@@ -103,20 +156,9 @@ fn line_path(
     y: Scale,
 ) -> String {
     let mut d = String::new();
-    let mut pen = false;
-    for f in frames {
-        match get(f).filter(|v| v.is_finite()) {
-            Some(v) => {
-                let _ = write!(
-                    d,
-                    "{}{} {}",
-                    if pen { "L" } else { "M" },
-                    n(x.at(f.t)),
-                    n(y.at(v))
-                );
-                pen = true;
-            }
-            None => pen = false,
+    for run in runs(frames, get, x, y) {
+        for (i, (px, py)) in thinned(&run).into_iter().enumerate() {
+            let _ = write!(d, "{}{} {}", if i == 0 { "M" } else { "L" }, n(px), n(py));
         }
     }
     d
@@ -130,10 +172,9 @@ fn dot_path(
     y: Scale,
 ) -> String {
     let mut d = String::new();
-    for f in frames {
-        if let Some(v) = get(f).filter(|v| v.is_finite()) {
-            let _ = write!(d, "M{} {}h0", n(x.at(f.t)), n(y.at(v)));
-        }
+    let all: Vec<(f64, f64)> = runs(frames, get, x, y).concat();
+    for (px, py) in thinned(&all) {
+        let _ = write!(d, "M{} {}h0", n(px), n(py));
     }
     d
 }
@@ -641,6 +682,24 @@ mod tests {
         assert!(lo <= -3.0 && hi >= 87.0);
         assert_eq!(step, 20.0);
         assert_eq!((lo, hi), (-20.0, 100.0));
+    }
+
+    #[test]
+    fn thinning_keeps_sparse_series_and_each_columns_extremes() {
+        let sparse: Vec<(f64, f64)> = (0..50).map(|i| (i as f64, (i % 7) as f64)).collect();
+        assert_eq!(thinned(&sparse), sparse);
+        // 100 points in one half-pixel column: first, lowest, highest, last, in order.
+        let dense: Vec<(f64, f64)> = (0..100)
+            .map(|i| (10.0 + i as f64 * 0.004, ((i * 37) % 101) as f64))
+            .collect();
+        let lo = dense.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+        let hi = dense.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+        let t = thinned(&dense);
+        assert!(t.len() <= 4, "{t:?}");
+        assert_eq!(t.first(), dense.first());
+        assert_eq!(t.last(), dense.last());
+        assert!(t.iter().any(|p| p.1 == lo) && t.iter().any(|p| p.1 == hi));
+        assert!(t.windows(2).all(|w| w[0].0 <= w[1].0));
     }
 
     #[test]
