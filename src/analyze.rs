@@ -292,15 +292,35 @@ pub fn track_clip(
     person: crate::person::PersonChoice,
     progress: &dyn Progress,
 ) -> Result<(Provenance, Vec<PoseFrame>)> {
+    track_clip_finding_faces(tracker, video, rotate, person, false, progress)
+        .map(|(p, f, _)| (p, f))
+}
+
+/// [`track_clip`], and, when `faces` is set, everyone's faces found on sampled frames
+/// of the same pass (for blurring; see [`crate::privacy`]).
+pub fn track_clip_finding_faces(
+    tracker: &mut crate::pose::PoseTracker,
+    video: &Path,
+    rotate: crate::video::RotateMode,
+    person: crate::person::PersonChoice,
+    faces: bool,
+    progress: &dyn Progress,
+) -> Result<(Provenance, Vec<PoseFrame>, crate::privacy::OtherFaces)> {
     use crate::pipeline;
     tracker.reset();
     // One decoding pass whenever the person choice allows (see `track_people`).
     let mut frames = Vec::new();
-    let (scout, summary) = pipeline::track_people(video, rotate, tracker, person, |pf, info| {
+    let each = |pf: &PoseFrame, info: &crate::video::VideoInfo| {
         frames.push(pf.clone());
         progress.frames(Stage::Tracking, frames.len() as u64, info.frame_count_hint);
         Ok(())
-    })?;
+    };
+    let (scout, summary, others) = if faces {
+        pipeline::track_people_finding_faces(video, rotate, tracker, person, each)?
+    } else {
+        let (s, r) = pipeline::track_people(video, rotate, tracker, person, each)?;
+        (s, r, crate::privacy::OtherFaces::default())
+    };
     if summary.frames_with_person == 0 {
         return Err(pipeline::no_person(video, summary.frames));
     }
@@ -312,6 +332,7 @@ pub fn track_clip(
             people_seen: Some(scout.people),
         },
         frames,
+        others,
     ))
 }
 
@@ -454,7 +475,8 @@ pub fn analyze_video_to_dir(
     if annotated_video {
         crate::output::check_writable(&out.join("annotated.mp4"), force)?;
     }
-    let (mut prov, frames) = track_clip(tracker, video, rotate, person, progress)?;
+    let (mut prov, frames, others) =
+        track_clip_finding_faces(tracker, video, rotate, person, !show_faces, progress)?;
     let boxes = crate::video::probe::person_boxes(&frames, opts.config.view.image_samples);
     prov.video.image_quality =
         crate::video::probe::image_quality(video, prov.video.rotation_applied_deg, &boxes).ok();
@@ -471,11 +493,6 @@ pub fn analyze_video_to_dir(
     }
     let (mut report, analysis) = analyze_frames(&prov, &frames, &opts)?;
     report.faces_shown = show_faces;
-    let others = if show_faces {
-        crate::privacy::OtherFaces::default()
-    } else {
-        crate::privacy::scan_other_faces(video, rotate, tracker, &frames)?
-    };
     let source = VideoSource {
         video,
         rotate,

@@ -10,7 +10,8 @@ use opencv::prelude::MatTraitConst;
 
 use crate::error::{Error, Result};
 use crate::person::{Candidate, Follow, PersonChoice, associate, choose};
-use crate::pose::{PoseFrame, PoseOptions, PoseTracker, StageTimes};
+use crate::pose::{Pose, PoseFrame, PoseOptions, PoseTracker, StageTimes};
+use crate::privacy::{self, OtherFaces};
 use crate::video::{Frame, RotateMode, TimingStats, VideoInfo, VideoReader, timing_stats};
 
 /// What a pose run did.
@@ -168,6 +169,8 @@ fn decode_pass(
 struct FrameTracker<'t> {
     tracker: &'t mut PoseTracker,
     follow: Option<Follow>,
+    /// The faces of everyone in view, looked for on sampled frames when asked.
+    faces: Option<FaceScan>,
     totals: StageTimes,
     with_person: u64,
     last_ts: Option<f64>,
@@ -175,11 +178,12 @@ struct FrameTracker<'t> {
 }
 
 impl<'t> FrameTracker<'t> {
-    fn new(tracker: &'t mut PoseTracker, follow: Option<Follow>) -> Self {
+    fn new(tracker: &'t mut PoseTracker, follow: Option<Follow>, scan: bool) -> Self {
         tracker.reset();
         FrameTracker {
             tracker,
             follow,
+            faces: scan.then(FaceScan::default),
             totals: StageTimes::default(),
             with_person: 0,
             last_ts: None,
@@ -207,6 +211,9 @@ impl<'t> FrameTracker<'t> {
             if let Some(p) = pose.as_ref() {
                 f.update(p, ts);
             }
+        }
+        if let Some(scan) = self.faces.as_mut() {
+            scan.offer(tracker, d, pose.as_ref())?;
         }
         times.decode_ms = d.decode_ms;
         self.totals.add(&times);
@@ -238,6 +245,33 @@ impl<'t> FrameTracker<'t> {
     }
 }
 
+/// The other people's faces (see [`privacy::find_faces`]), looked for on the frames of
+/// the tracking pass every [`privacy::SCAN_STEP_S`]: no extra decoding pass, no copy of
+/// the frame, and the tracking state is not touched.
+#[derive(Default)]
+struct FaceScan {
+    next_t: f64,
+    tracks: Vec<crate::pose::Roi>,
+    found: OtherFaces,
+}
+
+impl FaceScan {
+    fn offer(&mut self, tracker: &mut PoseTracker, d: &Decoded, own: Option<&Pose>) -> Result<()> {
+        if d.timestamp_s < self.next_t && !self.found.samples.is_empty() {
+            return Ok(());
+        }
+        self.next_t = d.timestamp_s + privacy::SCAN_STEP_S;
+        let own = own.map(|p| p.image.as_slice());
+        let faces = privacy::find_faces(tracker, &d.image, own, &mut self.tracks)?;
+        self.found.samples.push(privacy::FaceSample {
+            index: d.index as usize,
+            t: d.timestamp_s,
+            faces,
+        });
+        Ok(())
+    }
+}
+
 /// Decodes `video` and tracks the pose frame by frame, handing each result (and the
 /// upright frame) to `on_frame`. Decoding runs on its own thread, a few frames ahead
 /// of the model; nothing else is kept between frames.
@@ -260,11 +294,23 @@ pub fn track_video_following(
     rotate: RotateMode,
     tracker: &mut PoseTracker,
     follow: Option<Follow>,
-    mut on_frame: impl FnMut(&PoseFrame, &Frame<'_>) -> Result<()>,
+    on_frame: impl FnMut(&PoseFrame, &Frame<'_>) -> Result<()>,
 ) -> Result<PoseRunSummary> {
+    track_video_scanning(video, rotate, tracker, follow, false, on_frame).map(|(s, _)| s)
+}
+
+/// [`track_video_following`], looking for everyone's faces too when `scan` is set.
+fn track_video_scanning(
+    video: &Path,
+    rotate: RotateMode,
+    tracker: &mut PoseTracker,
+    follow: Option<Follow>,
+    scan: bool,
+    mut on_frame: impl FnMut(&PoseFrame, &Frame<'_>) -> Result<()>,
+) -> Result<(PoseRunSummary, Option<OtherFaces>)> {
     let start = Instant::now();
     let reader = VideoReader::open(video, rotate)?;
-    let mut ft = FrameTracker::new(tracker, follow);
+    let mut ft = FrameTracker::new(tracker, follow, scan);
     let pass = decode_pass(reader, |d| {
         let pf = ft.step(d)?;
         let frame = Frame {
@@ -277,7 +323,10 @@ pub fn track_video_following(
         on_frame(&pf, &frame)?;
         Ok(Flow::More)
     })?;
-    Ok(ft.summary(&pass, pass.frames, start))
+    Ok((
+        ft.summary(&pass, pass.frames, start),
+        ft.faces.map(|f| f.found),
+    ))
 }
 
 /// Finds the people in the first [`SCOUT_SECONDS`] and tracks the one `choice` picks,
@@ -295,20 +344,46 @@ pub fn track_people(
     rotate: RotateMode,
     tracker: &mut PoseTracker,
     choice: PersonChoice,
-    mut on_frame: impl FnMut(&PoseFrame, &VideoInfo) -> Result<()>,
+    on_frame: impl FnMut(&PoseFrame, &VideoInfo) -> Result<()>,
 ) -> Result<(PersonScout, PoseRunSummary)> {
+    track_people_scanning(video, rotate, tracker, choice, false, on_frame).map(|(p, s, _)| (p, s))
+}
+
+/// [`track_people`], and everyone's faces on sampled frames of the tracking pass (see
+/// [`crate::privacy`]): the same landmarks, no extra decoding pass.
+pub fn track_people_finding_faces(
+    video: &Path,
+    rotate: RotateMode,
+    tracker: &mut PoseTracker,
+    choice: PersonChoice,
+    on_frame: impl FnMut(&PoseFrame, &VideoInfo) -> Result<()>,
+) -> Result<(PersonScout, PoseRunSummary, OtherFaces)> {
+    track_people_scanning(video, rotate, tracker, choice, true, on_frame)
+        .map(|(p, s, f)| (p, s, f.unwrap_or_default()))
+}
+
+type Tracked = (PersonScout, PoseRunSummary, Option<OtherFaces>);
+
+fn track_people_scanning(
+    video: &Path,
+    rotate: RotateMode,
+    tracker: &mut PoseTracker,
+    choice: PersonChoice,
+    scan: bool,
+    mut on_frame: impl FnMut(&PoseFrame, &VideoInfo) -> Result<()>,
+) -> Result<Tracked> {
     let start = Instant::now();
     let reader = VideoReader::open(video, rotate)?;
     let info = reader.info().clone();
     let mut on_frame = |pf: &PoseFrame| on_frame(pf, &info);
     if !matches!(choice, PersonChoice::Auto | PersonChoice::First) {
         drop(reader);
-        return track_in_two_passes(video, rotate, tracker, choice, on_frame, start);
+        return track_in_two_passes(video, rotate, tracker, choice, scan, on_frame, start);
     }
     let mut scout = Scout::default();
     let mut held: Vec<PoseFrame> = Vec::new();
     let mut tracking = true;
-    let mut ft = FrameTracker::new(tracker, None);
+    let mut ft = FrameTracker::new(tracker, None, scan);
     let pass = decode_pass(reader, |d| {
         if scout.scouting {
             scout.offer(ft.tracker, &d.image, d.timestamp_s)?;
@@ -338,16 +413,17 @@ pub fn track_people(
             on_frame(&pf)?;
         }
         let summary = ft.summary(&pass, pass.frames, start);
-        return Ok((found, summary));
+        return Ok((found, summary, ft.faces.map(|f| f.found)));
     }
     let scouted = pass.frames;
-    let mut summary =
-        track_video_following(video, rotate, ft.tracker, found.follow.clone(), |pf, _| {
+    let follow = found.follow.clone();
+    let (mut summary, faces) =
+        track_video_scanning(video, rotate, ft.tracker, follow, scan, |pf, _| {
             on_frame(pf)
         })?;
     summary.frames_decoded += scouted;
     summary.wall_s = start.elapsed().as_secs_f64();
-    Ok((found, summary))
+    Ok((found, summary, faces))
 }
 
 /// [`scout_people`], then [`track_video_following`] from the start.
@@ -356,17 +432,17 @@ fn track_in_two_passes(
     rotate: RotateMode,
     tracker: &mut PoseTracker,
     choice: PersonChoice,
+    scan: bool,
     mut on_frame: impl FnMut(&PoseFrame) -> Result<()>,
     start: Instant,
-) -> Result<(PersonScout, PoseRunSummary)> {
+) -> Result<Tracked> {
     let (found, scouted) = scout_people_counted(video, rotate, tracker, choice)?;
-    let mut summary =
-        track_video_following(video, rotate, tracker, found.follow.clone(), |pf, _| {
-            on_frame(pf)
-        })?;
+    let follow = found.follow.clone();
+    let (mut summary, faces) =
+        track_video_scanning(video, rotate, tracker, follow, scan, |pf, _| on_frame(pf))?;
     summary.frames_decoded += scouted;
     summary.wall_s = start.elapsed().as_secs_f64();
-    Ok((found, summary))
+    Ok((found, summary, faces))
 }
 
 /// Convenience: creates a tracker for `opts` (loading ONNX Runtime from `ort_lib`

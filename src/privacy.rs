@@ -6,19 +6,19 @@
 //! length, shoulder width) so that it covers the whole head whichever way it faces:
 //! lying (bridges), kneeling (Nordics), turned away from the camera. Where the pose is
 //! lost, the last and next known regions stay blurred; before the person is first
-//! found, the whole frame is. Other people in view are found by the person detector
-//! on sampled frames (with one landmark pass each), and their regions are kept blurred
-//! between samples. Nothing else in the image is touched.
-
-use std::path::Path;
+//! found, the whole frame is (but for a short lead-in, see [`plan`]). Everyone's faces
+//! are found by the person detector, which keys on faces, on sampled frames of the
+//! tracking pass, and the other people's are kept blurred between samples and for a
+//! margin either side. Nothing else in the image is touched.
 
 use opencv::core::{Mat, Rect, Size};
 use opencv::imgproc;
 use opencv::prelude::*;
 
 use crate::error::Result;
-use crate::pose::{Landmark, PoseFrame, PoseTracker, idx};
-use crate::video::{RotateMode, VideoReader};
+use crate::pose::detector::ROI_SCALE;
+use crate::pose::geometry::{alignment_rect, square_long_scaled};
+use crate::pose::{Landmark, PoseFrame, PoseTracker, Roi, idx};
 
 /// Face landmarks of the BlazePose topology (nose, eyes, ears, mouth).
 pub const FACE_LANDMARKS: std::ops::RangeInclusive<usize> = 0..=10;
@@ -164,154 +164,143 @@ pub fn own_regions(frames: &[PoseFrame]) -> Vec<Option<Vec<Region>>> {
         .collect()
 }
 
-/// Other people's head regions found by the detector at sampled times.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OtherFaces {
-    /// (time in seconds, the regions found then).
-    pub samples: Vec<(f64, Vec<Region>)>,
-}
-
-impl OtherFaces {
-    /// Every region sampled within [`HOLD_OTHERS_S`] of `t`.
-    pub fn at(&self, t: f64) -> Vec<Region> {
-        self.samples
-            .iter()
-            .filter(|(ts, _)| (ts - t).abs() <= HOLD_OTHERS_S)
-            .flat_map(|(_, r)| r.iter().copied())
-            .collect()
+/// The landmark model's region of interest around a pose (as the detector's would be):
+/// centred on the hips, turned so that the shoulders are up, reaching every landmark.
+fn roi_around(lm: &[Landmark], w: f32, h: f32) -> Option<Roi> {
+    if lm.len() <= idx::RIGHT_HIP {
+        return None;
     }
-}
-
-/// Two poses whose limbs (shoulders, elbows, wrists, hips, knees, ankles) lie within half
-/// a trunk length of each other on average are the same body.
-pub fn same_body(a: &[Landmark], b: &[Landmark]) -> bool {
-    if a.len() <= idx::RIGHT_ANKLE || b.len() <= idx::RIGHT_ANKLE {
-        return false;
+    let hip = mid(&lm[idx::LEFT_HIP], &lm[idx::RIGHT_HIP]);
+    let sh = mid(&lm[idx::LEFT_SHOULDER], &lm[idx::RIGHT_SHOULDER]);
+    let reach = lm.iter().map(|l| dist(l, &hip)).fold(0.0f32, f32::max);
+    let up = dist(&sh, &hip);
+    if !(reach > 1.0 && up > 0.0 && reach.is_finite()) {
+        return None;
     }
-    let trunk = dist(
-        &mid(&a[idx::LEFT_SHOULDER], &a[idx::RIGHT_SHOULDER]),
-        &mid(&a[idx::LEFT_HIP], &a[idx::RIGHT_HIP]),
-    );
-    let mean =
-        idx::LIMBS.iter().map(|&i| dist(&a[i], &b[i])).sum::<f32>() / idx::LIMBS.len() as f32;
-    mean < 0.5 * trunk.max(1.0)
+    let (dx, dy) = ((sh.x - hip.x) / up, (sh.y - hip.y) / up);
+    let scale_pt = [(hip.x + dx * reach) / w, (hip.y + dy * reach) / h];
+    let rect = alignment_rect([hip.x / w, hip.y / h], scale_pt, 90.0, w, h);
+    Some(square_long_scaled(rect, ROI_SCALE, w, h).to_roi(w, h))
 }
 
-/// Detector score a detection needs to count as another person. With the followed
-/// person's head blanked out the detector sometimes guesses a face on their body (bar,
-/// feet) at 0.5-0.67 (measured on deadlift_formfit_1); real other people scored 0.56-0.96
-/// on nordic_fittransformer_1, and [`HOLD_OTHERS_S`] covers the samples missed.
-pub const OTHER_MIN_DETECTION_SCORE: f32 = 0.7;
-
-/// Rounds of detection per sampled frame: people already found are blanked out and the
-/// detector runs again, so that someone overlapping another person (a partner holding
-/// the ankles) is found too.
-pub const DETECTION_ROUNDS: usize = 3;
-
-/// The head regions of everyone in `image` except the followed person, whose head
-/// regions (`own`) are known: their heads are blanked out, the detector (which keys on
-/// faces) finds the others, each gets one landmark pass on the real image (which also
-/// rejects false alarms), and their heads are blanked in turn before the next round.
-/// Only heads are blanked, so a person whose body overlaps another's is still found.
-fn other_heads(
+/// The head regions of everyone in `image` but the followed person (whose landmarks on
+/// this frame are `own`, when found): the detector (which keys on faces) finds people,
+/// and the people found on earlier samples (`tracks`, their regions of interest) are
+/// looked for again where they were, since the detector misses a face now and then
+/// (turned away, close to another body). Each gets one landmark pass on the image as
+/// it is; the poses whose head lies in the followed person's head region, or in a head
+/// already found, are dropped. `tracks` becomes the regions of the people found.
+pub fn find_faces(
     tracker: &mut PoseTracker,
     image: &Mat,
-    own: &[Region],
-    own_pose: Option<&[Landmark]>,
+    own: Option<&[Landmark]>,
+    tracks: &mut Vec<Roi>,
 ) -> Result<Vec<Region>> {
-    let (w, h) = (image.cols(), image.rows());
-    let mut masked = image.try_clone()?;
-    let blank = |m: &mut Mat, r: &Region| -> Result<()> {
-        if let Some(rect) = r.clamp(w, h) {
-            imgproc::rectangle(
-                m,
-                rect,
-                opencv::core::Scalar::all(0.0),
-                -1,
-                imgproc::LINE_8,
-                0,
-            )?;
-        }
-        Ok(())
-    };
-    for r in own {
-        blank(&mut masked, r)?;
-    }
+    let (w, h) = (image.cols() as f32, image.rows() as f32);
+    let mine = own.and_then(head_region);
+    let rois: Vec<Roi> = tracker
+        .detect(image)?
+        .iter()
+        .map(|d| d.to_rect(w, h).to_roi(w, h))
+        .chain(tracks.drain(..))
+        .collect();
     let mut found: Vec<Region> = Vec::new();
-    for _ in 0..DETECTION_ROUNDS {
-        let before = found.len();
-        for d in tracker.detect(&masked)? {
-            if d.score < OTHER_MIN_DETECTION_SCORE {
-                continue;
-            }
-            let roi = d.to_rect(w as f32, h as f32).to_roi(w as f32, h as f32);
-            let Some(p) = tracker.landmarks_in_roi(image, &roi)? else {
-                continue;
-            };
-            // The followed person again, with the face misplaced (their head is blanked).
-            if own_pose.is_some_and(|o| same_body(o, &p.image)) {
-                continue;
-            }
-            let Some(head) = head_region(&p.image) else {
-                continue;
-            };
-            let (cx, cy) = head.centre();
-            if own.iter().chain(&found).any(|o| o.contains(cx, cy)) {
-                continue;
-            }
-            found.push(head);
+    for roi in rois {
+        let Some(p) = tracker.landmarks_in_roi(image, &roi)? else {
+            continue;
+        };
+        let Some(head) = head_region(&p.image) else {
+            continue;
+        };
+        let (cx, cy) = head.centre();
+        if mine.iter().chain(&found).any(|o| o.contains(cx, cy)) {
+            continue;
         }
-        if found.len() == before {
-            break;
-        }
-        for r in &found[before..] {
-            blank(&mut masked, r)?;
-        }
+        found.push(head);
+        tracks.extend(roi_around(&p.image, w, h));
     }
     Ok(found)
 }
 
-/// Decodes `video` and, every [`SCAN_STEP_S`], finds the head regions of everyone in
-/// view but the followed person (`frames`, from the tracking pass); see [`other_heads`].
-pub fn scan_other_faces(
-    video: &Path,
-    rotate: RotateMode,
-    tracker: &mut PoseTracker,
-    frames: &[PoseFrame],
-) -> Result<OtherFaces> {
-    let own = own_regions(frames);
-    let mut reader = VideoReader::open(video, rotate)?;
-    let mut out = OtherFaces::default();
-    let mut next_t = f64::NEG_INFINITY;
-    while let Some(f) = reader.next_frame()? {
-        if f.timestamp_s < next_t {
-            continue;
-        }
-        next_t = f.timestamp_s + SCAN_STEP_S;
-        let i = f.index as usize;
-        let mine = own.get(i).cloned().flatten().unwrap_or_default();
-        let own_pose = frames
-            .get(i)
-            .and_then(|p| p.pose.as_ref())
-            .map(|p| p.image.as_slice());
-        let heads = other_heads(tracker, f.image, &mine, own_pose)?;
-        out.samples.push((f.timestamp_s, heads));
-    }
-    tracker.reset();
-    Ok(out)
+/// The faces the detector found on one sampled frame.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaceSample {
+    /// Frame index.
+    pub index: usize,
+    /// Time, seconds.
+    pub t: f64,
+    /// The other people's head regions (the followed person's may be among them where
+    /// their pose was not found on this frame).
+    pub faces: Vec<Region>,
 }
 
+/// Everyone's faces found by the detector on sampled frames of the tracking pass, every
+/// [`SCAN_STEP_S`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OtherFaces {
+    pub samples: Vec<FaceSample>,
+}
+
+impl OtherFaces {
+    /// The other people's head regions on each sample: the faces but those whose centre
+    /// lies in the followed person's head region on that frame (`own`, per frame).
+    fn others(&self, own: &[Option<Vec<Region>>]) -> Vec<(f64, Vec<Region>)> {
+        self.samples
+            .iter()
+            .map(|s| {
+                let mine = own.get(s.index).cloned().flatten().unwrap_or_default();
+                let theirs = s
+                    .faces
+                    .iter()
+                    .filter(|f| {
+                        let (cx, cy) = f.centre();
+                        !mine.iter().any(|m| m.contains(cx, cy))
+                    })
+                    .copied()
+                    .collect();
+                (s.t, theirs)
+            })
+            .collect()
+    }
+}
+
+/// Every region sampled within [`HOLD_OTHERS_S`] of `t`.
+fn held_at(samples: &[(f64, Vec<Region>)], t: f64) -> impl Iterator<Item = Region> + '_ {
+    samples
+        .iter()
+        .filter(move |(ts, _)| (ts - t).abs() <= HOLD_OTHERS_S)
+        .flat_map(|(_, r)| r.iter().copied())
+}
+
+/// Seconds before the followed person is first found over which their first head region
+/// (and every face the detector found) stands in for them; earlier frames are blurred
+/// whole. The tracker needs a few frames to lock on at the start of a clip (a second
+/// tracking pass, a person entering), while the detector has found the faces.
+pub const LEAD_IN_S: f64 = 1.5;
+
 /// What to blur in each frame: the followed person's head (see [`own_regions`]) and
-/// the other people's.
-pub fn plan(frames: &[PoseFrame], others: &OtherFaces) -> Vec<Blur> {
-    own_regions(frames)
-        .into_iter()
+/// every other face the detector found within [`HOLD_OTHERS_S`]. Before the followed
+/// person is first found: their first region and the faces found, within [`LEAD_IN_S`]
+/// of it and only where the detector found a face nearby in time; else the whole frame.
+pub fn plan(frames: &[PoseFrame], faces: &OtherFaces) -> Vec<Blur> {
+    let own = own_regions(frames);
+    let others = faces.others(&own);
+
+    let first = own
+        .iter()
         .zip(frames)
-        .map(|(own, f)| match own {
-            None => Blur::Whole,
-            Some(mut r) => {
-                r.extend(others.at(f.timestamp_s));
-                Blur::Regions(r)
+        .find_map(|(o, f)| Some((f.timestamp_s, o.as_ref()?.first().copied()?)));
+    own.iter()
+        .zip(frames)
+        .map(|(own, f)| {
+            let t = f.timestamp_s;
+            let mut theirs = held_at(&others, t).peekable();
+            match (own, first) {
+                (Some(r), _) => Blur::Regions(r.iter().copied().chain(theirs).collect()),
+                (None, Some((t1, r1))) if t1 - t <= LEAD_IN_S && theirs.peek().is_some() => {
+                    Blur::Regions(std::iter::once(r1).chain(theirs).collect())
+                }
+                _ => Blur::Whole,
             }
         })
         .collect()
@@ -455,18 +444,6 @@ mod tests {
     }
 
     #[test]
-    fn the_same_body_with_a_misplaced_face_is_recognised() {
-        let a = standing();
-        let mut b = a.clone();
-        for l in b.iter_mut().take(11) {
-            l.y += 500.0; // face guessed at the feet
-        }
-        assert!(same_body(&a, &b));
-        let other: Vec<Landmark> = a.iter().map(|l| lm(l.x + 400.0, l.y)).collect();
-        assert!(!same_body(&a, &other));
-    }
-
-    #[test]
     fn gaps_keep_the_last_and_next_region_and_nothing_found_blurs_all() {
         let moved: Vec<Landmark> = standing().iter().map(|l| lm(l.x + 300.0, l.y)).collect();
         let frames = vec![
@@ -487,14 +464,65 @@ mod tests {
     }
 
     #[test]
-    fn other_people_are_kept_between_detections() {
-        let theirs = Region::square(900.0, 200.0, 40.0);
+    fn other_people_are_kept_between_detections_and_the_own_face_is_not() {
+        // The followed person stands with the face at (500, 200) in every frame (0.1 s
+        // apart); the detector finds their face and another one at (900, 200) at 0 s, and
+        // only the followed person's at 0.3 s.
+        let frames: Vec<PoseFrame> = (0..20)
+            .map(|i| PoseFrame {
+                timestamp_s: i as f64 / 10.0,
+                ..frame(i, Some(standing()))
+            })
+            .collect();
         let mine = Region::square(500.0, 200.0, 40.0);
-        let o = OtherFaces {
-            samples: vec![(0.0, vec![theirs]), (0.25, vec![]), (2.0, vec![mine])],
+        let theirs = Region::square(900.0, 200.0, 40.0);
+        let sample = |index: usize, faces: Vec<Region>| FaceSample {
+            index,
+            t: index as f64 / 10.0,
+            faces,
         };
-        assert_eq!(o.at(0.4), vec![theirs]);
-        assert!(o.at(1.0).is_empty());
+        let faces = OtherFaces {
+            samples: vec![sample(0, vec![mine, theirs]), sample(3, vec![mine])],
+        };
+        let p = plan(&frames, &faces);
+        let regions = |b: &Blur| match b {
+            Blur::Regions(r) => r.clone(),
+            Blur::Whole => panic!("whole frame"),
+        };
+        // Own head box plus the other face, up to HOLD_OTHERS_S after it was seen.
+        assert_eq!(regions(&p[5]).len(), 2);
+        assert!(regions(&p[5]).contains(&theirs));
+        assert_eq!(regions(&p[7]).len(), 1, "{:?}", p[7]);
+        // The followed person's own detected face is not added to their head box.
+        assert!(!regions(&p[3]).contains(&mine));
+    }
+
+    #[test]
+    fn the_lead_in_before_the_person_is_found_blurs_the_faces_found() {
+        let frames: Vec<PoseFrame> = (0..40)
+            .map(|i| {
+                let f = frame(i, (i >= 10).then(standing));
+                PoseFrame {
+                    timestamp_s: i as f64 / 10.0,
+                    ..f
+                }
+            })
+            .collect();
+        let theirs = Region::square(900.0, 200.0, 40.0);
+        let faces = OtherFaces {
+            samples: vec![FaceSample {
+                index: 2,
+                t: 0.2,
+                faces: vec![theirs],
+            }],
+        };
+        let p = plan(&frames, &faces);
+        // Within HOLD_OTHERS_S of the detection: the first own box and the face found.
+        assert!(matches!(&p[0], Blur::Regions(r) if r.len() == 2 && r.contains(&theirs)));
+        // No face found near 0.9 s: the whole frame.
+        assert_eq!(p[9], Blur::Whole);
+        // Nothing detected and nobody tracked: the whole frame.
+        assert_eq!(plan(&frames, &OtherFaces::default())[0], Blur::Whole);
     }
 
     #[test]

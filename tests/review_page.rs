@@ -48,98 +48,237 @@ fn headless(bin: &Path, profile: &Path) -> Command {
     c
 }
 
-/// Drives the page: once the video is ready, clicks rep 2's row, steps a frame forward
-/// and back with the keys, plays a moment; each step's state (from the page's own data
-/// attributes and the video) goes into `body[data-probe]`.
-const PROBE: &str = r#"<script>
-(function () {
-  var review = document.getElementById('review'), v = document.getElementById('player');
+/// Drives the page once its script runs, waiting on the page's own state rather than
+/// for fixed times: when the video has loaded (or failed to), clicks rep 2's row, steps
+/// a frame forward and back with the keys, and plays until the video has advanced half
+/// a second. Each step's state (the page's data attributes and the video's) is logged;
+/// the promise resolves to the log as JSON text. A wait that never ends rejects with
+/// what it was waiting for (the test's own deadline is far beyond any real wait).
+const PROBE: &str = r#"(async function () {
   var log = [];
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+  async function until(cond, what) {
+    var t0 = performance.now();
+    while (!cond()) {
+      if (performance.now() - t0 > 60000) throw new Error('timed out waiting for ' + what + ': ' + JSON.stringify(log));
+      await sleep(10);
+    }
+  }
+  await until(function () { return document.readyState === 'complete' && document.getElementById('review') &&
+    document.getElementById('review').getAttribute('data-script') === 'running'; }, 'the page script');
+  var review = document.getElementById('review'), v = document.getElementById('player');
   function state(what) {
     log.push({what: what, video: review.getAttribute('data-video'), t: v.currentTime,
       ready: v.readyState, frame: +review.getAttribute('data-frame'),
       time: +review.getAttribute('data-time'), cursor: +review.getAttribute('data-cursor-x'),
       rep: document.getElementById('now-rep').textContent});
-    document.body.setAttribute('data-probe', JSON.stringify(log));
   }
-  window.addEventListener('error', function (e) { state('js error: ' + e.message); });
   function key(k) { document.dispatchEvent(new KeyboardEvent('keydown', {key: k, bubbles: true})); }
-  // Each action, then its state a moment later (the page updates as it seeks).
-  var steps = [
-    ['ready', function () {}],
-    ['rep2', function () { document.querySelectorAll('table.reps tr[data-t]')[1].click(); }],
-    ['forward', function () { key('.'); }],
-    ['back', function () { key(','); }],
-    ['playing', function () { v.play().catch(function (e) { state('play failed: ' + e); }); }],
-    ['played', function () { v.pause(); }]
-  ];
-  function run(k) {
-    if (k >= steps.length) return;
-    steps[k][1]();
-    setTimeout(function () { state(steps[k][0]); run(k + 1); }, k === 4 ? 1500 : 300);
-  }
-  v.addEventListener('error', function () { state('error'); });
-  if (v.readyState >= 3) run(0);
-  else v.addEventListener('canplay', function h() { v.removeEventListener('canplay', h); run(0); });
-  setTimeout(function () { state('timeout'); }, 15000);
-})();
-</script></body>"#;
+  function settled() { return !v.seeking && v.readyState >= 2; }
+  await until(function () { return review.getAttribute('data-video') !== 'loading'; }, 'the video to load or fail');
+  state('ready');
+  if (review.getAttribute('data-video') !== 'ready') return JSON.stringify(log);
+  await until(settled, 'the first frame');
+  document.querySelectorAll('table.reps tr[data-t]')[1].click();
+  await until(settled, 'the seek to rep 2');
+  state('rep2');
+  key('.');
+  await until(settled, 'the step forward');
+  state('forward');
+  key(',');
+  await until(settled, 'the step back');
+  state('back');
+  var t0 = v.currentTime, x0 = review.getAttribute('data-cursor-x');
+  await v.play();
+  await until(function () { return v.currentTime > t0 + 0.5 && review.getAttribute('data-cursor-x') !== x0; },
+    'playback to advance');
+  v.pause();
+  await until(settled, 'the pause');
+  state('played');
+  return JSON.stringify(log);
+})()"#;
 
-/// Holds the page's load event (and so `--dump-dom`) for `secs` seconds in real time:
-/// the page loads an image from a named pipe that is written only then. (Media seeks
-/// and playback run in real time, so `--virtual-time-budget` cannot wait for them.)
-fn hold_load(dir: &Path, secs: u64) -> std::thread::JoinHandle<()> {
-    let fifo = dir.join("hold");
-    let _ = std::fs::remove_file(&fifo);
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
-    std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_secs(secs));
-        let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).unwrap();
-        // Non-blocking, so a browser that never opened the pipe cannot hang the test.
-        for _ in 0..300 {
-            let fd = unsafe { libc::open(c.as_ptr(), libc::O_WRONLY | libc::O_NONBLOCK) };
-            if fd >= 0 {
-                unsafe {
-                    libc::write(fd, b"x".as_ptr().cast(), 1);
-                    libc::close(fd);
-                }
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    })
+/// A headless Chromium driven through the DevTools protocol on a pipe
+/// (`--remote-debugging-pipe`: messages are JSON texts ended by a NUL byte, written to
+/// the browser's fd 3 and read from its fd 4).
+struct Browser {
+    child: std::process::Child,
+    to: std::fs::File,
+    from: std::sync::mpsc::Receiver<serde_json::Value>,
+    next_id: u64,
+    /// Events read while waiting for an answer.
+    events: Vec<serde_json::Value>,
+    _profile: tempfile::TempDir,
 }
 
-fn probe(bin: &Path, dir: &Path, page: &str) -> serde_json::Value {
-    let probe = dir.join("probe.html");
-    let hold = r#"<img src="hold" alt="" style="display:none">"#;
-    std::fs::write(&probe, page.replace("</body>", &format!("{hold}{PROBE}"))).unwrap();
-    let holder = hold_load(dir, 12);
-    let tmp = tempfile::tempdir().unwrap();
-    let out = headless(bin, &tmp.path().join("profile"))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", probe.display()))
-        .output()
-        .unwrap();
-    holder.join().unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let Some(raw) = dom
-        .split("data-probe=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-    else {
-        panic!(
-            "the probe recorded nothing: {}",
-            String::from_utf8_lossy(&out.stderr)
+/// Longest wait for one DevTools answer (the page's own waits end well before).
+const CDP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+impl Browser {
+    fn launch(bin: &Path) -> Browser {
+        use std::io::{BufRead, BufReader};
+        use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
+        use std::os::unix::process::CommandExt;
+        let pipe = || -> (OwnedFd, OwnedFd) {
+            let mut fds = [0; 2];
+            assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+        };
+        let (to_read, to_write) = pipe();
+        let (from_read, from_write) = pipe();
+        let profile = tempfile::tempdir().unwrap();
+        let mut cmd = headless(bin, &profile.path().join("profile"));
+        cmd.arg("--remote-debugging-pipe")
+            .arg("about:blank")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let (r, w) = (to_read.into_raw_fd(), from_write.into_raw_fd());
+        // SAFETY: only async-signal-safe calls between fork and exec. dup2 onto fds
+        // 3 and 4 (which clears close-on-exec); the fds are moved out of the way first
+        // so that neither is overwritten before it is copied.
+        unsafe {
+            cmd.pre_exec(move || {
+                let (r2, w2) = (
+                    libc::fcntl(r, libc::F_DUPFD, 10),
+                    libc::fcntl(w, libc::F_DUPFD, 10),
+                );
+                if r2 < 0 || w2 < 0 || libc::dup2(r2, 3) < 0 || libc::dup2(w2, 4) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("chromium starts");
+        unsafe {
+            libc::close(r);
+            libc::close(w);
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let from = std::fs::File::from(from_read);
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(from);
+            loop {
+                let mut msg = Vec::new();
+                match reader.read_until(0, &mut msg) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+                msg.pop();
+                if let Ok(v) = serde_json::from_slice(&msg)
+                    && tx.send(v).is_err()
+                {
+                    return;
+                }
+            }
+        });
+        Browser {
+            child,
+            to: std::fs::File::from(to_write),
+            from: rx,
+            next_id: 1,
+            events: Vec::new(),
+            _profile: profile,
+        }
+    }
+
+    /// Sends one command (to a page's session when given) and waits for its answer.
+    fn call(
+        &mut self,
+        session: Option<&str>,
+        method: &str,
+        params: serde_json::Value,
+    ) -> serde_json::Value {
+        use std::io::Write;
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut msg = serde_json::json!({"id": id, "method": method, "params": params});
+        if let Some(s) = session {
+            msg["sessionId"] = s.into();
+        }
+        let mut bytes = serde_json::to_vec(&msg).unwrap();
+        bytes.push(0);
+        self.to.write_all(&bytes).unwrap();
+        let deadline = std::time::Instant::now() + CDP_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let m = self
+                .from
+                .recv_timeout(left)
+                .unwrap_or_else(|e| panic!("no answer to {method} from Chromium: {e}"));
+            if m["id"] == id {
+                assert!(m.get("error").is_none(), "{method}: {m}");
+                return m["result"].clone();
+            }
+            if m.get("method").is_some() {
+                self.events.push(m);
+            }
+        }
+    }
+
+    /// Waits for the event `method` (one already read counts).
+    fn event(&mut self, method: &str) -> serde_json::Value {
+        if let Some(i) = self.events.iter().position(|e| e["method"] == method) {
+            return self.events.remove(i);
+        }
+        loop {
+            let m = self
+                .from
+                .recv_timeout(CDP_TIMEOUT)
+                .unwrap_or_else(|e| panic!("no {method} from Chromium: {e}"));
+            if m["method"] == method {
+                return m;
+            }
+        }
+    }
+
+    /// Opens `url` in a new page and evaluates `script` there, awaiting its promise;
+    /// the text it resolves to.
+    fn evaluate_in(&mut self, url: &str, script: &str) -> String {
+        let target = self.call(
+            None,
+            "Target.createTarget",
+            serde_json::json!({"url": "about:blank"}),
         );
-    };
-    serde_json::from_str(&raw.replace("&quot;", "\"").replace("&amp;", "&")).unwrap()
+        let attached = self.call(
+            None,
+            "Target.attachToTarget",
+            serde_json::json!({"targetId": target["targetId"], "flatten": true}),
+        );
+        let session = attached["sessionId"].as_str().unwrap().to_string();
+        self.call(Some(&session), "Page.enable", serde_json::json!({}));
+        self.call(
+            Some(&session),
+            "Page.navigate",
+            serde_json::json!({"url": url}),
+        );
+        self.event("Page.loadEventFired");
+        let r = self.call(
+            Some(&session),
+            "Runtime.evaluate",
+            serde_json::json!({"expression": script, "awaitPromise": true, "returnByValue": true}),
+        );
+        if let Some(e) = r.get("exceptionDetails") {
+            panic!("the probe failed: {e}");
+        }
+        r["result"]["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("the probe returned no text: {r}"))
+            .to_string()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The probe's log for the page `dir/report.html`, in a fresh browser.
+fn probe(bin: &Path, dir: &Path) -> serde_json::Value {
+    let mut b = Browser::launch(bin);
+    let url = format!("file://{}", dir.join("report.html").display());
+    serde_json::from_str(&b.evaluate_in(&url, PROBE)).unwrap()
 }
 
 fn analysed(tmp: &Path) -> PathBuf {
@@ -160,7 +299,6 @@ fn analysed(tmp: &Path) -> PathBuf {
 }
 
 #[test]
-#[ignore = "flaky in headless Chromium (the probe sometimes records nothing, as media seeks run in real time): run with --ignored; issue 12 stays open until it is reliable"]
 fn review_page_plays_seeks_and_steps_in_chromium() {
     let Some(bin) = chromium() else { return };
     let tmp = tempfile::tempdir().unwrap();
@@ -187,7 +325,7 @@ fn review_page_plays_seeks_and_steps_in_chromium() {
     assert!(page.contains(r#"src="annotated.mp4""#));
     let fps = report["clip"]["measured_fps"].as_f64().unwrap();
     let rep2 = report["reps"][1]["start_s"].as_f64().unwrap();
-    let log = probe(&bin, &out, &page);
+    let log = probe(&bin, &out);
     eprintln!("review probe: {log}");
     let step = |what: &str| -> &serde_json::Value {
         log.as_array()
@@ -231,7 +369,7 @@ fn review_page_plays_seeks_and_steps_in_chromium() {
 
     // Without the video next to it the page says so.
     std::fs::remove_file(out.join("annotated.mp4")).unwrap();
-    let gone = probe(&bin, &out, &page);
+    let gone = probe(&bin, &out);
     assert!(
         gone.as_array()
             .unwrap()

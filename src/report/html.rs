@@ -59,7 +59,7 @@ figure .scroll svg { display: block; width: 100%; min-width: 640px; height: auto
 .hint { display: none; color: var(--muted); font-size: 0.85rem; margin: 4px 0 0; }
 table.reps td:last-child { min-width: 15em; }
 figcaption { color: var(--muted); font-size: 0.9rem; margin-top: 6px; }
-ol.flags { padding-left: 1.4em; }
+ol.flags { padding-left: 2.2em; }
 ol.flags li { margin: 0.5em 0; }
 .where { color: var(--muted); font-size: 0.9rem; }
 ul.caveats li { margin: 0.4em 0; }
