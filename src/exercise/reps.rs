@@ -271,6 +271,8 @@ pub struct SegmentInput<'a> {
     pub t: &'a [f64],
     /// Driving signal (filtered, NaN in gaps), top low, bottom high.
     pub e: &'a [f64],
+    /// The same before cleaning (NaN where not confidently seen): where pose jumps show.
+    pub e_raw: &'a [f64],
     /// Samples of `e` that were interpolated or low-confidence.
     pub filled: &'a [bool],
     pub hip: &'a [f64],
@@ -577,12 +579,46 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
         Some("partial rep: range below the set's typical range".into())
     } else if working_cut {
         Some("not counted: the working phase was already under way when the clip starts".into())
+    } else if let Some(share) = jump_share(c, r).filter(|x| *x >= p.jump_share_max) {
+        Some(format!(
+            "not counted: {:.0}% of the working phase is pose jumps (faster than {:.0} deg/s between frames), not movement",
+            100.0 * share,
+            p.jump_speed_deg_s
+        ))
     } else {
         incomplete_lift(c, r, last)
     };
     let counted = not_counted.is_none();
     reasons.extend(not_counted);
     (counted, reasons)
+}
+
+/// Share of the working phase's range that the raw driving angle covers in pose jumps:
+/// steps between consecutive seen frames, in the working direction, faster than
+/// `jump_speed_deg_s`. `None` when the working phase is missing.
+fn jump_share(c: &SetContext, r: &RepBounds) -> Option<f64> {
+    let (s, p) = (c.s, c.p);
+    let (from, to, amp) = if s.working_eccentric {
+        (r.tp?.i, r.b.i, r.ecc_amp?)
+    } else {
+        (r.b.i, r.tn?.i, r.con_amp?)
+    };
+    // The working movement lowers `e` for a lift (concentric) and raises it for a lowering.
+    let sign = if s.working_eccentric { 1.0 } else { -1.0 };
+    let seen: Vec<usize> = (from..=to).filter(|&k| s.e_raw[k].is_finite()).collect();
+    let jumped: f64 = seen
+        .windows(2)
+        .map(|w| {
+            let d = sign * (s.e_raw[w[1]] - s.e_raw[w[0]]);
+            let dt = s.t[w[1]] - s.t[w[0]];
+            if d > 0.0 && dt > 0.0 && d / dt >= p.jump_speed_deg_s {
+                d
+            } else {
+                0.0
+            }
+        })
+        .sum();
+    (amp > 0.0).then(|| jumped / amp)
 }
 
 /// Whether the signal is moving at sample `k` (mean speed over the next 0.2 s).
@@ -994,6 +1030,7 @@ mod tests {
         let input = SegmentInput {
             t: &t,
             e: &e,
+            e_raw: &raw,
             filled: &none,
             hip: &e,
             hip_2d: &e,
