@@ -197,6 +197,15 @@ pub struct RepParams {
     pub walk_off_window_s: f64,
     /// See `walk_off_window_s`.
     pub walk_off_step_fraction: f64,
+    /// A step of the raw driving angle between consecutive frames faster than this is a
+    /// pose jump, not movement, degrees/s (default 600: a fast deadlift or bridge moves
+    /// the hip at 200-400°/s; the pose model's depth flips in front and rear views and its
+    /// snaps to a wrong pose move 30-90° in one frame, 700-1900°/s)...
+    pub jump_speed_deg_s: f64,
+    /// ...and a working phase that covers at least this fraction of its range in such
+    /// jumps was not a movement of the body: not counted (default 0.5; a real lift spreads
+    /// its range over many frames, each a few percent of it).
+    pub jump_share_max: f64,
 }
 
 impl RepParams {
@@ -239,6 +248,8 @@ impl Default for RepParams {
             cut_start_min_deg: 10.0,
             walk_off_window_s: 1.5,
             walk_off_step_fraction: 0.4,
+            jump_speed_deg_s: 400.0,
+            jump_share_max: 0.5,
         }
     }
 }

@@ -217,6 +217,28 @@ fn raw_hip(kin: &[RawKinematics], use_3d: bool, min_confidence: f64) -> Vec<f64>
         .collect()
 }
 
+/// The driving signal before cleaning, oriented like the cleaned one (minus knee flexion
+/// for Nordic curls): what pose jumps are judged on.
+fn raw_drive(kin: &[RawKinematics], use_3d: bool, nordic: bool, min_confidence: f64) -> Vec<f64> {
+    if !nordic {
+        return raw_hip(kin, use_3d, min_confidence);
+    }
+    kin.iter()
+        .map(|k| {
+            let v = if use_3d {
+                k.knee_flexion_3d
+            } else {
+                k.knee_flexion_2d
+            };
+            if k.conf_knee >= min_confidence {
+                -nan(v)
+            } else {
+                f64::NAN
+            }
+        })
+        .collect()
+}
+
 fn clean_signals(kin: &[RawKinematics], t: &[f64], cfg: &AnalysisConfig, use_3d: bool) -> Signals {
     let kp = &cfg.kinematics;
     let gate = |f: fn(&RawKinematics) -> Option<f64>, c: fn(&RawKinematics) -> f64| -> Vec<f64> {
@@ -386,6 +408,7 @@ pub fn analyze_landmarks(
     } else {
         (hip.values.clone(), "hip_flexion")
     };
+    let drive_raw = raw_drive(&kin, view.use_3d, nordic, kp.min_confidence);
     let drive_clean = if nordic { knee } else { hip };
     let v = signal::derivative(&t, &drive);
     let rp = &cfg.reps;
@@ -399,6 +422,7 @@ pub fn analyze_landmarks(
     let input = reps::SegmentInput {
         t: &t,
         e: &drive,
+        e_raw: &drive_raw,
         filled: &filled,
         hip: hv,
         hip_2d: &sig.hip2.values,

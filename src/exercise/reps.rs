@@ -271,6 +271,8 @@ pub struct SegmentInput<'a> {
     pub t: &'a [f64],
     /// Driving signal (filtered, NaN in gaps), top low, bottom high.
     pub e: &'a [f64],
+    /// The same before cleaning (NaN where not confidently seen): where pose jumps show.
+    pub e_raw: &'a [f64],
     /// Samples of `e` that were interpolated or low-confidence.
     pub filled: &'a [bool],
     pub hip: &'a [f64],
@@ -577,12 +579,47 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
         Some("partial rep: range below the set's typical range".into())
     } else if working_cut {
         Some("not counted: the working phase was already under way when the clip starts".into())
+    } else if let Some(share) = jump_share(c, r).filter(|x| *x >= p.jump_share_max) {
+        Some(format!(
+            "not counted: {:.0}% of the working phase is pose jumps (faster than {:.0} deg/s between frames), not movement",
+            100.0 * share,
+            p.jump_speed_deg_s
+        ))
     } else {
         incomplete_lift(c, r, last)
     };
     let counted = not_counted.is_none();
     reasons.extend(not_counted);
     (counted, reasons)
+}
+
+/// Share of the working phase's range that the raw driving angle covers in pose jumps:
+/// the net of the steps between consecutive seen frames faster than `jump_speed_deg_s`,
+/// in the working direction (a depth flip there and back nets nothing; the movement
+/// underneath it still counts). `None` when the working phase is missing.
+fn jump_share(c: &SetContext, r: &RepBounds) -> Option<f64> {
+    let (s, p) = (c.s, c.p);
+    let (from, to, amp) = if s.working_eccentric {
+        (r.tp?.i, r.b.i, r.ecc_amp?)
+    } else {
+        (r.b.i, r.tn?.i, r.con_amp?)
+    };
+    // The working movement lowers `e` for a lift (concentric) and raises it for a lowering.
+    let sign = if s.working_eccentric { 1.0 } else { -1.0 };
+    let seen: Vec<usize> = (from..=to).filter(|&k| s.e_raw[k].is_finite()).collect();
+    let jumped: f64 = seen
+        .windows(2)
+        .map(|w| {
+            let d = sign * (s.e_raw[w[1]] - s.e_raw[w[0]]);
+            let dt = s.t[w[1]] - s.t[w[0]];
+            if dt > 0.0 && d.abs() / dt >= p.jump_speed_deg_s {
+                d
+            } else {
+                0.0
+            }
+        })
+        .sum();
+    (amp > 0.0).then(|| jumped / amp)
 }
 
 /// Whether the signal is moving at sample `k` (mean speed over the next 0.2 s).
@@ -994,6 +1031,7 @@ mod tests {
         let input = SegmentInput {
             t: &t,
             e: &e,
+            e_raw: &raw,
             filled: &none,
             hip: &e,
             hip_2d: &e,
@@ -1070,5 +1108,54 @@ mod tests {
         };
         let series = [s(0.0, 0.0), s(1.0, 100.0), s(2.0, 0.0)];
         assert!((time_above(&series, 50.0) - 1.0).abs() < 1e-12);
+    }
+
+    /// One hinge at 24 fps: lowered to 70° over 1 s, held 0.5 s, then back to standing in
+    /// `return_frames` frames of the raw angle (3: a snapping pose).
+    fn hinge_returning(return_frames: usize) -> Vec<Rep> {
+        let fs = 24.0;
+        let mut raw: Vec<f64> = vec![0.0; 24];
+        raw.extend((1..=24).map(|k| 35.0 * (1.0 - (std::f64::consts::PI * k as f64 / 24.0).cos())));
+        raw.extend(vec![70.0; 12]);
+        raw.extend((1..=return_frames).map(|k| 70.0 * (1.0 - k as f64 / return_frames as f64)));
+        raw.extend(vec![0.0; 12]);
+        let t: Vec<f64> = (0..raw.len()).map(|k| k as f64 / fs).collect();
+        let e =
+            crate::signal::clean_series(&t, &raw, &crate::signal::CleanParams::default()).values;
+        let v = crate::signal::derivative(&t, &e);
+        let n = t.len();
+        let none = vec![false; n];
+        let yes = vec![true; n];
+        let input = SegmentInput {
+            t: &t,
+            e: &e,
+            e_raw: &raw,
+            filled: &none,
+            hip: &e,
+            hip_2d: &e,
+            hip_3d: &e,
+            knee: &e,
+            loaded: &yes,
+            in_position: &yes,
+            ankles: &vec![[None, None]; n],
+            leg_px: f64::NAN,
+            working_eccentric: false,
+            nordic: false,
+        };
+        segment(&input, &v, &RepParams::default()).reps
+    }
+
+    #[test]
+    fn a_lift_made_of_pose_jumps_is_not_a_rep() {
+        let snapped = hinge_returning(3);
+        assert_eq!(snapped.iter().filter(|r| r.counted).count(), 0);
+        assert!(
+            snapped
+                .iter()
+                .any(|r| r.uncertain_reasons.iter().any(|x| x.contains("pose jumps")))
+        );
+        // The same lift over 0.5 s (about 220°/s at its fastest) is a rep.
+        let real = hinge_returning(12);
+        assert_eq!(real.iter().filter(|r| r.counted).count(), 1);
     }
 }
