@@ -110,16 +110,24 @@ fn spec(ex: Exercise, v: &View, set: Set, k: u64) -> SynthSpec {
     let mut s = SynthSpec::new(ex);
     s.reps = 2;
     s.tempo = vec![
-        if held { "1.4-0.3-0.8-0.3" } else { "1-0.2-1-0.2" }
-            .parse()
-            .unwrap(),
+        if held {
+            "1.4-0.3-0.8-0.3"
+        } else {
+            "1-0.2-1-0.2"
+        }
+        .parse()
+        .unwrap(),
     ];
     s.lead_in_s = 0.4;
     s.lead_out_s = 0.4;
     s.seed = if held { 900 } else { 100 } + k;
     match ex {
         Exercise::Deadlift => {
-            s.peak_hip_deg = if held { vec![95.0, 50.0] } else { vec![85.0, 60.0] }
+            s.peak_hip_deg = if held {
+                vec![95.0, 50.0]
+            } else {
+                vec![85.0, 60.0]
+            }
         }
         Exercise::Bridge => s.peak_hip_deg = vec![if held { 55.0 } else { 45.0 }],
         _ => {
@@ -147,21 +155,23 @@ struct Tracked {
 fn cache_key(s: &SynthSpec) -> String {
     // FNV-1a of the spec: a changed spec never reads a stale clip.
     let text = serde_json::to_string(s).unwrap();
-    let h = text
-        .bytes()
-        .fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+    let h = text.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    });
     format!("{h:016x}.json")
 }
 
 fn track(s: &SynthSpec, dir: &Path, k: usize, tracker: &mut Option<PoseTracker>) -> Tracked {
-    let cache = std::env::var_os("HIPFLEX_SYNTH_CACHE").map(|d| PathBuf::from(d).join(cache_key(s)));
+    let cache =
+        std::env::var_os("HIPFLEX_SYNTH_CACHE").map(|d| PathBuf::from(d).join(cache_key(s)));
     if let Some(Ok(text)) = cache.as_ref().map(std::fs::read_to_string) {
         return serde_json::from_str(&text).unwrap();
     }
     let path = dir.join(format!("c{k}.mp4"));
     let truth = synth::generate(s, &path, false).unwrap();
-    let tracker = tracker
-        .get_or_insert_with(|| pipeline::tracker(&PoseOptions::default(), None).expect("pose model"));
+    let tracker = tracker.get_or_insert_with(|| {
+        pipeline::tracker(&PoseOptions::default(), None).expect("pose model")
+    });
     let mut frames = Vec::new();
     let run = pipeline::track_video(&path, RotateMode::Auto, tracker, |f, _| {
         frames.push(f.clone());
@@ -205,7 +215,12 @@ fn params_before() -> UncertaintyParams {
 }
 
 /// RMS of raw − filtered primary hip angle within the window (the old jitter measure).
-fn rms_jitter(a: &hipflex::exercise::Analysis, peak_s: f64, window_s: f64, min_conf: f64) -> Option<f64> {
+fn rms_jitter(
+    a: &hipflex::exercise::Analysis,
+    peak_s: f64,
+    window_s: f64,
+    min_conf: f64,
+) -> Option<f64> {
     let d: Vec<f64> = a
         .frames
         .iter()
@@ -262,7 +277,13 @@ fn covered(r: &[&RepRow]) -> usize {
 fn median_width(r: &[&RepRow], before: bool) -> f64 {
     let w: Vec<f64> = r
         .iter()
-        .map(|r| 2.0 * if before { r.half_width_before_deg } else { r.half_width_deg })
+        .map(|r| {
+            2.0 * if before {
+                r.half_width_before_deg
+            } else {
+                r.half_width_deg
+            }
+        })
         .collect();
     pct(&w, 0.5)
 }
@@ -367,7 +388,10 @@ fn print_tables(rows: &[(Exercise, &View, Set, Row)]) {
     );
     for (ex, v, set, r) in rows {
         let reps: Vec<&RepRow> = r.reps.iter().collect();
-        let pe: Vec<f64> = reps.iter().map(|r| (r.peak_deg - r.truth_deg).abs()).collect();
+        let pe: Vec<f64> = reps
+            .iter()
+            .map(|r| (r.peak_deg - r.truth_deg).abs())
+            .collect();
         println!(
             "| {ex} | {} | {} | {}/{} | {:.1} / {:.1} / {:.1} | {:.1} | {}/{} | {:.0} | {:.0} |",
             v.name,
@@ -388,14 +412,17 @@ fn print_tables(rows: &[(Exercise, &View, Set, Row)]) {
     let mut by: BTreeMap<(String, &str), Vec<&RepRow>> = BTreeMap::new();
     for (_, _, _, r) in rows {
         for rep in &r.reps {
-            by.entry((rep.exercise.clone(), rep.view)).or_default().push(rep);
+            by.entry((rep.exercise.clone(), rep.view))
+                .or_default()
+                .push(rep);
         }
     }
     println!(
         "\n| exercise | view | calibration covers | held-out covers | median width (°) | before (°) |\n|---|---|---|---|---|---|"
     );
     for ((ex, v), reps) in &by {
-        let part = |s: &str| -> Vec<&RepRow> { reps.iter().copied().filter(|r| r.set == s).collect() };
+        let part =
+            |s: &str| -> Vec<&RepRow> { reps.iter().copied().filter(|r| r.set == s).collect() };
         let (c, h) = (part("calibration"), part("held-out"));
         println!(
             "| {ex} | {v} | {}/{} | {}/{} | {:.0} | {:.0} |",
@@ -419,7 +446,8 @@ fn family_coverage(rows: &[(Exercise, &View, Set, Row)]) -> Vec<(&'static str, u
                 .flat_map(|r| &r.3.reps)
                 .filter(|r| r.family == *fam && r.set == "held-out")
                 .collect();
-            (!reps.is_empty()).then(|| (*fam, covered(&reps), reps.len(), median_width(&reps, false)))
+            (!reps.is_empty())
+                .then(|| (*fam, covered(&reps), reps.len(), median_width(&reps, false)))
         })
         .collect()
 }
@@ -442,10 +470,7 @@ fn figure_from_every_camera_is_tracked_and_peak_intervals_cover_the_truth() {
             row.frames,
             row.reps
                 .iter()
-                .map(|r| (
-                    (r.peak_deg - r.truth_deg).abs().round(),
-                    r.half_width_deg
-                ))
+                .map(|r| ((r.peak_deg - r.truth_deg).abs().round(), r.half_width_deg))
                 .collect::<Vec<_>>()
         );
         rows.push((ex, v, set, row));
@@ -460,12 +485,18 @@ fn figure_from_every_camera_is_tracked_and_peak_intervals_cover_the_truth() {
     }
     print_tables(&rows);
     for (ex, v, _, r) in &rows {
-        if *ex == Exercise::Bridge && matches!(v.name, "front" | "rear" | "45 front" | "45 rear") && all {
+        if *ex == Exercise::Bridge
+            && matches!(v.name, "front" | "rear" | "45 front" | "45 rear")
+            && all
+        {
             // Known failure, not asserted: BlazePose loses the supine figure seen end-on (0
             // of 168-192 frames on bridge front, rear, 45° front (held-out) and 45° rear
             // (calibration), measured 2026-12-01). The default subset's bridge 45° rear
             // (held-out) is tracked and asserted.
-            eprintln!("KNOWN FAILURE bridge {}: detected {}/{}", v.name, r.detected, r.frames);
+            eprintln!(
+                "KNOWN FAILURE bridge {}: detected {}/{}",
+                v.name, r.detected, r.frames
+            );
             continue;
         }
         // Side views: every frame. Off the side the figure is lost on some frames (a bridge

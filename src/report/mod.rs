@@ -244,7 +244,10 @@ fn tempo_text(r: &Rep) -> String {
 /// Per-rep output from the analysis rep and the flags raised on it.
 /// "48° ± 9°": a rep's peak with its interval ("48°" without one, "–" without a peak).
 pub fn peak_with_interval(peak: Option<f64>, half: Option<f64>) -> String {
-    match (peak.filter(|p| p.is_finite()), half.filter(|h| h.is_finite())) {
+    match (
+        peak.filter(|p| p.is_finite()),
+        half.filter(|h| h.is_finite()),
+    ) {
         (Some(p), Some(h)) => format!("{p:.0}° ± {h:.0}°"),
         (Some(p), None) => format!("{p:.0}°"),
         (None, _) => "–".into(),
@@ -322,7 +325,10 @@ pub fn build(
     let (peak, peak_half) = analysis
         .reps
         .iter()
-        .filter_map(|r| r.loaded_peak().map(|p| (p.0, r.peak_hip_flexion_uncertainty_deg)))
+        .filter_map(|r| {
+            r.loaded_peak()
+                .map(|p| (p.0, r.peak_hip_flexion_uncertainty_deg))
+        })
         .chain(analysis.holds.iter().filter(|h| h.loaded).filter_map(|h| {
             h.series
                 .iter()

@@ -133,6 +133,9 @@ mod tests {
             f[1].message,
             "Rep 2 reached 48° ± 9° of hip flexion under load; phase 2 allows up to 45°. Peak 48° ± 9° straddles the 45° cap: the true peak may be on either side, so this is amber, not a confident red or green."
         );
-        assert!(f[3].message.contains("56° ± 9°") && f[3].message.contains("outside the measurement error"));
+        assert!(
+            f[3].message.contains("56° ± 9°")
+                && f[3].message.contains("outside the measurement error")
+        );
     }
 }

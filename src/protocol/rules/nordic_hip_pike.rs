@@ -124,9 +124,16 @@ mod tests {
         b.peak_hip_uncertainty_deg = Some(8.0);
         let f = run(&RULE, 2, &set(Exercise::Nordic, vec![a, b]));
         assert_eq!(
-            f.iter().map(|f| (f.severity, f.uncertain)).collect::<Vec<_>>(),
+            f.iter()
+                .map(|f| (f.severity, f.uncertain))
+                .collect::<Vec<_>>(),
             vec![(Severity::Amber, true), (Severity::Red, false)]
         );
-        assert!(f[0].message.contains("16° ± 8° straddles the 20° pike limit"), "{}", f[0].message);
+        assert!(
+            f[0].message
+                .contains("16° ± 8° straddles the 20° pike limit"),
+            "{}",
+            f[0].message
+        );
     }
 }

@@ -132,9 +132,18 @@ mod tests {
         assert_eq!(against(36.0, Some(9.0), 45.0, 10.0), Against::Within);
         assert_eq!(against(40.0, Some(9.0), 45.0, 10.0), Against::Straddles);
         assert_eq!(against(54.0, Some(9.0), 45.0, 10.0), Against::Straddles);
-        assert_eq!(against(60.0, Some(9.0), 45.0, 10.0), Against::Beyond(Severity::Red));
-        assert_eq!(against(50.0, Some(2.0), 45.0, 10.0), Against::Beyond(Severity::Amber));
-        assert_eq!(against(46.0, Some(f64::NAN), 45.0, 10.0), Against::Beyond(Severity::Amber));
+        assert_eq!(
+            against(60.0, Some(9.0), 45.0, 10.0),
+            Against::Beyond(Severity::Red)
+        );
+        assert_eq!(
+            against(50.0, Some(2.0), 45.0, 10.0),
+            Against::Beyond(Severity::Amber)
+        );
+        assert_eq!(
+            against(46.0, Some(f64::NAN), 45.0, 10.0),
+            Against::Beyond(Severity::Amber)
+        );
         assert_eq!(
             straddle_note(48.0, Some(9.0), 45.0, "cap"),
             " Peak 48° ± 9° straddles the 45° cap: the true peak may be on either side, so this is amber, not a confident red or green."
