@@ -81,6 +81,7 @@ pub fn measurement(a: &Analysis) -> SetMeasurement {
             }),
             peak_hip_deg: r.peak_hip_flexion_deg,
             peak_hip_time_s: r.peak_hip_flexion_s,
+            peak_hip_uncertainty_deg: r.peak_hip_flexion_uncertainty_deg,
             top_hip_deg: r.min_hip_flexion_deg,
             hip_samples: samples(&r.series),
             hold_duration_s: None,
@@ -110,6 +111,7 @@ pub fn measurement(a: &Analysis) -> SetMeasurement {
                     .filter_map(|s| s.hip_flexion_deg)
                     .max_by(f64::total_cmp),
                 peak_hip_time_s: None,
+                peak_hip_uncertainty_deg: None,
                 top_hip_deg: None,
                 hip_samples: samples(&h.series),
                 hold_duration_s: Some(h.duration_s),

@@ -29,6 +29,7 @@ fn rep(number: usize, peak: f64) -> RepMeasurement {
         tempo: Some(tempo(3.0, 0.5, 3.0, 0.5)),
         peak_hip_deg: Some(peak),
         peak_hip_time_s: Some(start + 3.0),
+        peak_hip_uncertainty_deg: None,
         top_hip_deg: Some(0.0),
         hip_samples: vec![],
         hold_duration_s: None,
@@ -184,6 +185,40 @@ hip_pike_limit_deg = 20.0
                 unloaded,
                 with_samples(rep(4, 0.0), &[10.0, 20.0, 10.0]),
             ],
+        ),
+    );
+
+    // Peaks with intervals against the 45° cap (deadlift) and the 20° pike limit (Nordic):
+    // straddling from below and from above is amber with the reason; wholly below is green,
+    // wholly above graded as before (amber within the band, red beyond).
+    let pm = |n, p, h| {
+        let mut r = rep(n, p);
+        r.peak_hip_uncertainty_deg = Some(h);
+        r
+    };
+    add(
+        "deadlift_phase2_interval_straddles_cap",
+        &pht,
+        2,
+        set(
+            Exercise::Deadlift,
+            vec![
+                pm(1, 36.0, 9.0),
+                pm(2, 40.0, 9.0),
+                pm(3, 48.0, 9.0),
+                pm(4, 62.0, 20.0),
+                pm(5, 50.0, 3.0),
+                pm(6, 60.0, 9.0),
+            ],
+        ),
+    );
+    add(
+        "nordic_phase2_interval_straddles_pike_limit",
+        &pht,
+        2,
+        set(
+            Exercise::Nordic,
+            vec![pm(1, 10.0, 8.0), pm(2, 16.0, 8.0), pm(3, 35.0, 8.0)],
         ),
     );
 

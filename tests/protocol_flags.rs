@@ -26,6 +26,7 @@ fn rep(number: usize, peak: f64) -> RepMeasurement {
         tempo: Some(tempo(3.0, 0.5, 3.0, 0.5)),
         peak_hip_deg: Some(peak),
         peak_hip_time_s: Some(start + 3.0),
+        peak_hip_uncertainty_deg: None,
         top_hip_deg: Some(0.0),
         hip_samples: vec![],
         hold_duration_s: None,

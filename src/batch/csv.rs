@@ -4,7 +4,7 @@
 use super::Row;
 use crate::csvfmt::{finish, write, writer};
 
-pub const HEADER: [&str; 14] = [
+pub const HEADER: [&str; 15] = [
     "video",
     "patient",
     "date",
@@ -15,13 +15,14 @@ pub const HEADER: [&str; 14] = [
     "reps",
     "worst_severity",
     "peak_hip_flexion_deg",
+    "peak_hip_flexion_uncertainty_deg",
     "cap_deg",
     "typical_tempo",
     "seconds",
     "report",
 ];
 
-fn fields(r: &Row) -> [&str; 14] {
+fn fields(r: &Row) -> [&str; 15] {
     [
         &r.video,
         &r.patient,
@@ -33,6 +34,7 @@ fn fields(r: &Row) -> [&str; 14] {
         &r.reps,
         &r.worst_severity,
         &r.peak_hip_flexion_deg,
+        &r.peak_hip_flexion_uncertainty_deg,
         &r.cap_deg,
         &r.typical_tempo,
         &r.seconds,
@@ -95,10 +97,11 @@ pub fn parse_summary(text: &str) -> Result<Vec<Row>, String> {
                 reps: g(7),
                 worst_severity: g(8),
                 peak_hip_flexion_deg: g(9),
-                cap_deg: g(10),
-                typical_tempo: g(11),
-                seconds: g(12),
-                report: g(13),
+                peak_hip_flexion_uncertainty_deg: g(10),
+                cap_deg: g(11),
+                typical_tempo: g(12),
+                seconds: g(13),
+                report: g(14),
                 ..Row::default()
             }
         })

@@ -82,10 +82,14 @@ fn file_name(r: &Row) -> String {
 }
 
 fn peak_vs_cap(r: &Row) -> String {
+    let pm = match r.peak_hip_flexion_uncertainty_deg.parse::<f64>() {
+        Ok(h) => format!(" ± {h:.0}°"),
+        Err(_) => String::new(),
+    };
     match (r.peak_hip_flexion_deg.is_empty(), r.cap_deg.is_empty()) {
         (true, _) => String::new(),
-        (false, true) => format!("{}°", r.peak_hip_flexion_deg),
-        (false, false) => format!("{}° / {}°", r.peak_hip_flexion_deg, r.cap_deg),
+        (false, true) => format!("{}°{pm}", r.peak_hip_flexion_deg),
+        (false, false) => format!("{}°{pm} / {}°", r.peak_hip_flexion_deg, r.cap_deg),
     }
 }
 

@@ -270,6 +270,8 @@ pub struct Row {
     pub reps: String,
     pub worst_severity: String,
     pub peak_hip_flexion_deg: String,
+    /// Half-width of the peak's interval, degrees (empty when unknown).
+    pub peak_hip_flexion_uncertainty_deg: String,
     pub cap_deg: String,
     pub typical_tempo: String,
     pub seconds: String,
@@ -320,6 +322,7 @@ impl Row {
             reps: r.summary.reps_counted.to_string(),
             worst_severity: r.summary.worst_severity.clone(),
             peak_hip_flexion_deg: fmt_opt(r.summary.peak_hip_flexion_deg),
+            peak_hip_flexion_uncertainty_deg: fmt_opt(r.summary.peak_hip_flexion_uncertainty_deg),
             cap_deg: fmt_opt(r.protocol.cap_deg),
             typical_tempo: r.summary.typical_tempo.clone().unwrap_or_default(),
             seconds: format!("{seconds:.1}"),

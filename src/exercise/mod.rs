@@ -173,42 +173,58 @@ fn timeline(
 /// Puts each rep's peak hip-flexion half-width (`kinematics::uncertainty`) on the rep.
 fn attach_uncertainty(
     reps: &mut [reps::Rep],
-    kin: &[RawKinematics],
-    t: &[f64],
-    hip_filtered: &[f64],
-    view: &kinematics::ViewQuality,
+    frames: &[FrameKinematics],
+    view: &ViewQuality,
+    exercise: Exercise,
     cfg: &AnalysisConfig,
 ) {
-    let hip_raw = raw_hip(kin, view.use_3d, cfg.kinematics.min_confidence);
-    let conf: Vec<f64> = kin.iter().map(|k| k.conf_hip.min(k.conf_knee)).collect();
+    for r in reps {
+        r.peak_hip_flexion_uncertainty_deg = peak_evidence(frames, view, exercise, r, cfg)
+            .map(|e| kinematics::uncertainty::rounded_half_width(&e, &cfg.uncertainty));
+    }
+}
+
+/// What the uncertainty model reads about `rep`'s peak hip flexion, from the analysis'
+/// frame rows (public so the calibration test reads exactly what the analysis used).
+pub fn peak_evidence(
+    frames: &[FrameKinematics],
+    view: &ViewQuality,
+    exercise: Exercise,
+    rep: &Rep,
+    cfg: &AnalysisConfig,
+) -> Option<kinematics::uncertainty::RepEvidence> {
+    let t: Vec<f64> = frames.iter().map(|f| f.t).collect();
+    let hip_raw = raw_hip(frames, view.use_3d, cfg.kinematics.min_confidence);
+    let hip_filtered: Vec<f64> = frames.iter().map(|f| nan(f.hip_flexion)).collect();
+    let conf: Vec<f64> = frames.iter().map(|f| f.conf_hip.min(f.conf_knee)).collect();
     let series = kinematics::uncertainty::ClipSeries {
-        t,
+        t: &t,
         hip_raw: &hip_raw,
-        hip_filtered,
+        hip_filtered: &hip_filtered,
         conf: &conf,
     };
-    for r in reps {
-        r.peak_hip_flexion_uncertainty_deg = kinematics::uncertainty::rep_half_width(
-            r.peak_hip_flexion_s,
-            [r.peak_hip_flexion_2d_deg, r.peak_hip_flexion_3d_deg],
-            view,
-            &series,
-            &cfg.uncertainty,
-        );
-    }
+    kinematics::uncertainty::rep_evidence(
+        rep.peak_hip_flexion_s,
+        [rep.peak_hip_flexion_2d_deg, rep.peak_hip_flexion_3d_deg],
+        exercise,
+        view,
+        &series,
+        &cfg.uncertainty,
+    )
 }
 
 /// The hip-flexion series before cleaning (NaN where the hip is not confidently seen), in
 /// the plane the analysis measures in: what the uncertainty model reads for steadiness.
-fn raw_hip(kin: &[RawKinematics], use_3d: bool, min_confidence: f64) -> Vec<f64> {
-    kin.iter()
-        .map(|k| {
+fn raw_hip(frames: &[FrameKinematics], use_3d: bool, min_confidence: f64) -> Vec<f64> {
+    frames
+        .iter()
+        .map(|f| {
             let v = if use_3d {
-                k.hip_flexion_3d
+                f.hip_flexion_3d_raw
             } else {
-                k.hip_flexion_2d
+                f.hip_flexion_2d_raw
             };
-            if k.conf_hip >= min_confidence {
+            if f.conf_hip >= min_confidence {
                 nan(v)
             } else {
                 f64::NAN
@@ -444,7 +460,6 @@ pub fn analyze_landmarks(
         rp,
         cfg.signal.max_gap_s,
     );
-    attach_uncertainty(&mut seg.reps, &kin, &t, hv, &view, cfg);
     if view.verdict == kinematics::ViewVerdict::Poor {
         for r in &mut seg.reps {
             r.uncertain = true;
@@ -470,6 +485,7 @@ pub fn analyze_landmarks(
         &holds,
         cfg,
     );
+    attach_uncertainty(&mut seg.reps, &frames_out, &view, exercise, cfg);
     let dt = median_dt(&t);
     Ok(Analysis {
         frame_count: frames.len(),

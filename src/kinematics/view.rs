@@ -117,6 +117,12 @@ pub struct ViewQuality {
     /// whole clip is seen from one angle.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<ViewPart>,
+    /// Fraction of the frames with a pose seen from behind (beyond `oblique_max_deg` off a
+    /// side view with the body facing away); absent when none is. The peak-angle interval
+    /// widens with it: BlazePose's world landmarks from behind miss the hip angle by up to
+    /// 67° on the synthetic figure (`docs/camera-views.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rear_fraction: Option<f64>,
 }
 
 /// The camera angle relative to the person.
@@ -251,6 +257,11 @@ pub fn view_quality(
     }
     let use_3d = offset.is_some_and(|o| o > p.side_on_max_deg);
     let parts = view_parts(&per_frame, p);
+    let rear = per_frame
+        .iter()
+        .filter(|f| f.1 == Some(ViewAngle::Rear))
+        .count();
+    let rear_fraction = (rear > 0).then(|| rear as f64 / present.max(1) as f64);
     if parts.len() > 1 {
         let list: Vec<String> = parts
             .iter()
@@ -278,6 +289,7 @@ pub fn view_quality(
         verdict,
         use_3d,
         reasons,
+        rear_fraction,
     }
 }
 

@@ -83,6 +83,10 @@ pub struct RepMeasurement {
     /// Peak LOADED hip flexion. Used only when `hip_samples` is empty.
     pub peak_hip_deg: Option<f64>,
     pub peak_hip_time_s: Option<f64>,
+    /// Half-width of the interval around the peak, degrees (`peak ± h`; see
+    /// `kinematics::uncertainty`). A peak whose interval straddles a limit is amber.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_hip_uncertainty_deg: Option<f64>,
     /// Most extended hip angle of the rep (bridge top).
     pub top_hip_deg: Option<f64>,
     /// Hip-angle samples of the rep; when present they decide the loaded peak and the time

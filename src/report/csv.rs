@@ -11,7 +11,7 @@ fn o(v: Option<f64>) -> String {
         .unwrap_or_default()
 }
 
-const REPS_HEADER: [&str; 24] = [
+const REPS_HEADER: [&str; 25] = [
     "rep",
     "counted",
     "start_s",
@@ -24,6 +24,7 @@ const REPS_HEADER: [&str; 24] = [
     "top_pause_s",
     "range_of_motion_deg",
     "peak_hip_flexion_deg",
+    "peak_hip_flexion_uncertainty_deg",
     "peak_hip_flexion_s",
     "peak_hip_flexion_2d_deg",
     "peak_hip_flexion_3d_deg",
@@ -60,6 +61,7 @@ pub fn reps_csv(r: &Report) -> String {
                 o(p.top_pause_s),
                 format!("{:.1}", p.range_of_motion_deg),
                 o(p.peak_hip_flexion_deg),
+                o(p.peak_hip_flexion_uncertainty_deg),
                 o(p.peak_hip_flexion_s),
                 o(p.peak_hip_flexion_2d_deg),
                 o(p.peak_hip_flexion_3d_deg),

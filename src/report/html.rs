@@ -377,6 +377,7 @@ fn rep_row(rep: &super::RepOut) -> Markup {
             td { (label) }
             td.num { (format!("{:.1}–{:.1}", rep.start_s, rep.end_s)) }
             td.tempo { (rep.tempo) }
+            td.num { (super::peak_with_interval(rep.peak_hip_flexion_deg, rep.peak_hip_flexion_uncertainty_deg)) }
             td.num { (deg(rep.peak_hip_flexion_2d_deg)) }
             td.num { (deg(rep.peak_hip_flexion_3d_deg)) }
             td.num { (secs(rep.time_above_cap_s, 1)) }
@@ -421,13 +422,13 @@ fn reps_section(r: &Report) -> Markup {
             } @else {
                 div.scroll { table.reps {
                     thead { tr {
-                        th { "Rep" } th.num { "Time (s)" } th { "Tempo" } th.num { "Peak hip 2D" }
+                        th { "Rep" } th.num { "Time (s)" } th { "Tempo" } th.num { "Peak hip" } th.num { "Peak hip 2D" }
                         th.num { "Peak hip 3D" } th.num { "Above cap" } th { "Flags" }
                     } }
                     tbody { @for rep in &r.reps { (rep_row(rep)) } }
                 } }
                 p.where {
-                    "Tempo is eccentric–bottom pause–concentric–top pause in seconds. Partial reps are not counted or numbered."
+                    "Tempo is eccentric–bottom pause–concentric–top pause in seconds. Peak hip is the primary angle with its interval (peak ± h: the true peak lies inside it for at least 90% of reps in the calibration); a rep whose interval straddles the cap is amber. Partial reps are not counted or numbered."
                 }
             }
             (holds_table(r))

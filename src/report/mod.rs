@@ -98,6 +98,11 @@ pub struct RepOut {
     pub top_pause_s: Option<f64>,
     pub range_of_motion_deg: f64,
     pub peak_hip_flexion_deg: Option<f64>,
+    /// Half-width h of the interval `peak ± h` around the peak hip flexion, degrees (the
+    /// true peak lies inside it for at least 90% of reps on the synthetic calibration; see
+    /// `docs/camera-views.md`).
+    #[serde(default)]
+    pub peak_hip_flexion_uncertainty_deg: Option<f64>,
     pub peak_hip_flexion_s: Option<f64>,
     pub peak_hip_flexion_2d_deg: Option<f64>,
     pub peak_hip_flexion_3d_deg: Option<f64>,
@@ -154,6 +159,10 @@ pub struct Summary {
     pub partial_reps: usize,
     pub holds: usize,
     pub peak_hip_flexion_deg: Option<f64>,
+    /// Half-width of the interval of the rep that reached `peak_hip_flexion_deg` (none when
+    /// a hold reached it), degrees.
+    #[serde(default)]
+    pub peak_hip_flexion_uncertainty_deg: Option<f64>,
     pub time_above_cap_s: Option<f64>,
     /// Median tempo over counted reps.
     pub typical_tempo: Option<String>,
@@ -233,6 +242,18 @@ fn tempo_text(r: &Rep) -> String {
 }
 
 /// Per-rep output from the analysis rep and the flags raised on it.
+/// "48° ± 9°": a rep's peak with its interval ("48°" without one, "–" without a peak).
+pub fn peak_with_interval(peak: Option<f64>, half: Option<f64>) -> String {
+    match (
+        peak.filter(|p| p.is_finite()),
+        half.filter(|h| h.is_finite()),
+    ) {
+        (Some(p), Some(h)) => format!("{p:.0}° ± {h:.0}°"),
+        (Some(p), None) => format!("{p:.0}°"),
+        (None, _) => "–".into(),
+    }
+}
+
 pub fn rep_out(r: &Rep, cap: Option<f64>, flags: &[FlagOut]) -> RepOut {
     let mine: Vec<&FlagOut> = flags
         .iter()
@@ -252,6 +273,7 @@ pub fn rep_out(r: &Rep, cap: Option<f64>, flags: &[FlagOut]) -> RepOut {
         top_pause_s: r.top_pause_s,
         range_of_motion_deg: r.range_of_motion_deg,
         peak_hip_flexion_deg: r.peak_hip_flexion_deg,
+        peak_hip_flexion_uncertainty_deg: r.peak_hip_flexion_uncertainty_deg,
         peak_hip_flexion_s: r.peak_hip_flexion_s,
         peak_hip_flexion_2d_deg: r.peak_hip_flexion_2d_deg,
         peak_hip_flexion_3d_deg: r.peak_hip_flexion_3d_deg,
@@ -300,17 +322,22 @@ pub fn build(
     let worst = flags.iter().fold("green", |acc, f| worse(acc, &f.severity));
     let flags_red = flags.iter().filter(|f| f.severity == "red").count();
     let flags_amber = flags.iter().filter(|f| f.severity == "amber").count();
-    let peak = analysis
+    let (peak, peak_half) = analysis
         .reps
         .iter()
-        .filter_map(|r| r.loaded_peak().map(|p| p.0))
+        .filter_map(|r| {
+            r.loaded_peak()
+                .map(|p| (p.0, r.peak_hip_flexion_uncertainty_deg))
+        })
         .chain(analysis.holds.iter().filter(|h| h.loaded).filter_map(|h| {
             h.series
                 .iter()
                 .filter_map(|s| s.hip_flexion_deg)
                 .max_by(f64::total_cmp)
+                .map(|p| (p, None))
         }))
-        .max_by(f64::total_cmp);
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or((None, None), |(p, h)| (Some(p), h));
     // Holds inside a rep (pauses) are already counted with the rep.
     let in_rep = |t: f64| analysis.reps.iter().any(|r| t >= r.start_s && t <= r.end_s);
     let time_above = cap.map(|c| {
@@ -354,6 +381,7 @@ pub fn build(
             partial_reps: analysis.reps.len() - counted.len(),
             holds: analysis.holds.len(),
             peak_hip_flexion_deg: peak,
+            peak_hip_flexion_uncertainty_deg: peak_half,
             time_above_cap_s: time_above,
             typical_tempo,
             worst_severity: worst.into(),

@@ -437,6 +437,35 @@ fn hip_series(analysis: &Analysis, l: &Layout) -> Markup {
     }
 }
 
+/// Interval layer: an error bar from peak − h to peak + h at each counted rep's peak.
+fn peak_intervals(report: &Report, l: &Layout) -> Markup {
+    let bars: Vec<(usize, f64, f64, f64)> = report
+        .reps
+        .iter()
+        .filter(|r| r.counted)
+        .filter_map(|r| {
+            let (p, h, t) = (
+                r.peak_hip_flexion_deg?,
+                r.peak_hip_flexion_uncertainty_deg?,
+                r.peak_hip_flexion_s?,
+            );
+            (p.is_finite() && h.is_finite()).then_some((r.number?, t, p, h))
+        })
+        .collect();
+    html! {
+        g class="intervals" clip-path="url(#clip-hip)" {
+            @for (k, t, p, h) in bars {
+                @let (x, lo, hi) = (l.x.at(t), l.hy.at(p - h), l.hy.at(p + h));
+                g class="interval" data-rep=(k) {
+                    title { (format!("Rep {k}: peak {}", super::peak_with_interval(Some(p), Some(h)))) }
+                    path d={"M" (n(x)) " " (n(lo)) "V" (n(hi)) "M" (n(x - 5.0)) " " (n(lo)) "h10M" (n(x - 5.0)) " " (n(hi)) "h10"} stroke=(C_AXIS) stroke-width="1.5" fill="none" {}
+                    circle cx=(n(x)) cy=(n(l.hy.at(p))) r="3" fill=(C_AXIS) {}
+                }
+            }
+        }
+    }
+}
+
 /// Series layer of the knee panel.
 fn knee_series(analysis: &Analysis, l: &Layout) -> Markup {
     let f = &analysis.frames;
@@ -505,6 +534,7 @@ fn hip_panel(report: &Report, analysis: &Analysis, l: &Layout) -> Markup {
             (rep_bands(report, l, HIP_TOP, HIP_H, "rep-band", true))
             (cap_line(report, l))
             (hip_series(analysis, l))
+            (peak_intervals(report, l))
             (flag_markers(report, l))
             (frame_rect(HIP_TOP, HIP_H))
         }
@@ -581,6 +611,10 @@ fn legend(report: &Report, has_cap: bool) -> Markup {
             "raw".into(),
         ),
         (line_symbol(C_KNEE, None), "knee".into()),
+        (
+            html! { path d="M11 -7V7M6 -7h10M6 7h10" stroke=(C_AXIS) stroke-width="1.5" fill="none" {} },
+            "rep peak ± interval".into(),
+        ),
     ];
     if has_cap {
         items.push((line_symbol(C_CAP, Some("8 4")), "phase cap".into()));

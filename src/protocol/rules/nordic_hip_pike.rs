@@ -1,6 +1,6 @@
 //! `nordic_hip_pike`: the hips pike (flex) during a Nordic beyond the phase's pike limit.
 
-use super::words::{band_note, deg, grade};
+use super::words::{Against, against, band_note, deg, plus_minus, straddle_note};
 use super::{Check, Class, Doubt, RepContext, Rule, SetContext};
 use crate::common::Exercise;
 use crate::protocol::eval::{Flag, FlagCode, Severity, Unit};
@@ -13,6 +13,8 @@ pub(super) const RULE: Rule = Rule {
     what: "A Nordic rep or hold whose peak loaded hip flexion is above the phase's pike limit \
 (`hip_pike_limit_deg`, at most the Nordic cap; the cap itself when left out). Amber up to \
 limit + amber band, red beyond; the sentence also names the cap when the peak exceeds it. \
+A peak carrying an interval (peak ± h) whose interval straddles the limit is amber with the \
+reason: red only when peak − h is above the limit, green only when peak + h is at or below it. \
 Replaces `early_compression` for Nordics.",
     why: "A Nordic loads the hamstrings eccentrically with the hip meant to stay straight. \
 Piking (flexing at the hips) shortens the lever and dodges the eccentric load, and at the same \
@@ -42,16 +44,19 @@ fn check(ctx: &SetContext, r: &RepContext) -> Option<Flag> {
         None => ctx.rules.hip_pike_limit_deg?,
     };
     let (p, _) = r.peak?;
-    if p <= pike {
-        return None;
-    }
     let band = ctx.band();
-    let sev = grade(p, pike, band);
+    let h = r.rep.peak_hip_uncertainty_deg;
+    let judged = against(p, h, pike, band);
+    let (sev, note) = match judged {
+        Against::Within => return None,
+        Against::Straddles => (Severity::Amber, straddle_note(p, h, pike, "pike limit")),
+        Against::Beyond(sev) => (sev, band_note(sev, band)),
+    };
     let also = match cap {
         Some(cap) if p > cap => format!(" and the loaded hip-flexion cap is {}", deg(cap)),
         _ => String::new(),
     };
-    Some(r.flag_between(
+    let mut f = r.flag_between(
         FlagCode::NordicHipPike,
         sev,
         r.range_above(pike),
@@ -59,15 +64,17 @@ fn check(ctx: &SetContext, r: &RepContext) -> Option<Flag> {
         pike,
         Unit::Deg,
         format!(
-            "{} {}: the hips piked to {} of flexion during the Nordic; {} allows up to {}{also}.{}",
+            "{} {}: the hips piked to {}{} of flexion during the Nordic; {} allows up to {}{also}.{note}",
             r.word(),
             r.rep.number,
             deg(p),
+            plus_minus(h),
             ctx.phase_name,
             deg(pike),
-            band_note(sev, band)
         ),
-    ))
+    );
+    f.uncertain = judged == Against::Straddles;
+    Some(f)
 }
 
 #[cfg(test)]
@@ -107,5 +114,26 @@ mod tests {
             &set(Exercise::Nordic, vec![rep(1, 70.0), rep(2, 75.0)]),
         );
         assert_eq!((f.len(), f[0].limit), (1, Some(70.0)));
+    }
+
+    #[test]
+    fn a_pike_whose_interval_straddles_the_limit_is_amber() {
+        let mut a = rep(1, 16.0);
+        a.peak_hip_uncertainty_deg = Some(8.0);
+        let mut b = rep(2, 35.0);
+        b.peak_hip_uncertainty_deg = Some(8.0);
+        let f = run(&RULE, 2, &set(Exercise::Nordic, vec![a, b]));
+        assert_eq!(
+            f.iter()
+                .map(|f| (f.severity, f.uncertain))
+                .collect::<Vec<_>>(),
+            vec![(Severity::Amber, true), (Severity::Red, false)]
+        );
+        assert!(
+            f[0].message
+                .contains("16° ± 8° straddles the 20° pike limit"),
+            "{}",
+            f[0].message
+        );
     }
 }
