@@ -236,18 +236,16 @@ fn raw_hip(frames: &[FrameKinematics], use_3d: bool, min_confidence: f64) -> Vec
 /// The driving signal before cleaning, oriented like the cleaned one (minus knee flexion
 /// for Nordic curls): what pose jumps are judged on.
 fn raw_drive(kin: &[RawKinematics], use_3d: bool, nordic: bool, min_confidence: f64) -> Vec<f64> {
-    if !nordic {
-        return raw_hip(kin, use_3d, min_confidence);
-    }
     kin.iter()
         .map(|k| {
-            let v = if use_3d {
-                k.knee_flexion_3d
-            } else {
-                k.knee_flexion_2d
+            let (v, conf, sign) = match (nordic, use_3d) {
+                (false, true) => (k.hip_flexion_3d, k.conf_hip, 1.0),
+                (false, false) => (k.hip_flexion_2d, k.conf_hip, 1.0),
+                (true, true) => (k.knee_flexion_3d, k.conf_knee, -1.0),
+                (true, false) => (k.knee_flexion_2d, k.conf_knee, -1.0),
             };
-            if k.conf_knee >= min_confidence {
-                -nan(v)
+            if conf >= min_confidence {
+                sign * nan(v)
             } else {
                 f64::NAN
             }
