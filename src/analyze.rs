@@ -449,6 +449,9 @@ pub struct VideoJob<'a> {
     /// Replace existing outputs.
     pub force: bool,
     pub progress: &'a dyn Progress,
+    /// The video's sha256 when the caller already hashed it (a batch stamp), so the file
+    /// is read for it only once.
+    pub known_sha256: Option<&'a str>,
 }
 
 /// Analyses one video into a folder: pose model, analysis, judgement against the phase,
@@ -469,6 +472,7 @@ pub fn analyze_video_to_dir(
         show_faces,
         force,
         progress,
+        known_sha256,
     } = *job;
     for f in OUTPUTS {
         crate::output::check_writable(&out.join(f), force)?;
@@ -487,13 +491,17 @@ pub fn analyze_video_to_dir(
     named.path = named.path.file_name().map(Into::into).unwrap_or_default();
     let mut header =
         crate::landmarks_file::LandmarksHeader::new(named, tracker.options().model, false);
-    header.video_sha256 = crate::hash::sha256_file(video).ok();
+    header.video_sha256 = match known_sha256 {
+        Some(sha) => Some(sha.to_string()),
+        None => crate::hash::sha256_file(video).ok(),
+    };
     let mut opts = opts.clone();
     if opts.config.capture_fps.is_none() {
         opts.config.capture_fps =
             crate::video::android_capture_fps(video).filter(|c| *c > prov.video.nominal_fps * 1.5);
     }
     let (mut report, analysis) = analyze_frames(&prov, &frames, &opts)?;
+    report.video_sha256 = header.video_sha256.clone();
     report.faces_shown = show_faces;
     let source = VideoSource {
         video,

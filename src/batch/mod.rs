@@ -525,6 +525,7 @@ fn process(
                 show_faces: o.show_faces,
                 force: true,
                 progress: &WorkerProgress { worker, progress },
+                known_sha256: Some(&stamp.input_sha256),
             },
             &opts,
         )?;

@@ -107,6 +107,7 @@ impl JudgeArgs {
                 show_faces: self.show_faces,
                 force: self.force,
                 progress: &bar,
+                known_sha256: None,
             },
             opts,
         );
@@ -238,7 +239,8 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 &opts,
                 &source_name,
             )?;
-            (report, video, None)
+            let sha = report.video_sha256.clone();
+            (report, video, sha)
         }
     };
     let code = a.judge.finish(&report, &out)?;

@@ -331,7 +331,14 @@ pub fn run(a: RecordArgs) -> anyhow::Result<ExitCode> {
         (None, Some(_), false) => super::history::ask_pain(&lines),
         _ => None,
     };
-    s.record(&report, &opts.protocol, &rec_path, None, &out, pain)?;
+    s.record(
+        &report,
+        &opts.protocol,
+        &rec_path,
+        report.video_sha256.clone(),
+        &out,
+        pain,
+    )?;
     Ok(code)
 }
 

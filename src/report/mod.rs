@@ -177,6 +177,10 @@ pub struct Summary {
 /// `report.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// The analysed video's sha256, when the video was at hand: for the history and the
+    /// batch, not written to `report.json` (the landmarks header keeps it).
+    #[serde(skip)]
+    pub video_sha256: Option<String>,
     pub schema: String,
     pub schema_version: u32,
     pub tool: String,
@@ -365,6 +369,7 @@ pub fn build(
     let mut notes = analysis.notes.clone();
     notes.extend(extra_notes);
     Report {
+        video_sha256: None,
         schema: SCHEMA.into(),
         schema_version: SCHEMA_VERSION,
         tool: "hipflex".into(),
