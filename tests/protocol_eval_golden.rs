@@ -3,75 +3,28 @@
 //! Regenerate after an intended change with
 //! `UPDATE_GOLDEN=1 cargo test --release --test protocol_eval_golden` and review the diff.
 
+mod common;
+
 use std::path::PathBuf;
 
-use hipflex::common::{Exercise, Tempo};
-use hipflex::protocol::{
-    HipSample, HipSource, Protocol, RepKind, RepMeasurement, SetMeasurement, ViewVerdict, evaluate,
-};
+use common::protocol::{samples, set, tempo};
+use hipflex::common::Exercise;
+use hipflex::protocol::{Protocol, RepMeasurement, SetMeasurement, ViewVerdict, evaluate};
 
-fn tempo(ecc: f64, bottom: f64, con: f64, top: f64) -> Tempo {
-    Tempo {
-        eccentric_s: ecc,
-        bottom_pause_s: bottom,
-        concentric_s: con,
-        top_pause_s: top,
-    }
-}
-
+/// The shared clean rep, with a Nordic's lowering and break point filled in.
 fn rep(number: usize, peak: f64) -> RepMeasurement {
-    let start = number as f64 * 10.0;
     RepMeasurement {
-        number,
-        kind: RepKind::Rep,
-        start_s: start,
-        end_s: start + 7.0,
-        tempo: Some(tempo(3.0, 0.5, 3.0, 0.5)),
-        peak_hip_deg: Some(peak),
-        peak_hip_time_s: Some(start + 3.0),
-        peak_hip_uncertainty_deg: None,
-        top_hip_deg: Some(0.0),
-        hip_samples: vec![],
-        hold_duration_s: None,
-        hold_drift_deg: None,
         nordic_lowering_s: Some(2.5),
         break_point_knee_deg: Some(55.0),
-        confidence: 0.9,
-        uncertain: None,
+        ..common::protocol::rep(number, peak)
     }
 }
 
 fn hold(number: usize, duration: f64, drift: f64) -> RepMeasurement {
     RepMeasurement {
-        kind: RepKind::Hold,
-        tempo: None,
-        peak_hip_deg: Some(5.0),
-        hold_duration_s: Some(duration),
-        hold_drift_deg: Some(drift),
-        ..rep(number, 5.0)
-    }
-}
-
-fn samples(t0: f64, degs: &[f64], loaded: bool) -> Vec<HipSample> {
-    degs.iter()
-        .enumerate()
-        .map(|(i, d)| HipSample {
-            t_s: t0 + i as f64 * 0.1,
-            hip_deg: *d,
-            loaded,
-        })
-        .collect()
-}
-
-fn set(exercise: Exercise, reps: Vec<RepMeasurement>) -> SetMeasurement {
-    SetMeasurement {
-        exercise,
-        exercise_confidence: 0.9,
-        reps,
-        view_verdict: ViewVerdict::Good,
-        view_reason: "side-on".into(),
-        hip_source: HipSource::TwoD,
-        low_confidence_fraction: 0.05,
+        nordic_lowering_s: Some(2.5),
+        break_point_knee_deg: Some(55.0),
+        ..common::protocol::hold(number, duration, drift)
     }
 }
 
