@@ -455,7 +455,10 @@ fn peak_intervals(report: &Report, l: &Layout) -> Markup {
     html! {
         g class="intervals" clip-path="url(#clip-hip)" {
             @for (k, t, p, h) in bars {
-                @let (x, lo, hi) = (l.x.at(t), l.hy.at(p - h), l.hy.at(p + h));
+                // A peak at the clip's first or last frame keeps its bar inside the plot,
+                // clear of the axis line.
+                @let x = l.x.at(t).min(l.x.at(l.duration) - 6.0).max(l.x.at(0.0) + 6.0);
+                @let (lo, hi) = (l.hy.at(p - h), l.hy.at(p + h));
                 g class="interval" data-rep=(k) {
                     title { (format!("Rep {k}: peak {}", super::peak_with_interval(Some(p), Some(h)))) }
                     path d={"M" (n(x)) " " (n(lo)) "V" (n(hi)) "M" (n(x - 5.0)) " " (n(lo)) "h10M" (n(x - 5.0)) " " (n(hi)) "h10"} stroke=(C_AXIS) stroke-width="1.5" fill="none" {}
