@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::common::Exercise;
 use crate::error::Result;
-use crate::exercise::{Analysis, AnalysisConfig, analyze_landmarks};
+use crate::exercise::{Analysis, AnalysisConfig};
 use crate::kinematics::ViewVerdict as KinView;
 use crate::pose::PoseFrame;
 use crate::progress::{Progress, Stage};
@@ -208,9 +208,26 @@ pub fn analyze_frames(
     frames: &[PoseFrame],
     opts: &AnalyzeOptions,
 ) -> Result<(Report, Analysis)> {
+    analyze_frames_cross_checked(prov, frames, None, opts)
+}
+
+/// [`analyze_frames`], each rep's peak also measured on `cross` (the second model size's
+/// landmarks of the same frames, `--cross-check`) when given.
+pub fn analyze_frames_cross_checked(
+    prov: &Provenance,
+    frames: &[PoseFrame],
+    cross: Option<&crate::pose::CrossCheckTrack>,
+    opts: &AnalyzeOptions,
+) -> Result<(Report, Analysis)> {
     let fps_hint = (prov.video.nominal_fps > 0.0).then_some(prov.video.nominal_fps);
     check_clip_length(prov, frames, fps_hint, &opts.config)?;
-    let mut analysis = analyze_landmarks(frames, fps_hint, &opts.config, opts.exercise)?;
+    let mut analysis = crate::exercise::analyze_landmarks_cross_checked(
+        frames,
+        cross,
+        fps_hint,
+        &opts.config,
+        opts.exercise,
+    )?;
     flag_picture_problems(prov, frames, &mut analysis, &opts.config);
     let set = measurement(&analysis);
     let eval = protocol::evaluate(&opts.protocol, opts.phase, &set)?;
@@ -259,6 +276,7 @@ pub fn analyze_frames(
         capture_fps: opts.config.capture_fps,
         time_scale: analysis.time_scale,
         model: prov.model.clone(),
+        cross_check_model: cross.map(|c| c.model.name().to_string()),
         person: prov.person.clone(),
         people_seen: prov.people_seen,
     };
@@ -310,6 +328,7 @@ pub fn track_clip_finding_faces(
 ) -> Result<(Provenance, Vec<PoseFrame>, crate::privacy::OtherFaces)> {
     use crate::pipeline;
     tracker.reset();
+    tracker.take_cross_checks();
     // One decoding pass whenever the person choice allows (see `track_people`).
     let mut frames = Vec::new();
     let each = |pf: &PoseFrame, info: &crate::video::VideoInfo| {
@@ -500,7 +519,9 @@ pub fn analyze_video_to_dir(
         opts.config.capture_fps =
             crate::video::android_capture_fps(video).filter(|c| *c > prov.video.nominal_fps * 1.5);
     }
-    let (mut report, analysis) = analyze_frames(&prov, &frames, &opts)?;
+    let cross = tracker.take_cross_checks();
+    let (mut report, analysis) =
+        analyze_frames_cross_checked(&prov, &frames, cross.as_ref(), &opts)?;
     report.video_sha256 = header.video_sha256.clone();
     report.faces_shown = show_faces;
     let source = VideoSource {

@@ -91,6 +91,7 @@ fn reps_and_frames_csv() {
         capture_fps: None,
         time_scale: 1.0,
         model: "full".into(),
+        cross_check_model: None,
         person: "auto".into(),
         people_seen: Some(1),
     };

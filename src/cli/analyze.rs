@@ -152,6 +152,11 @@ pub struct AnalyzeArgs {
     /// Re-run the analysis from a `hipflex pose` / `analyze` landmarks file, without the model.
     #[arg(long, value_name = "FILE")]
     pub from_landmarks: Option<PathBuf>,
+    /// Also run the other landmark model size (lite for full, full for lite) on the same
+    /// region of every frame, and report each rep's peak from both; the interval widens with
+    /// their disagreement, and a disagreement beyond it makes the rep uncertain.
+    #[arg(long, conflicts_with = "from_landmarks")]
+    pub cross_check: bool,
     /// Slow-motion clips: the frame rate the camera captured at (default: from metadata).
     #[arg(long, value_name = "FPS")]
     pub capture_fps: Option<f64>,
@@ -228,8 +233,11 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 .video
                 .clone()
                 .expect("clap requires VIDEO without --from-landmarks");
-            let mut tracker =
-                pipeline::tracker(&a.engine.pose_options(false), a.engine.ort_lib.as_deref())?;
+            let pose = hipflex::pose::PoseOptions {
+                cross_check: a.cross_check,
+                ..a.engine.pose_options(false)
+            };
+            let mut tracker = pipeline::tracker(&pose, a.engine.ort_lib.as_deref())?;
             let report = a.judge.analyze_video(
                 &mut tracker,
                 &video,

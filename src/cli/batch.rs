@@ -42,6 +42,10 @@ pub struct BatchArgs {
     /// blurred by default).
     #[arg(long)]
     pub show_faces: bool,
+    /// Cross-check each rep's peak with the other landmark model size (see `analyze
+    /// --cross-check`; videos already analysed without it need --force).
+    #[arg(long)]
+    pub cross_check: bool,
     /// Only the videos whose index in the sorted list is K-1 modulo N (e.g. 2/8).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
@@ -133,7 +137,10 @@ pub fn run(a: BatchArgs) -> anyhow::Result<ExitCode> {
         protocol,
         protocol_source,
         config,
-        pose: a.engine.pose_options(false),
+        pose: hipflex::pose::PoseOptions {
+            cross_check: a.cross_check,
+            ..a.engine.pose_options(false)
+        },
         ort_lib: a.engine.ort_lib.clone(),
         rotate: a.engine.rotate,
         person: a.engine.person,

@@ -4,6 +4,7 @@
 
 pub mod classify;
 pub mod config;
+pub mod cross_check;
 pub mod reps;
 pub mod tempo;
 
@@ -398,6 +399,18 @@ pub fn analyze_landmarks(
     cfg: &AnalysisConfig,
     exercise_override: Option<Exercise>,
 ) -> Result<Analysis> {
+    analyze_landmarks_cross_checked(frames, None, fps_hint, cfg, exercise_override)
+}
+
+/// [`analyze_landmarks`], with each rep's peak also measured on a second model size's
+/// landmarks of the same frames when `cross` is given (see [`cross_check`]).
+pub fn analyze_landmarks_cross_checked(
+    frames: &[PoseFrame],
+    cross: Option<&crate::pose::CrossCheckTrack>,
+    fps_hint: Option<f64>,
+    cfg: &AnalysisConfig,
+    exercise_override: Option<Exercise>,
+) -> Result<Analysis> {
     check_input(frames)?;
     let mut notes = Vec::new();
     let (t, time_scale) = timeline(frames, fps_hint, cfg, &mut notes);
@@ -484,6 +497,19 @@ pub fn analyze_landmarks(
         cfg,
     );
     attach_uncertainty(&mut seg.reps, &frames_out, &view, exercise, cfg);
+    if let Some(track) = cross {
+        let hip = cross_check::cross_hip_series(frames, &kin, &t, track, view.use_3d, cfg);
+        let model = track.model.name();
+        cross_check::apply(
+            &mut seg.reps,
+            &frames_out,
+            &hip,
+            model,
+            &view,
+            exercise,
+            cfg,
+        );
+    }
     let dt = median_dt(&t);
     Ok(Analysis {
         frame_count: frames.len(),

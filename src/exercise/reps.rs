@@ -177,6 +177,10 @@ pub struct Rep {
     /// `kinematics::uncertainty`).
     #[serde(default)]
     pub peak_hip_flexion_uncertainty_deg: Option<f64>,
+    /// The rep's peak loaded hip flexion on the other model size's landmarks
+    /// (`--cross-check`), degrees.
+    #[serde(default)]
+    pub peak_loaded_hip_flexion_cross_check_deg: Option<f64>,
     pub series: Vec<RepSample>,
 }
 
@@ -809,6 +813,7 @@ fn build_rep(c: &SetContext, r: &RepBounds, number: Option<usize>, reasons: Vec<
         uncertain: !reasons.is_empty(),
         uncertain_reasons: reasons,
         peak_hip_flexion_uncertainty_deg: None,
+        peak_loaded_hip_flexion_cross_check_deg: None,
         series,
     }
 }

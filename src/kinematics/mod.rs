@@ -326,6 +326,45 @@ pub fn compute(frames: &[PoseFrame], times: &[f64], p: &KinematicsParams) -> Vec
         .collect()
 }
 
+/// The frame's hip flexion (2D, 3D) and hip confidence measured on a second model's
+/// landmarks (`--cross-check`), on the side and with the facing the first model's frame
+/// `k` was given, so only the landmarks differ. `k` as it was when the frame had no pose.
+pub fn cross_check_hip(
+    k: &RawKinematics,
+    cross: &crate::pose::CrossCheckPose,
+    p: &KinematicsParams,
+) -> RawKinematics {
+    let mut out = k.clone();
+    let Some(side) = k.side else {
+        return out;
+    };
+    let mut pose = Pose {
+        score: cross.score,
+        image: vec![Landmark::default(); crate::pose::NUM_LANDMARKS],
+        world: vec![Landmark::default(); crate::pose::NUM_LANDMARKS],
+        roi: Default::default(),
+        roi_source: crate::pose::RoiSource::Tracking,
+    };
+    for (j, &i) in crate::pose::tracker::CROSS_CHECK_LANDMARKS
+        .iter()
+        .enumerate()
+    {
+        pose.image[i] = cross.image[j];
+        pose.world[i] = cross.world[j];
+    }
+    let mut c = RawKinematics {
+        side: k.side,
+        facing_2d: k.facing_2d,
+        facing_3d: k.facing_3d,
+        ..Default::default()
+    };
+    fill_angles(&mut c, &pose, side, p);
+    out.hip_flexion_2d = c.hip_flexion_2d;
+    out.hip_flexion_3d = c.hip_flexion_3d;
+    out.conf_hip = c.conf_hip;
+    out
+}
+
 fn fill_angles(k: &mut RawKinematics, pose: &Pose, side: Side, p: &KinematicsParams) {
     let l = &pose.image;
     let (s_i, h_i, k_i, a_i, he_i, ft_i) = ids(side);

@@ -11,5 +11,5 @@ pub mod tracker;
 pub mod types;
 
 pub use detector::Detection;
-pub use tracker::{PoseOptions, PoseTracker};
+pub use tracker::{CrossCheckPose, CrossCheckTrack, PoseOptions, PoseTracker};
 pub use types::*;

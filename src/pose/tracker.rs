@@ -32,6 +32,9 @@ pub struct PoseOptions {
     pub min_detection_confidence: f32,
     /// Pose presence threshold below which tracking is lost (`min_tracking_confidence`).
     pub min_tracking_confidence: f32,
+    /// Also run the other landmark model size ([`cross_check_size`]) on each frame's
+    /// region (`--cross-check`); see [`PoseTracker::take_cross_checks`].
+    pub cross_check: bool,
 }
 
 impl Default for PoseOptions {
@@ -43,6 +46,7 @@ impl Default for PoseOptions {
             threads: 0,
             min_detection_confidence: 0.5,
             min_tracking_confidence: 0.5,
+            cross_check: false,
         }
     }
 }
@@ -73,11 +77,98 @@ fn session(path: &Path, threads: usize) -> Result<Session> {
         .map_err(|e| err(&e))
 }
 
+/// The model size that cross-checks `main`: lite for full and heavy, full for lite.
+pub fn cross_check_size(main: ModelSize) -> ModelSize {
+    match main {
+        ModelSize::Lite => ModelSize::Full,
+        ModelSize::Full | ModelSize::Heavy => ModelSize::Lite,
+    }
+}
+
+/// The landmarks the cross-check keeps per frame: what a hip-flexion angle needs
+/// (shoulders, hips, knees, both sides), in this order.
+pub const CROSS_CHECK_LANDMARKS: [usize; 6] = [
+    super::idx::LEFT_SHOULDER,
+    super::idx::RIGHT_SHOULDER,
+    super::idx::LEFT_HIP,
+    super::idx::RIGHT_HIP,
+    super::idx::LEFT_KNEE,
+    super::idx::RIGHT_KNEE,
+];
+
+/// What the second model size found in the region the first one tracked, one frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CrossCheckPose {
+    /// The frame's timestamp (as passed to the tracker), seconds.
+    pub timestamp_s: f64,
+    /// Pose presence score of the second model.
+    pub score: f32,
+    /// [`CROSS_CHECK_LANDMARKS`] in frame pixels ...
+    pub image: [super::Landmark; 6],
+    /// ... and in metres (world).
+    pub world: [super::Landmark; 6],
+}
+
+/// The second model size's landmarks of one tracked clip, frame by frame (frames where
+/// the first model found no pose have none).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CrossCheckTrack {
+    pub model: ModelSize,
+    pub poses: Vec<CrossCheckPose>,
+}
+
+/// The second landmark session and what it found since the last
+/// [`PoseTracker::take_cross_checks`].
+struct CrossCheck {
+    size: ModelSize,
+    landmarker: Landmarker,
+    poses: Vec<CrossCheckPose>,
+}
+
+impl CrossCheck {
+    /// Runs the second model on `rect`, the region the first model's committed pose
+    /// came from. A frame seen again (a redetection on it) replaces its entry; an earlier
+    /// timestamp starts a new tracking pass, so the log starts again.
+    fn run(
+        &mut self,
+        frame: &Mat,
+        rect: &NormRect,
+        timestamp_s: f64,
+        times: &mut StageTimes,
+    ) -> Result<()> {
+        let (w, h) = (frame.cols() as f32, frame.rows() as f32);
+        let t = Instant::now();
+        self.landmarker.preprocess(frame, rect)?;
+        times.preprocess_ms += ms(t);
+        let t = Instant::now();
+        let raw = self.landmarker.infer()?;
+        times.inference_ms += ms(t);
+        let r = Landmarker::postprocess(raw, rect, w, h);
+        let pick = |l: &[super::Landmark]| CROSS_CHECK_LANDMARKS.map(|i| l[i]);
+        let pose = CrossCheckPose {
+            timestamp_s,
+            score: r.score,
+            image: pick(&r.image),
+            world: pick(&r.world),
+        };
+        match self.poses.last() {
+            Some(last) if timestamp_s < last.timestamp_s => self.poses.clear(),
+            Some(last) if timestamp_s == last.timestamp_s => {
+                self.poses.pop();
+            }
+            _ => {}
+        }
+        self.poses.push(pose);
+        Ok(())
+    }
+}
+
 /// Tracks one person's pose through consecutive frames.
 pub struct PoseTracker {
     opts: PoseOptions,
     detector: Detector,
     landmarker: Landmarker,
+    cross: Option<CrossCheck>,
     prev_rect: Option<NormRect>,
     aux_smoother: PointsSmoother,
     lm_smoother: PointsSmoother,
@@ -97,20 +188,36 @@ impl PoseTracker {
         } else {
             opts.threads
         };
-        // The two sessions are built side by side (graph loading and optimisation
-        // is single-threaded, and start-up is most of a short clip's run).
-        let (detector, landmark) = std::thread::scope(|s| {
+        let cross_size = opts.cross_check.then(|| cross_check_size(opts.model));
+        let cross_files = cross_size
+            .map(|c| ModelFiles::resolve(c, opts.models_dir.as_deref()))
+            .transpose()?;
+        // The sessions are built side by side (graph loading and optimisation is
+        // single-threaded, and start-up is most of a short clip's run).
+        let (detector, landmark, cross) = std::thread::scope(|s| {
             let det = s.spawn(|| session(&files.detector, threads));
+            let cross = cross_files
+                .as_ref()
+                .map(|c| s.spawn(|| session(&c.landmark, threads)));
             let lm = session(&files.landmark, threads);
-            let det = det
-                .join()
-                .unwrap_or_else(|_| Err(Error::Other("loading the detector panicked".into())));
-            (det, lm)
+            let panicked = |what: &str| Err(Error::Other(format!("loading the {what} panicked")));
+            let det = det.join().unwrap_or_else(|_| panicked("detector"));
+            let cross = cross.map(|c| c.join().unwrap_or_else(|_| panicked("second model")));
+            (det, lm, cross)
         });
+        let cross = match (cross_size, cross) {
+            (Some(size), Some(session)) => Some(CrossCheck {
+                size,
+                landmarker: Landmarker::new(session?),
+                poses: Vec::new(),
+            }),
+            _ => None,
+        };
         Ok(PoseTracker {
             opts: opts.clone(),
             detector: Detector::new(detector?),
             landmarker: Landmarker::new(landmark?),
+            cross,
             prev_rect: None,
             aux_smoother: PointsSmoother::new(smoothing::AUX_LANDMARKS),
             lm_smoother: PointsSmoother::new(smoothing::LANDMARKS),
@@ -120,6 +227,16 @@ impl PoseTracker {
 
     pub fn options(&self) -> &PoseOptions {
         &self.opts
+    }
+
+    /// The second model size's landmarks found since the last call, on the regions of
+    /// the poses the tracker committed (`None` without `cross_check`). Call before
+    /// tracking a clip to start afresh, and after it to take its track.
+    pub fn take_cross_checks(&mut self) -> Option<CrossCheckTrack> {
+        self.cross.as_mut().map(|c| CrossCheckTrack {
+            model: c.size,
+            poses: std::mem::take(&mut c.poses),
+        })
     }
 
     /// Forgets the tracked person (call between videos).
@@ -213,6 +330,9 @@ impl PoseTracker {
             return Ok((None, times));
         }
         let pose = self.commit(r, &rect, source, timestamp_s, w, h, &mut times);
+        if let Some(c) = self.cross.as_mut() {
+            c.run(frame, &rect, timestamp_s, &mut times)?;
+        }
         Ok((Some(pose), times))
     }
 
@@ -263,6 +383,9 @@ impl PoseTracker {
                     h,
                     &mut times,
                 );
+                if let Some(c) = self.cross.as_mut() {
+                    c.run(frame, &rect, timestamp_s, &mut times)?;
+                }
                 (Some(pose), times)
             }
             None => (None, times),

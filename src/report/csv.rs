@@ -11,7 +11,7 @@ fn o(v: Option<f64>) -> String {
         .unwrap_or_default()
 }
 
-const REPS_HEADER: [&str; 25] = [
+const REPS_HEADER: [&str; 26] = [
     "rep",
     "counted",
     "start_s",
@@ -28,6 +28,7 @@ const REPS_HEADER: [&str; 25] = [
     "peak_hip_flexion_s",
     "peak_hip_flexion_2d_deg",
     "peak_hip_flexion_3d_deg",
+    "peak_loaded_hip_flexion_cross_check_deg",
     "min_hip_flexion_deg",
     "peak_knee_flexion_deg",
     "min_knee_flexion_deg",
@@ -65,6 +66,7 @@ pub fn reps_csv(r: &Report) -> String {
                 o(p.peak_hip_flexion_s),
                 o(p.peak_hip_flexion_2d_deg),
                 o(p.peak_hip_flexion_3d_deg),
+                o(p.peak_loaded_hip_flexion_cross_check_deg),
                 o(p.min_hip_flexion_deg),
                 o(p.peak_knee_flexion_deg),
                 o(p.min_knee_flexion_deg),

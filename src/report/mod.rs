@@ -59,6 +59,10 @@ pub struct ClipFacts {
     pub capture_fps: Option<f64>,
     pub time_scale: f64,
     pub model: String,
+    /// The second model size whose landmarks cross-checked each rep's peak
+    /// (`--cross-check`); absent without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_check_model: Option<String>,
     /// How the analysed person was chosen, and how many people were seen.
     pub person: String,
     pub people_seen: Option<usize>,
@@ -110,6 +114,10 @@ pub struct RepOut {
     /// the rep has no loaded frames.
     #[serde(default)]
     pub peak_loaded_hip_flexion_deg: Option<f64>,
+    /// The same peak measured on the landmarks of the second model size
+    /// (`clip.cross_check_model`, `--cross-check`); absent without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_loaded_hip_flexion_cross_check_deg: Option<f64>,
     pub min_hip_flexion_deg: Option<f64>,
     pub peak_knee_flexion_deg: Option<f64>,
     pub min_knee_flexion_deg: Option<f64>,
@@ -282,6 +290,7 @@ pub fn rep_out(r: &Rep, cap: Option<f64>, flags: &[FlagOut]) -> RepOut {
         peak_hip_flexion_2d_deg: r.peak_hip_flexion_2d_deg,
         peak_hip_flexion_3d_deg: r.peak_hip_flexion_3d_deg,
         peak_loaded_hip_flexion_deg: r.loaded_peak().map(|p| p.0),
+        peak_loaded_hip_flexion_cross_check_deg: r.peak_loaded_hip_flexion_cross_check_deg,
         min_hip_flexion_deg: r.min_hip_flexion_deg,
         peak_knee_flexion_deg: r.peak_knee_flexion_deg,
         min_knee_flexion_deg: r.min_knee_flexion_deg,

@@ -90,6 +90,9 @@ pub fn render(r: &Report, colour: bool) -> String {
     if r.reps.is_empty() {
         let _ = writeln!(s, "  (no repetitions found)");
     }
+    if let Some(line) = cross_check_line(r) {
+        let _ = writeln!(s, "{line}");
+    }
     for h in &r.holds {
         let _ = writeln!(
             s,
@@ -132,4 +135,31 @@ pub fn faces_line(r: &Report) -> &'static str {
     } else {
         "Faces are blurred in the annotated video, keyframes and thumbnail (--show-faces shows them)."
     }
+}
+
+/// With `--cross-check`: each rep's peak loaded hip flexion from both model sizes.
+pub fn cross_check_line(r: &Report) -> Option<String> {
+    let other = r.clip.cross_check_model.as_deref()?;
+    let peaks: Vec<String> = r
+        .reps
+        .iter()
+        .filter(|p| p.counted)
+        .map(|p| {
+            format!(
+                "rep {}: {} / {}",
+                p.number.unwrap_or(0),
+                deg(p.peak_loaded_hip_flexion_deg),
+                deg(p.peak_loaded_hip_flexion_cross_check_deg)
+            )
+        })
+        .collect();
+    Some(format!(
+        "Cross-check, peak loaded hip flexion {} / {other} model: {}",
+        r.clip.model,
+        if peaks.is_empty() {
+            "no counted reps".to_string()
+        } else {
+            peaks.join(", ")
+        }
+    ))
 }
