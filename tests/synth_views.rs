@@ -16,18 +16,21 @@
 //! cores) and prints the table `docs/camera-views.md` holds, coverage asserted on the
 //! held-out set. `HIPFLEX_SYNTH_CACHE=DIR` keeps each clip's landmarks there (re-runs then
 //! skip the pose model); `HIPFLEX_UNC_DUMP=FILE` writes each rep's evidence as JSON lines.
+//! `HIPFLEX_VIEWS=subset-both` runs the default subset's views from both sets.
+//! `HIPFLEX_CROSS_CHECK=1` also runs the lite model on the same regions (`--cross-check`)
+//! and prints each family's coverage and median width with and without it.
 
 mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use hipflex::analyze::{AnalyzeOptions, Provenance, analyze_frames};
+use hipflex::analyze::{AnalyzeOptions, Provenance, analyze_frames, analyze_frames_cross_checked};
 use hipflex::common::Exercise;
 use hipflex::exercise::{AnalysisConfig, peak_evidence};
 use hipflex::kinematics::uncertainty::{RepEvidence, UncertaintyParams, peak_half_width_deg};
 use hipflex::pipeline;
-use hipflex::pose::{PoseFrame, PoseOptions, PoseTracker};
+use hipflex::pose::{CrossCheckTrack, PoseFrame, PoseOptions, PoseTracker};
 use hipflex::protocol::Protocol;
 use hipflex::synth::{self, CameraSpec, GroundTruth, SynthSpec};
 use hipflex::video::{RotateMode, VideoInfo};
@@ -151,6 +154,13 @@ struct Tracked {
     frames: Vec<PoseFrame>,
     frames_with_person: u64,
     truth: GroundTruth,
+    /// The lite model's landmarks of the same regions (`HIPFLEX_CROSS_CHECK`).
+    #[serde(default)]
+    cross: Option<CrossCheckTrack>,
+}
+
+fn cross_checking() -> bool {
+    std::env::var_os("HIPFLEX_CROSS_CHECK").is_some()
 }
 
 fn cache_key(s: &SynthSpec) -> String {
@@ -159,7 +169,8 @@ fn cache_key(s: &SynthSpec) -> String {
     let h = text.bytes().fold(0xcbf29ce484222325u64, |h, b| {
         (h ^ b as u64).wrapping_mul(0x100000001b3)
     });
-    format!("{h:016x}.json")
+    let cross = if cross_checking() { "-xc" } else { "" };
+    format!("{h:016x}{cross}.json")
 }
 
 fn track(s: &SynthSpec, dir: &Path, k: usize, tracker: &mut Option<PoseTracker>) -> Tracked {
@@ -171,8 +182,13 @@ fn track(s: &SynthSpec, dir: &Path, k: usize, tracker: &mut Option<PoseTracker>)
     let path = dir.join(format!("c{k}.mp4"));
     let truth = synth::generate(s, &path, false).unwrap();
     let tracker = tracker.get_or_insert_with(|| {
-        pipeline::tracker(&PoseOptions::default(), None).expect("pose model")
+        let opts = PoseOptions {
+            cross_check: cross_checking(),
+            ..Default::default()
+        };
+        pipeline::tracker(&opts, None).expect("pose model")
     });
+    tracker.take_cross_checks();
     let mut frames = Vec::new();
     let run = pipeline::track_video(&path, RotateMode::Auto, tracker, |f, _| {
         frames.push(f.clone());
@@ -184,6 +200,7 @@ fn track(s: &SynthSpec, dir: &Path, k: usize, tracker: &mut Option<PoseTracker>)
         frames,
         frames_with_person: run.frames_with_person,
         truth,
+        cross: tracker.take_cross_checks(),
     };
     if let Some(c) = cache {
         std::fs::create_dir_all(c.parent().unwrap()).unwrap();
@@ -248,6 +265,11 @@ struct RepRow {
     peak_deg: f64,
     half_width_deg: f64,
     half_width_before_deg: f64,
+    /// With `HIPFLEX_CROSS_CHECK`: the lite model's peak and the half-width fed with it
+    /// (`half_width_deg` is then the interval without it).
+    cross_peak_deg: Option<f64>,
+    cross_diff_deg: Option<f64>,
+    half_width_cross_deg: Option<f64>,
     evidence: RepEvidence,
     rms_jitter_deg: Option<f64>,
 }
@@ -312,13 +334,19 @@ fn measure(ex: Exercise, v: &'static View, set: Set, t: &Tracked) -> Row {
     let Ok((_, a)) = analyze_frames(&prov, &t.frames, &opts) else {
         return row;
     };
+    let crossed = t
+        .cross
+        .as_ref()
+        .and_then(|c| analyze_frames_cross_checked(&prov, &t.frames, Some(c), &opts).ok())
+        .map(|(_, x)| x);
     for (f, tf) in a.frames.iter().zip(&t.truth.frames) {
         if let Some(h) = f.hip_flexion {
             row.errors.push((h - tf.hip_flexion_deg).abs());
         }
     }
     let min_conf = cfg.kinematics.min_confidence;
-    for r in a.counted_reps() {
+    for (i, r) in a.reps.iter().enumerate().filter(|(_, r)| r.counted) {
+        let xr = crossed.as_ref().and_then(|x| x.reps.get(i));
         // The true rep is the one whose span holds the measured peak (a missed or extra rep
         // then pairs nothing wrongly).
         let tr = r.peak_hip_flexion_s.and_then(|s| {
@@ -354,6 +382,11 @@ fn measure(ex: Exercise, v: &'static View, set: Set, t: &Tracked) -> Row {
             peak_deg: p,
             half_width_deg: w,
             half_width_before_deg: before,
+            cross_peak_deg: xr.and_then(|x| x.peak_loaded_hip_flexion_cross_check_deg),
+            cross_diff_deg: xr.and_then(|x| {
+                Some((x.peak_loaded_hip_flexion_cross_check_deg? - x.loaded_peak()?.0).abs())
+            }),
+            half_width_cross_deg: xr.and_then(|x| x.peak_hip_flexion_uncertainty_deg),
             evidence: e,
             rms_jitter_deg: rms,
         });
@@ -361,12 +394,18 @@ fn measure(ex: Exercise, v: &'static View, set: Set, t: &Tracked) -> Row {
     row
 }
 
+fn subset_both() -> bool {
+    std::env::var("HIPFLEX_VIEWS").is_ok_and(|v| v == "subset-both")
+}
+
 fn cases(all: bool) -> Vec<(Exercise, &'static View, Set)> {
+    // `HIPFLEX_VIEWS=subset-both`: the default subset's views from both sets.
+    let both = subset_both();
     let mut out = Vec::new();
     for set in [Set::Calibration, Set::HeldOut] {
         for ex in [Exercise::Deadlift, Exercise::Bridge, Exercise::Nordic] {
             for v in &VIEWS {
-                let subset = set == Set::HeldOut
+                let subset = (set == Set::HeldOut || both)
                     && match ex {
                         Exercise::Deadlift => {
                             matches!(v.name, "side" | "45 front" | "front" | "rear")
@@ -437,6 +476,43 @@ fn print_tables(rows: &[(Exercise, &View, Set, Row)]) {
     }
 }
 
+/// With `HIPFLEX_CROSS_CHECK`: per set and view family, coverage and median width without
+/// and with the cross-check, and the median |full − lite| peak difference.
+fn print_cross_check(rows: &[(Exercise, &View, Set, Row)]) {
+    println!(
+        "\n| set | family | reps | covers without | covers with | median width without / with (°) | median abs(full - lite) (°) |\n|---|---|---|---|---|---|---|"
+    );
+    for set in ["calibration", "held-out"] {
+        for fam in ["side", "oblique", "front", "rear"] {
+            let reps: Vec<&RepRow> = rows
+                .iter()
+                .flat_map(|r| &r.3.reps)
+                .filter(|r| r.family == fam && r.set == set && r.half_width_cross_deg.is_some())
+                .collect();
+            if reps.is_empty() {
+                continue;
+            }
+            let with = reps
+                .iter()
+                .filter(|r| (r.peak_deg - r.truth_deg).abs() <= r.half_width_cross_deg.unwrap())
+                .count();
+            let w: Vec<f64> = reps
+                .iter()
+                .map(|r| 2.0 * r.half_width_cross_deg.unwrap())
+                .collect();
+            let d: Vec<f64> = reps.iter().filter_map(|r| r.cross_diff_deg).collect();
+            println!(
+                "| {set} | {fam} | {} | {} | {with} | {:.0} / {:.0} | {:.1} |",
+                reps.len(),
+                covered(&reps),
+                median_width(&reps, false),
+                pct(&w, 0.5),
+                pct(&d, 0.5)
+            );
+        }
+    }
+}
+
 /// Held-out coverage per view family: (family, covered, reps, median width).
 fn family_coverage(rows: &[(Exercise, &View, Set, Row)]) -> Vec<(&'static str, usize, usize, f64)> {
     ["side", "oblique", "front", "rear"]
@@ -459,8 +535,16 @@ fn figure_from_every_camera_is_tracked_and_peak_intervals_cover_the_truth() {
     let dir = tempfile::tempdir().unwrap();
     let mut tracker = None;
     let mut rows = Vec::new();
-    for (k, (ex, v, set)) in cases(all).into_iter().enumerate() {
-        let s = spec(ex, v, set, k as u64);
+    let cases = cases(all);
+    let n_cal = cases.iter().filter(|c| c.2 == Set::Calibration).count();
+    for (k, (ex, v, set)) in cases.into_iter().enumerate() {
+        // `subset-both` keeps the default run's held-out clips (seeds) exactly.
+        let seed_k = if subset_both() && set == Set::HeldOut {
+            k - n_cal
+        } else {
+            k
+        };
+        let s = spec(ex, v, set, seed_k as u64);
         let t = track(&s, dir.path(), k, &mut tracker);
         let row = measure(ex, v, set, &t);
         eprintln!(
@@ -485,6 +569,9 @@ fn figure_from_every_camera_is_tracked_and_peak_intervals_cover_the_truth() {
         std::fs::write(path, lines.join("\n") + "\n").unwrap();
     }
     print_tables(&rows);
+    if cross_checking() {
+        print_cross_check(&rows);
+    }
     for (ex, v, _, r) in &rows {
         if *ex == Exercise::Bridge
             && matches!(v.name, "front" | "rear" | "45 front" | "45 rear")

@@ -97,7 +97,7 @@ pub const CROSS_CHECK_LANDMARKS: [usize; 6] = [
 ];
 
 /// What the second model size found in the region the first one tracked, one frame.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CrossCheckPose {
     /// The frame's timestamp (as passed to the tracker), seconds.
     pub timestamp_s: f64,
@@ -111,7 +111,7 @@ pub struct CrossCheckPose {
 
 /// The second model size's landmarks of one tracked clip, frame by frame (frames where
 /// the first model found no pose have none).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CrossCheckTrack {
     pub model: ModelSize,
     pub poses: Vec<CrossCheckPose>,

@@ -307,7 +307,7 @@ fn summary_section(r: &Report) -> Markup {
                 (fact("Reps counted", &sm.reps_counted.to_string()))
                 (fact("Partial reps", &sm.partial_reps.to_string()))
                 @if sm.holds > 0 { (fact("Holds", &sm.holds.to_string())) }
-                (fact("Peak loaded hip flexion", &deg(sm.peak_hip_flexion_deg)))
+                (fact("Peak loaded hip flexion", &super::peak_with_interval(sm.peak_hip_flexion_deg, sm.peak_hip_flexion_uncertainty_deg)))
                 (fact("Time above the cap", &above))
                 (fact("Typical tempo (ecc-pause-con-pause)", sm.typical_tempo.as_deref().unwrap_or("–")))
                 (fact("Red flags", &sm.flags_red.to_string()))
