@@ -12,7 +12,7 @@
 //!            + (size · max(0, ref_px / subject px − 1))²
 //!            + (jit  · 1.4826 · median |raw − filtered hip angle| near the peak)²
 //!            + (rear · min(1, fraction of frames seen from behind / rear_full))²
-//!            + (xchk · |peak − peak of a second model size|)² )
+//!            + (xchk · |peak − peak of a second model size|)² )   (`--cross-check` only)
 //! ```
 //!
 //! Calibrated on synthetic clips with exact truth rendered from many camera directions
@@ -278,6 +278,18 @@ mod tests {
             ..side
         };
         assert!(peak_half_width_deg(&small, &p) > w0 + 2.0);
+        let crossed = RepEvidence {
+            peak_deg: Some(40.0),
+            cross_check_peak_deg: Some(60.0),
+            ..side
+        };
+        let wx = peak_half_width_deg(&crossed, &p);
+        assert!((wx * wx - w0 * w0 - (p.cross_check * 20.0).powi(2)).abs() < 1e-9);
+        let one_sided = RepEvidence {
+            cross_check_peak_deg: None,
+            ..crossed
+        };
+        assert_eq!(peak_half_width_deg(&one_sided, &p), w0);
         let behind = RepEvidence {
             rear_fraction: Some(0.13),
             ..front
