@@ -2,9 +2,10 @@
 //! thumbnails) unless `--show-faces` is given.
 //!
 //! The region to blur is worked out per frame from the tracked person's face landmarks
-//! (BlazePose 0-10: nose, eyes, ears, mouth), with a margin sized from the body (trunk
-//! length, shoulder width) so that it covers the whole head whichever way it faces:
-//! lying (bridges), kneeling (Nordics), turned away from the camera. Where the pose is
+//! (BlazePose 0-10: nose, eyes, ears, mouth), around both the face and the ears, with a
+//! margin sized from the body (the head height its segments imply) so that it covers the
+//! whole head whichever way it faces: lying (bridges), kneeling (Nordics), bent over,
+//! turned away from the camera. Where the pose is
 //! lost, the last and next known regions stay blurred; before the person is first
 //! found, the whole frame is (but for a short lead-in, see [`plan`]). Everyone's faces
 //! are found by the person detector, which keys on faces, on sampled frames of the
@@ -22,15 +23,38 @@ use crate::pose::{Landmark, PoseFrame, PoseTracker, Roi, idx};
 
 /// Face landmarks of the BlazePose topology (nose, eyes, ears, mouth).
 pub const FACE_LANDMARKS: std::ops::RangeInclusive<usize> = 0..=10;
-/// Half the head box, as a fraction of the trunk length (shoulder centre to hip
-/// centre): a head is about 0.45 trunk lengths tall, and the face landmarks sit near
-/// its middle, so this covers crown, chin and the back of the head with room to spare.
-pub const HEAD_HALF_PER_TRUNK: f32 = 0.36;
-/// Half the head box, as a fraction of the shoulder width (front and rear views,
-/// where the trunk may be foreshortened).
-pub const HEAD_HALF_PER_SHOULDERS: f32 = 0.45;
+/// Body segments (landmark pairs) and their length in head heights (chin to crown), from
+/// adult anthropometry as fractions of stature (Drillis & Contini 1966; head 0.13,
+/// shoulder to hip 0.29, thigh 0.245, shank 0.246, upper arm 0.186, shoulder width 0.26,
+/// rounded down so that the head comes out no smaller). Each one's length in the image
+/// over its ratio estimates the head height; a segment turned towards the camera is
+/// foreshortened and underestimates it, so the estimates are ranked and the
+/// [`HEAD_ESTIMATE_RANK`]-th largest is taken (a bent trunk, a leg pointing at the
+/// camera or one misplaced limb does not shrink or blow up the box).
+pub const HEAD_HEIGHTS_PER_SEGMENT: [(usize, usize, f32); 9] = [
+    (idx::LEFT_SHOULDER, idx::LEFT_HIP, 2.1),
+    (idx::RIGHT_SHOULDER, idx::RIGHT_HIP, 2.1),
+    (idx::LEFT_HIP, idx::LEFT_KNEE, 1.8),
+    (idx::RIGHT_HIP, idx::RIGHT_KNEE, 1.8),
+    (idx::LEFT_KNEE, idx::LEFT_ANKLE, 1.8),
+    (idx::RIGHT_KNEE, idx::RIGHT_ANKLE, 1.8),
+    (idx::LEFT_SHOULDER, idx::LEFT_ELBOW, 1.4),
+    (idx::RIGHT_SHOULDER, idx::RIGHT_ELBOW, 1.4),
+    (idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER, 1.9),
+];
+/// Which of the ranked head-height estimates is used (1 = the largest).
+pub const HEAD_ESTIMATE_RANK: usize = 2;
+/// Half the head box, in head heights. The box is the union of two squares of this half
+/// size, one around the face landmarks and one around the ears (the middle of the skull
+/// seen from the side): the crown lies about 0.55 head heights from the ears, whichever
+/// way the head is turned, so this leaves nearly half a head for hair, for face
+/// landmarks the model places off the true head (a face turned down is placed low and
+/// small) and for motion between frames. Measured on real clips (tests/privacy_real.rs,
+/// marked heads): at 0.8 the box edge still ran through the crown of a bent deadlifter
+/// and of the Nordic partner.
+pub const HEAD_HALF_PER_HEAD: f32 = 1.0;
 /// Half the head box, as a multiple of the spread of the face landmarks (faces close to
-/// the camera).
+/// the camera, bodies out of the frame).
 pub const HEAD_HALF_PER_FACE_SPREAD: f32 = 1.1;
 /// Smallest half head box, pixels (tiny faces far away are still covered).
 pub const MIN_HALF_PX: f32 = 10.0;
@@ -99,10 +123,23 @@ fn mid(a: &Landmark, b: &Landmark) -> Landmark {
     }
 }
 
+/// The head height of one person in image pixels, from their body (see
+/// [`HEAD_HEIGHTS_PER_SEGMENT`]); `None` when no segment has a finite length.
+pub fn head_height_px(lm: &[Landmark]) -> Option<f32> {
+    let mut est: Vec<f32> = HEAD_HEIGHTS_PER_SEGMENT
+        .iter()
+        .filter_map(|&(a, b, ratio)| Some(dist(lm.get(a)?, lm.get(b)?) / ratio))
+        .filter(|v| v.is_finite())
+        .collect();
+    est.sort_by(|a, b| b.total_cmp(a));
+    est.get(HEAD_ESTIMATE_RANK - 1).or(est.first()).copied()
+}
+
 /// The head region of one person from their image landmarks (pixels, BlazePose's 33):
-/// a square around the mean of the face landmarks whose half-size is the largest of the
-/// body-based estimates ([`HEAD_HALF_PER_TRUNK`], [`HEAD_HALF_PER_SHOULDERS`],
-/// [`HEAD_HALF_PER_FACE_SPREAD`], [`MIN_HALF_PX`]). Landmarks are used whatever their
+/// the union of two squares, one around the mean of the face landmarks and one around
+/// the middle of the ears, whose half-size is the largest of [`HEAD_HALF_PER_HEAD`]
+/// head heights (see [`head_height_px`]), [`HEAD_HALF_PER_FACE_SPREAD`] times the
+/// face landmarks' spread and [`MIN_HALF_PX`]. Landmarks are used whatever their
 /// visibility: the model places the face even when it is turned away or outside the
 /// frame, and that is where the head is.
 pub fn head_region(lm: &[Landmark]) -> Option<Region> {
@@ -120,20 +157,25 @@ pub fn head_region(lm: &[Landmark]) -> Option<Region> {
         .iter()
         .flat_map(|a| face.iter().map(move |b| dist(a, b)))
         .fold(0.0f32, f32::max);
-    let (ls, rs) = (&lm[idx::LEFT_SHOULDER], &lm[idx::RIGHT_SHOULDER]);
-    let (lh, rh) = (&lm[idx::LEFT_HIP], &lm[idx::RIGHT_HIP]);
-    let trunk = dist(&mid(ls, rs), &mid(lh, rh));
-    let shoulders = dist(ls, rs);
     let half = [
-        HEAD_HALF_PER_TRUNK * trunk,
-        HEAD_HALF_PER_SHOULDERS * shoulders,
+        head_height_px(lm).map_or(0.0, |h| HEAD_HALF_PER_HEAD * h),
         HEAD_HALF_PER_FACE_SPREAD * spread,
         MIN_HALF_PX,
     ]
     .into_iter()
     .filter(|v| v.is_finite())
     .fold(0.0f32, f32::max);
-    Some(Region::square(cx, cy, half))
+    let ears = mid(&lm[idx::LEFT_EAR], &lm[idx::RIGHT_EAR]);
+    let (a, b) = (
+        Region::square(cx, cy, half),
+        Region::square(ears.x, ears.y, half),
+    );
+    Some(Region {
+        x0: a.x0.min(b.x0),
+        y0: a.y0.min(b.y0),
+        x1: a.x1.max(b.x1),
+        y1: a.y1.max(b.y1),
+    })
 }
 
 /// The followed person's head region in every frame: from the landmarks where there is
@@ -275,13 +317,17 @@ fn held_at(samples: &[(f64, Vec<Region>)], t: f64) -> impl Iterator<Item = Regio
 /// Seconds before the followed person is first found over which their first head region
 /// (and every face the detector found) stands in for them; earlier frames are blurred
 /// whole. The tracker needs a few frames to lock on at the start of a clip (a second
-/// tracking pass, a person entering), while the detector has found the faces.
+/// tracking pass), while the detector has found the faces.
 pub const LEAD_IN_S: f64 = 1.5;
 
 /// What to blur in each frame: the followed person's head (see [`own_regions`]) and
 /// every other face the detector found within [`HOLD_OTHERS_S`]. Before the followed
-/// person is first found: their first region and the faces found, within [`LEAD_IN_S`]
-/// of it and only where the detector found a face nearby in time; else the whole frame.
+/// person is first found the frame is blurred whole, but for a lead-in: within
+/// [`LEAD_IN_S`] of the first find, where the detector found a face within
+/// [`HOLD_OTHERS_S`] that lies in the person's first head region (they were already
+/// there, and the tracker was locking on), their first region and every face found are
+/// blurred instead. A person walking in, or found late for any other reason, is not
+/// where they are first tracked: their frames are blurred whole.
 pub fn plan(frames: &[PoseFrame], faces: &OtherFaces) -> Vec<Blur> {
     let own = own_regions(frames);
     let others = faces.others(&own);
@@ -294,11 +340,20 @@ pub fn plan(frames: &[PoseFrame], faces: &OtherFaces) -> Vec<Blur> {
         .zip(frames)
         .map(|(own, f)| {
             let t = f.timestamp_s;
-            let mut theirs = held_at(&others, t).peekable();
+            let theirs = held_at(&others, t);
             match (own, first) {
                 (Some(r), _) => Blur::Regions(r.iter().copied().chain(theirs).collect()),
-                (None, Some((t1, r1))) if t1 - t <= LEAD_IN_S && theirs.peek().is_some() => {
-                    Blur::Regions(std::iter::once(r1).chain(theirs).collect())
+                (None, Some((t1, r1))) if t1 - t <= LEAD_IN_S => {
+                    let seen: Vec<Region> = theirs.collect();
+                    let there = seen.iter().any(|s| {
+                        let (cx, cy) = s.centre();
+                        r1.contains(cx, cy)
+                    });
+                    if there {
+                        Blur::Regions(std::iter::once(r1).chain(seen).collect())
+                    } else {
+                        Blur::Whole
+                    }
                 }
                 _ => Blur::Whole,
             }
@@ -371,16 +426,21 @@ mod tests {
     }
 
     /// A standing person seen from the side: face around (500, 200), shoulders at 300,
-    /// hips at 550 (trunk 250 px).
+    /// hips at 550 (trunk 250 px, so a head height of 250 / 2.1 = 119 px), knees, ankles
+    /// and elbows where that head height puts them.
     fn standing() -> Vec<Landmark> {
         let mut v = vec![lm(0.0, 0.0); 33];
         for (i, l) in v.iter_mut().enumerate().take(11) {
             *l = lm(490.0 + i as f32 * 2.0, 195.0 + (i % 3) as f32 * 5.0);
         }
-        v[idx::LEFT_SHOULDER] = lm(500.0, 300.0);
-        v[idx::RIGHT_SHOULDER] = lm(505.0, 300.0);
-        v[idx::LEFT_HIP] = lm(500.0, 550.0);
-        v[idx::RIGHT_HIP] = lm(505.0, 550.0);
+        let head = 250.0 / 2.1;
+        for (side, x) in [(0, 500.0), (1, 505.0)] {
+            v[idx::LEFT_SHOULDER + side] = lm(x, 300.0);
+            v[idx::LEFT_ELBOW + side] = lm(x, 300.0 + 1.4 * head);
+            v[idx::LEFT_HIP + side] = lm(x, 550.0);
+            v[idx::LEFT_KNEE + side] = lm(x, 550.0 + 1.8 * head);
+            v[idx::LEFT_ANKLE + side] = lm(x, 550.0 + 3.6 * head);
+        }
         v
     }
 
@@ -406,12 +466,18 @@ mod tests {
 
     #[test]
     fn head_box_covers_the_head_and_not_the_trunk() {
-        let r = head_region(&standing()).unwrap();
-        // Centred on the face, sized from the trunk (0.36 x 250 = 90 px each way).
-        assert!(r.contains(500.0, 200.0));
-        assert!((r.x1 - r.x0 - 180.0).abs() < 1.0, "{r:?}");
-        // Crown and chin (about 0.25 trunk above and below the eyes) are inside ...
-        assert!(r.contains(500.0, 200.0 - 60.0) && r.contains(500.0, 200.0 + 60.0));
+        let lms = standing();
+        let head = head_height_px(&lms).unwrap();
+        assert!((head - 250.0 / 2.1).abs() < 0.5, "{head}");
+        let r = head_region(&lms).unwrap();
+        // Around the face (500, 199.5) and the ears (505, 202.5), HEAD_HALF_PER_HEAD head
+        // heights each way.
+        let half = HEAD_HALF_PER_HEAD * head;
+        assert!((r.x0 - (500.0 - half)).abs() < 0.5 && (r.x1 - (505.0 + half)).abs() < 0.5);
+        assert!((r.y0 - (199.5 - half)).abs() < 0.5, "{r:?}");
+        // Crown and chin (about 0.55 head heights above and below the eyes) are inside ...
+        let reach = 0.55 * head;
+        assert!(r.contains(500.0, 200.0 - reach) && r.contains(500.0, 200.0 + reach));
         // ... the hips are far outside.
         assert!(!r.contains(500.0, 450.0));
     }
@@ -422,8 +488,59 @@ mod tests {
         let rot: Vec<Landmark> = standing().iter().map(|l| lm(l.y, 1000.0 - l.x)).collect();
         let a = head_region(&standing()).unwrap();
         let b = head_region(&rot).unwrap();
-        assert!(((a.x1 - a.x0) - (b.x1 - b.x0)).abs() < 1.0);
+        assert!(((a.x1 - a.x0) - (b.y1 - b.y0)).abs() < 1.0);
+        assert!(((a.y1 - a.y0) - (b.x1 - b.x0)).abs() < 1.0);
         assert!(b.contains(200.0, 500.0));
+    }
+
+    #[test]
+    fn a_bent_trunk_or_one_stray_limb_does_not_change_the_box() {
+        // Bent towards the camera: the trunk is foreshortened to a third of its length
+        // (shoulders and arms moved down to 467); the legs still give the head height.
+        let mut bent = standing();
+        for i in [
+            idx::LEFT_SHOULDER,
+            idx::RIGHT_SHOULDER,
+            idx::LEFT_ELBOW,
+            idx::RIGHT_ELBOW,
+        ] {
+            bent[i].y += 250.0 * 2.0 / 3.0;
+        }
+        let upright = head_region(&standing()).unwrap();
+        let r = head_region(&bent).unwrap();
+        assert!(
+            (r.x1 - r.x0 - (upright.x1 - upright.x0)).abs() < 1.0,
+            "{r:?}"
+        );
+        // One misplaced ankle (a wild guess outside the frame) does not blow the box up.
+        let mut stray = standing();
+        stray[idx::LEFT_ANKLE] = lm(500.0, 5000.0);
+        let r = head_region(&stray).unwrap();
+        assert!(
+            (r.x1 - r.x0 - (upright.x1 - upright.x0)).abs() < 1.0,
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn the_box_reaches_past_the_ears_to_the_back_of_the_head() {
+        // A face seen in profile, bent over and looking down (the partner of the Nordic
+        // clip): eyes, nose and mouth lie low and to one side of the ears; the crown lies
+        // beyond the ears, away from the face.
+        let mut v = standing();
+        for (i, l) in v.iter_mut().enumerate().take(11) {
+            *l = match i {
+                7 | 8 => lm(540.0, 170.0),
+                _ => lm(500.0 + (i % 3) as f32 * 3.0, 215.0 + (i % 2) as f32 * 6.0),
+            };
+        }
+        let r = head_region(&v).unwrap();
+        let head = head_height_px(&v).unwrap();
+        // The crown, 0.55 head heights past the ears along the face-to-ear line.
+        let (dx, dy) = (540.0 - 502.0, 170.0 - 216.0);
+        let n = f32::hypot(dx, dy);
+        let crown = (540.0 + dx / n * 0.55 * head, 170.0 + dy / n * 0.55 * head);
+        assert!(r.contains(crown.0, crown.1), "{r:?} {crown:?}");
     }
 
     #[test]
@@ -498,7 +615,8 @@ mod tests {
     }
 
     #[test]
-    fn the_lead_in_before_the_person_is_found_blurs_the_faces_found() {
+    fn the_lead_in_blurs_the_faces_found_only_where_the_person_already_was() {
+        // Found from frame 10 (1.0 s), standing with the face at (500, 200).
         let frames: Vec<PoseFrame> = (0..40)
             .map(|i| {
                 let f = frame(i, (i >= 10).then(standing));
@@ -508,19 +626,35 @@ mod tests {
                 }
             })
             .collect();
+        let mine = Region::square(502.0, 201.0, 40.0);
         let theirs = Region::square(900.0, 200.0, 40.0);
+        let sample = |index: usize, faces: Vec<Region>| FaceSample {
+            index,
+            t: index as f64 / 10.0,
+            faces,
+        };
+        // The detector found the followed person where they are first tracked, and
+        // someone else: both regions stand in for them, within HOLD_OTHERS_S.
         let faces = OtherFaces {
-            samples: vec![FaceSample {
-                index: 2,
-                t: 0.2,
-                faces: vec![theirs],
-            }],
+            samples: vec![sample(2, vec![mine, theirs])],
         };
         let p = plan(&frames, &faces);
-        // Within HOLD_OTHERS_S of the detection: the first own box and the face found.
-        assert!(matches!(&p[0], Blur::Regions(r) if r.len() == 2 && r.contains(&theirs)));
+        assert!(matches!(&p[0], Blur::Regions(r) if r.len() == 3 && r.contains(&theirs)));
         // No face found near 0.9 s: the whole frame.
         assert_eq!(p[9], Blur::Whole);
+        // Only someone else's face found (the followed person was elsewhere: walking in,
+        // or missed by the detector): the whole frame.
+        let faces = OtherFaces {
+            samples: vec![sample(2, vec![theirs])],
+        };
+        assert_eq!(plan(&frames, &faces)[0], Blur::Whole);
+        // The person's own face found, but far from where they are first tracked (they
+        // moved): the whole frame.
+        let moved = Region::square(200.0, 200.0, 40.0);
+        let faces = OtherFaces {
+            samples: vec![sample(2, vec![moved])],
+        };
+        assert_eq!(plan(&frames, &faces)[0], Blur::Whole);
         // Nothing detected and nobody tracked: the whole frame.
         assert_eq!(plan(&frames, &OtherFaces::default())[0], Blur::Whole);
     }
