@@ -67,6 +67,16 @@ impl Frames for Vec<PoseFrame> {
     }
 }
 
+impl<const N: usize> Frames for [PoseFrame; N] {
+    fn len(&self) -> usize {
+        N
+    }
+
+    fn cursor(&self) -> Result<Box<dyn FrameCursor + '_>> {
+        Ok(Box::new(self.iter()))
+    }
+}
+
 impl<T: Frames + ?Sized> Frames for &T {
     fn len(&self) -> usize {
         (**self).len()

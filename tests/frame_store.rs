@@ -147,7 +147,11 @@ fn analysis_and_outputs_from_the_store_match_memory() {
     std::fs::create_dir_all(&disk_dir).unwrap();
 
     let (report, analysis) = analyze_frames(&prov, &frames, &opts).unwrap();
-    assert_eq!(analysis.counted_reps().count(), 3, "the fixture is a three-rep set");
+    assert_eq!(
+        analysis.counted_reps().count(),
+        3,
+        "the fixture is a three-rep set"
+    );
     write_outputs(
         &mem_dir,
         &report,
