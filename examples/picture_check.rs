@@ -20,10 +20,12 @@ fn main() {
                 continue;
             }
         };
-        let boxes = probe::person_boxes(&frames, p.image_samples);
+        // Landmarks in memory are always readable: these cannot fail.
+        let boxes = probe::person_boxes(&frames, p.image_samples).unwrap_or_default();
         let q = probe::image_quality(video, h.video.rotation_applied_deg, &boxes);
         let (head, feet) =
-            view::cut_off_fraction(&frames, h.video.width as f64, h.video.height as f64, &p);
+            view::cut_off_fraction(&frames, h.video.width as f64, h.video.height as f64, &p)
+                .unwrap_or((f64::NAN, f64::NAN));
         match q {
             Ok(q) => println!(
                 "{:40} luma {:5.1} p95 {:5.1} blur {:.3} head_out {:.2} feet_out {:.2}",

@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::common::Exercise;
 use crate::error::Result;
 use crate::exercise::{Analysis, AnalysisConfig};
+use crate::frame_store::{FrameSpill, FrameStore, Frames};
 use crate::kinematics::ViewVerdict as KinView;
 use crate::pose::PoseFrame;
 use crate::progress::{Progress, Stage};
@@ -150,26 +151,59 @@ pub fn measurement(a: &Analysis) -> SetMeasurement {
     }
 }
 
+/// What the analysis reads about a clip's frames besides their landmarks.
+struct ClipTimes {
+    frames: usize,
+    /// Last timestamp minus the first (0 without frames).
+    span: f64,
+    /// Time from each frame to the next.
+    intervals: Vec<f64>,
+    with_person: usize,
+}
+
+impl ClipTimes {
+    fn of<F: Frames + ?Sized>(frames: &F) -> Result<ClipTimes> {
+        let mut first = None;
+        let mut last = None;
+        let mut intervals = Vec::with_capacity(frames.len().saturating_sub(1));
+        let mut with_person = 0;
+        frames.visit(&mut |_, f| {
+            if let Some(t) = last {
+                intervals.push(f.timestamp_s - t);
+            }
+            first.get_or_insert(f.timestamp_s);
+            last = Some(f.timestamp_s);
+            with_person += usize::from(f.pose.is_some());
+        })?;
+        Ok(ClipTimes {
+            frames: frames.len(),
+            span: match (first, last) {
+                (Some(a), Some(b)) => b - a,
+                _ => 0.0,
+            },
+            intervals,
+            with_person,
+        })
+    }
+}
+
 /// Refuses a clip shorter than `view.min_clip_s` (or a single frame) before analysing it.
 fn check_clip_length(
     prov: &Provenance,
-    frames: &[PoseFrame],
+    clip: &ClipTimes,
     fps_hint: Option<f64>,
     cfg: &AnalysisConfig,
 ) -> Result<()> {
-    let span = match (frames.first(), frames.last()) {
-        (Some(a), Some(b)) => b.timestamp_s - a.timestamp_s,
-        _ => 0.0,
-    };
-    let per_frame = if frames.len() > 1 && span.is_finite() && span > 0.0 {
-        span / (frames.len() - 1) as f64
+    let span = clip.span;
+    let per_frame = if clip.frames > 1 && span.is_finite() && span > 0.0 {
+        span / (clip.frames - 1) as f64
     } else {
         1.0 / fps_hint.unwrap_or(30.0)
     };
     let duration = if span.is_finite() { span.max(0.0) } else { 0.0 } + per_frame;
     crate::video::probe::check_clip_length(
         &prov.video.path,
-        frames.len(),
+        clip.frames,
         duration,
         cfg.view.min_clip_s,
     )
@@ -177,21 +211,21 @@ fn check_clip_length(
 
 /// A person cut off by the frame, a dark or a blurred picture: the view is poor, with the
 /// reason, and every rep's numbers are uncertain.
-fn flag_picture_problems(
+fn flag_picture_problems<F: Frames + ?Sized>(
     prov: &Provenance,
-    frames: &[PoseFrame],
+    frames: &F,
     a: &mut Analysis,
     cfg: &AnalysisConfig,
-) {
+) -> Result<()> {
     let problems = crate::kinematics::view::picture_problems(
         frames,
         prov.video.width as f64,
         prov.video.height as f64,
         prov.video.image_quality.as_ref(),
         &cfg.view,
-    );
+    )?;
     if problems.is_empty() {
-        return;
+        return Ok(());
     }
     crate::kinematics::view::apply_picture_problems(&mut a.view, problems);
     for r in &mut a.reps {
@@ -200,12 +234,13 @@ fn flag_picture_problems(
             r.uncertain_reasons.push("poor camera view".into());
         }
     }
+    Ok(())
 }
 
 /// Analyses landmarks and judges them against the protocol phase.
-pub fn analyze_frames(
+pub fn analyze_frames<F: Frames + ?Sized>(
     prov: &Provenance,
-    frames: &[PoseFrame],
+    frames: &F,
     opts: &AnalyzeOptions,
 ) -> Result<(Report, Analysis)> {
     analyze_frames_cross_checked(prov, frames, None, opts)
@@ -213,14 +248,15 @@ pub fn analyze_frames(
 
 /// [`analyze_frames`], each rep's peak also measured on `cross` (the second model size's
 /// landmarks of the same frames, `--cross-check`) when given.
-pub fn analyze_frames_cross_checked(
+pub fn analyze_frames_cross_checked<F: Frames + ?Sized>(
     prov: &Provenance,
-    frames: &[PoseFrame],
+    frames: &F,
     cross: Option<&crate::pose::CrossCheckTrack>,
     opts: &AnalyzeOptions,
 ) -> Result<(Report, Analysis)> {
     let fps_hint = (prov.video.nominal_fps > 0.0).then_some(prov.video.nominal_fps);
-    check_clip_length(prov, frames, fps_hint, &opts.config)?;
+    let times = ClipTimes::of(frames)?;
+    check_clip_length(prov, &times, fps_hint, &opts.config)?;
     let mut analysis = crate::exercise::analyze_landmarks_cross_checked(
         frames,
         cross,
@@ -228,7 +264,7 @@ pub fn analyze_frames_cross_checked(
         &opts.config,
         opts.exercise,
     )?;
-    flag_picture_problems(prov, frames, &mut analysis, &opts.config);
+    flag_picture_problems(prov, frames, &mut analysis, &opts.config)?;
     let set = measurement(&analysis);
     let eval = protocol::evaluate(&opts.protocol, opts.phase, &set)?;
     let flags: Vec<FlagOut> = eval
@@ -251,11 +287,7 @@ pub fn analyze_frames_cross_checked(
             uncertain: f.uncertain,
         })
         .collect();
-    let intervals: Vec<f64> = frames
-        .windows(2)
-        .map(|w| w[1].timestamp_s - w[0].timestamp_s)
-        .collect();
-    let timing = timing_stats(&intervals);
+    let timing = timing_stats(&times.intervals);
     let clip = ClipFacts {
         file: prov
             .video
@@ -264,8 +296,8 @@ pub fn analyze_frames_cross_checked(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
         duration_s: analysis.duration_s,
-        frames: frames.len(),
-        frames_with_person: frames.iter().filter(|f| f.pose.is_some()).count(),
+        frames: times.frames,
+        frames_with_person: times.with_person,
         width: prov.video.width,
         height: prov.video.height,
         nominal_fps: prov.video.nominal_fps,
@@ -326,14 +358,51 @@ pub fn track_clip_finding_faces(
     faces: bool,
     progress: &dyn Progress,
 ) -> Result<(Provenance, Vec<PoseFrame>, crate::privacy::OtherFaces)> {
+    let mut frames = Vec::new();
+    let (prov, others) = track_clip_into(tracker, video, rotate, person, faces, progress, |f| {
+        frames.push(f.clone());
+        Ok(())
+    })?;
+    Ok((prov, frames, others))
+}
+
+/// [`track_clip_finding_faces`], keeping the landmarks in a [`FrameStore`] in `dir` (the
+/// outputs' folder) instead of memory.
+pub fn track_clip_to_store(
+    tracker: &mut crate::pose::PoseTracker,
+    video: &Path,
+    rotate: crate::video::RotateMode,
+    person: crate::person::PersonChoice,
+    faces: bool,
+    progress: &dyn Progress,
+    dir: &Path,
+) -> Result<(Provenance, FrameStore, crate::privacy::OtherFaces)> {
+    let mut spill = FrameSpill::create(dir)?;
+    let (prov, others) = track_clip_into(tracker, video, rotate, person, faces, progress, |f| {
+        spill.push(f)
+    })?;
+    Ok((prov, spill.finish()?, others))
+}
+
+/// Tracks the clip, handing each frame's landmarks to `keep` in order.
+fn track_clip_into(
+    tracker: &mut crate::pose::PoseTracker,
+    video: &Path,
+    rotate: crate::video::RotateMode,
+    person: crate::person::PersonChoice,
+    faces: bool,
+    progress: &dyn Progress,
+    mut keep: impl FnMut(&PoseFrame) -> Result<()>,
+) -> Result<(Provenance, crate::privacy::OtherFaces)> {
     use crate::pipeline;
     tracker.reset();
     tracker.take_cross_checks();
     // One decoding pass whenever the person choice allows (see `track_people`).
-    let mut frames = Vec::new();
+    let mut kept = 0u64;
     let each = |pf: &PoseFrame, info: &crate::video::VideoInfo| {
-        frames.push(pf.clone());
-        progress.frames(Stage::Tracking, frames.len() as u64, info.frame_count_hint);
+        keep(pf)?;
+        kept += 1;
+        progress.frames(Stage::Tracking, kept, info.frame_count_hint);
         Ok(())
     };
     let (scout, summary, others) = if faces {
@@ -352,7 +421,6 @@ pub fn track_clip_finding_faces(
             person: person.to_string(),
             people_seen: Some(scout.people),
         },
-        frames,
         others,
     ))
 }
@@ -379,11 +447,11 @@ pub use crate::report::VideoSource;
 /// Writes the report, tables, plot, page and (when `landmarks` is given) the landmarks
 /// into `out`, each file atomically. With a `source`, a second decoding pass draws the
 /// annotated video (if asked) and the per-rep keyframes the page embeds.
-pub fn write_outputs(
+pub fn write_outputs<F: Frames + ?Sized>(
     out: &Path,
     report: &Report,
     analysis: &Analysis,
-    frames: &[PoseFrame],
+    frames: &F,
     landmarks: Option<&crate::landmarks_file::LandmarksHeader>,
     source: Option<VideoSource<'_>>,
     force: bool,
@@ -446,7 +514,8 @@ pub fn write_outputs(
             header,
             force,
         )?;
-        for f in frames {
+        let mut frames = frames.cursor()?;
+        while let Some(f) = frames.next_frame()? {
             w.write_frame(f)?;
         }
         w.finish()?;
@@ -482,6 +551,29 @@ pub fn analyze_video_to_dir(
     job: &VideoJob<'_>,
     opts: &AnalyzeOptions,
 ) -> Result<Report> {
+    let (out, force) = (job.out, job.force);
+    for f in OUTPUTS {
+        crate::output::check_writable(&out.join(f), force)?;
+    }
+    crate::output::check_writable(&out.join(THUMBNAIL_FILE), force)?;
+    if job.annotated_video {
+        crate::output::check_writable(&out.join("annotated.mp4"), force)?;
+    }
+    let made = !out.exists();
+    let done = analyze_tracked(tracker, job, opts);
+    if done.is_err() && made {
+        // Only the empty folder made for the landmarks goes; a folder with files stays.
+        let _ = std::fs::remove_dir(out);
+    }
+    done
+}
+
+/// [`analyze_video_to_dir`] once the outputs may be written.
+fn analyze_tracked(
+    tracker: &mut crate::pose::PoseTracker,
+    job: &VideoJob<'_>,
+    opts: &AnalyzeOptions,
+) -> Result<Report> {
     let VideoJob {
         video,
         rotate,
@@ -493,16 +585,14 @@ pub fn analyze_video_to_dir(
         progress,
         known_sha256,
     } = *job;
-    for f in OUTPUTS {
-        crate::output::check_writable(&out.join(f), force)?;
-    }
-    crate::output::check_writable(&out.join(THUMBNAIL_FILE), force)?;
-    if annotated_video {
-        crate::output::check_writable(&out.join("annotated.mp4"), force)?;
-    }
+    // The landmarks wait on the outputs' disk, not in memory (see `frame_store`).
+    std::fs::create_dir_all(out).map_err(|e| crate::Error::Write {
+        path: out.to_path_buf(),
+        source: e,
+    })?;
     let (mut prov, frames, others) =
-        track_clip_finding_faces(tracker, video, rotate, person, !show_faces, progress)?;
-    let boxes = crate::video::probe::person_boxes(&frames, opts.config.view.image_samples);
+        track_clip_to_store(tracker, video, rotate, person, !show_faces, progress, out)?;
+    let boxes = crate::video::probe::person_boxes(&frames, opts.config.view.image_samples)?;
     prov.video.image_quality =
         crate::video::probe::image_quality(video, prov.video.rotation_applied_deg, &boxes).ok();
     // The file's name only: a full path can name the machine's owner.
@@ -542,4 +632,38 @@ pub fn analyze_video_to_dir(
         force,
     )?;
     Ok(report)
+}
+
+/// `analyze --from-landmarks`: analyses a landmarks file into `out` (the report, tables,
+/// plot and page; see [`write_outputs`]), the frames read one at a time into a
+/// [`FrameStore`] in `out`. Returns the report and the file's header.
+pub fn analyze_landmarks_file_to_dir(
+    path: &Path,
+    out: &Path,
+    opts: &AnalyzeOptions,
+    force: bool,
+) -> Result<(Report, crate::landmarks_file::LandmarksHeader)> {
+    let made = !out.exists();
+    std::fs::create_dir_all(out).map_err(|e| crate::Error::Write {
+        path: out.to_path_buf(),
+        source: e,
+    })?;
+    let done = (|| {
+        let mut spill = FrameSpill::create(out)?;
+        let header = crate::landmarks_file::read_landmarks_each(path, |f| spill.push(&f))?;
+        let frames = spill.finish()?;
+        let prov = Provenance {
+            video: header.video.clone(),
+            model: header.model.name().to_string(),
+            person: "from landmarks file".into(),
+            people_seen: None,
+        };
+        let (report, analysis) = analyze_frames(&prov, &frames, opts)?;
+        write_outputs(out, &report, &analysis, &frames, None, None, force)?;
+        Ok((report, header))
+    })();
+    if done.is_err() && made {
+        let _ = std::fs::remove_dir(out);
+    }
+    done
 }

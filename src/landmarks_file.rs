@@ -225,14 +225,22 @@ fn csv_columns_len() -> usize {
     10 + NUM_LANDMARKS * 5 + NUM_LANDMARKS * 3
 }
 
-#[derive(Deserialize)]
-struct JsonFile {
-    header: LandmarksHeader,
-    frames: Vec<PoseFrame>,
-}
-
 /// Reads a landmarks file written by `hipflex pose` (JSON or CSV).
 pub fn read_landmarks(path: &Path) -> Result<(LandmarksHeader, Vec<PoseFrame>)> {
+    let mut frames = Vec::new();
+    let header = read_landmarks_each(path, |f| {
+        frames.push(f);
+        Ok(())
+    })?;
+    Ok((header, frames))
+}
+
+/// Reads a landmarks file frame by frame, handing each to `each` in order (nothing of the
+/// file is held), and returns its header.
+pub fn read_landmarks_each(
+    path: &Path,
+    mut each: impl FnMut(PoseFrame) -> Result<()>,
+) -> Result<LandmarksHeader> {
     let rerr = |reason: String| Error::Read {
         path: path.to_path_buf(),
         reason,
@@ -240,11 +248,25 @@ pub fn read_landmarks(path: &Path) -> Result<(LandmarksHeader, Vec<PoseFrame>)> 
     let file = std::fs::File::open(path).map_err(|e| rerr(e.to_string()))?;
     match Layout::from_path(path)? {
         Layout::Json => {
-            let f: JsonFile = serde_json::from_reader(BufReader::new(file)).map_err(|e| {
+            let mut failed = None;
+            let mut de =
+                serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 16, file));
+            let read = serde::de::DeserializeSeed::deserialize(
+                JsonSeed {
+                    each: &mut each,
+                    failed: &mut failed,
+                },
+                &mut de,
+            )
+            .and_then(|h| de.end().map(|_| h));
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            let header = read.map_err(|e| {
                 rerr(format!("not a hipflex landmarks JSON file ({e}); produce one with `hipflex pose VIDEO -o FILE.json`"))
             })?;
-            check_header(&f.header, path)?;
-            Ok((f.header, f.frames))
+            check_header(&header, path)?;
+            Ok(header)
         }
         Layout::Csv => {
             let mut reader = BufReader::new(file);
@@ -267,7 +289,6 @@ pub fn read_landmarks(path: &Path) -> Result<(LandmarksHeader, Vec<PoseFrame>)> 
             if cols.len() != csv_columns_len() {
                 return Err(rerr("unexpected column layout".into()));
             }
-            let mut frames = Vec::new();
             for record in rows.records() {
                 let record = record.map_err(|e| rerr(e.to_string()))?;
                 if record.iter().all(|f| f.trim().is_empty()) {
@@ -275,10 +296,99 @@ pub fn read_landmarks(path: &Path) -> Result<(LandmarksHeader, Vec<PoseFrame>)> 
                 }
                 // Line 1 holds the column names; rows count from the line after it.
                 let row = record.position().map_or(0, |p| p.line().saturating_sub(1));
-                frames.push(parse_row(&record).map_err(|e| rerr(format!("row {row}: {e}")))?);
+                each(parse_row(&record).map_err(|e| rerr(format!("row {row}: {e}")))?)?;
             }
-            Ok((header, frames))
+            Ok(header)
         }
+    }
+}
+
+/// Reads `{"header": ..., "frames": [...]}`, handing each frame on as it is parsed; an
+/// error of the receiver is kept in `failed` (the parse stops there).
+struct JsonSeed<'a, E> {
+    each: &'a mut E,
+    failed: &'a mut Option<Error>,
+}
+
+impl<'de, E: FnMut(PoseFrame) -> Result<()>> serde::de::DeserializeSeed<'de> for JsonSeed<'_, E> {
+    type Value = LandmarksHeader;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, E: FnMut(PoseFrame) -> Result<()>> serde::de::Visitor<'de> for JsonSeed<'_, E> {
+    type Value = LandmarksHeader;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object with a header and frames")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        use serde::de::Error as _;
+        let mut header = None;
+        let mut frames = false;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "header" => header = Some(map.next_value::<LandmarksHeader>()?),
+                "frames" => {
+                    map.next_value_seed(FramesSeed {
+                        each: &mut *self.each,
+                        failed: &mut *self.failed,
+                    })?;
+                    frames = true;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        if !frames {
+            return Err(A::Error::missing_field("frames"));
+        }
+        header.ok_or_else(|| A::Error::missing_field("header"))
+    }
+}
+
+struct FramesSeed<'a, E> {
+    each: &'a mut E,
+    failed: &'a mut Option<Error>,
+}
+
+impl<'de, E: FnMut(PoseFrame) -> Result<()>> serde::de::DeserializeSeed<'de> for FramesSeed<'_, E> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, E: FnMut(PoseFrame) -> Result<()>> serde::de::Visitor<'de> for FramesSeed<'_, E> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of frames")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        use serde::de::Error as _;
+        while let Some(f) = seq.next_element::<PoseFrame>()? {
+            if let Err(e) = (self.each)(f) {
+                *self.failed = Some(e);
+                return Err(A::Error::custom("stopped"));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -10,6 +10,7 @@ pub mod common;
 pub mod csvfmt;
 pub mod error;
 pub mod exercise;
+pub mod frame_store;
 pub mod hash;
 pub mod history;
 pub mod kinematics;

@@ -182,10 +182,16 @@ pub fn head_region(lm: &[Landmark]) -> Option<Region> {
 /// a pose; in a gap, both the last and the next known region; before the person is
 /// first found, `None` (the whole frame is blurred).
 pub fn own_regions(frames: &[PoseFrame]) -> Vec<Option<Vec<Region>>> {
-    let known: Vec<Option<Region>> = frames
-        .iter()
-        .map(|f| f.pose.as_ref().and_then(|p| head_region(&p.image)))
-        .collect();
+    let known: Vec<Option<Region>> = frames.iter().map(frame_head).collect();
+    regions_from_heads(&known)
+}
+
+fn frame_head(f: &PoseFrame) -> Option<Region> {
+    f.pose.as_ref().and_then(|p| head_region(&p.image))
+}
+
+/// [`own_regions`] from each frame's head region where known.
+fn regions_from_heads(known: &[Option<Region>]) -> Vec<Option<Vec<Region>>> {
     let mut next: Vec<Option<Region>> = vec![None; known.len()];
     let mut after = None;
     for i in (0..known.len()).rev() {
@@ -329,17 +335,37 @@ pub const LEAD_IN_S: f64 = 1.5;
 /// blurred instead. A person walking in, or found late for any other reason, is not
 /// where they are first tracked: their frames are blurred whole.
 pub fn plan(frames: &[PoseFrame], faces: &OtherFaces) -> Vec<Blur> {
-    let own = own_regions(frames);
+    let heads: Vec<Option<Region>> = frames.iter().map(frame_head).collect();
+    let times: Vec<f64> = frames.iter().map(|f| f.timestamp_s).collect();
+    plan_from_heads(&heads, &times, faces)
+}
+
+/// [`plan`] for frames read in order (a long clip's landmarks kept on disk): only each
+/// frame's head region and time are held.
+pub fn plan_frames<F: crate::frame_store::Frames + ?Sized>(
+    frames: &F,
+    faces: &OtherFaces,
+) -> Result<Vec<Blur>> {
+    let mut heads = Vec::with_capacity(frames.len());
+    let mut times = Vec::with_capacity(frames.len());
+    frames.visit(&mut |_, f| {
+        heads.push(frame_head(f));
+        times.push(f.timestamp_s);
+    })?;
+    Ok(plan_from_heads(&heads, &times, faces))
+}
+
+fn plan_from_heads(heads: &[Option<Region>], times: &[f64], faces: &OtherFaces) -> Vec<Blur> {
+    let own = regions_from_heads(heads);
     let others = faces.others(&own);
 
     let first = own
         .iter()
-        .zip(frames)
-        .find_map(|(o, f)| Some((f.timestamp_s, o.as_ref()?.first().copied()?)));
+        .zip(times)
+        .find_map(|(o, t)| Some((*t, o.as_ref()?.first().copied()?)));
     own.iter()
-        .zip(frames)
-        .map(|(own, f)| {
-            let t = f.timestamp_s;
+        .zip(times)
+        .map(|(own, &t)| {
             let theirs = held_at(&others, t);
             match (own, first) {
                 (Some(r), _) => Blur::Regions(r.iter().copied().chain(theirs).collect()),

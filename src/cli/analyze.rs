@@ -6,12 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use hipflex::analyze::{
-    AnalyzeOptions, Provenance, VideoJob, analyze_frames, analyze_video_to_dir, load_protocol,
-    write_outputs,
+    AnalyzeOptions, VideoJob, analyze_landmarks_file_to_dir, analyze_video_to_dir, load_protocol,
 };
 use hipflex::common::Exercise;
 use hipflex::exercise::AnalysisConfig;
-use hipflex::landmarks_file::read_landmarks;
 use hipflex::output::check_writable;
 use hipflex::pipeline;
 use hipflex::report::Report;
@@ -213,19 +211,11 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     let (report, video, video_sha256) = match &a.from_landmarks {
         Some(path) => {
-            let (header, frames) = read_landmarks(path)?;
+            let (report, header) = analyze_landmarks_file_to_dir(path, &out, &opts, force)?;
             // The session is filed under the video the landmarks came from, when it is here.
             let video = Some(header.video.path.clone())
                 .filter(|v| v.is_file())
                 .unwrap_or_else(|| path.clone());
-            let prov = Provenance {
-                video: header.video.clone(),
-                model: header.model.name().to_string(),
-                person: "from landmarks file".into(),
-                people_seen: None,
-            };
-            let (report, analysis) = analyze_frames(&prov, &frames, &opts)?;
-            write_outputs(&out, &report, &analysis, &frames, None, None, force)?;
             (report, video, header.video_sha256.clone())
         }
         None => {

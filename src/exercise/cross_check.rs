@@ -10,33 +10,37 @@
 
 use crate::common::Exercise;
 use crate::kinematics::{self, RawKinematics, ViewQuality};
-use crate::pose::{CrossCheckTrack, PoseFrame};
+use crate::error::Result;
+use crate::frame_store::Frames;
+use crate::pose::CrossCheckTrack;
 use crate::signal;
 
 use super::{AnalysisConfig, FrameKinematics, Rep, nan};
 
 /// The second model's primary hip angle per frame, cleaned like the first's (NaN where it
 /// is missing or not confidently seen).
-pub fn cross_hip_series(
-    frames: &[PoseFrame],
+pub fn cross_hip_series<F: Frames + ?Sized>(
+    frames: &F,
     kin: &[RawKinematics],
     t: &[f64],
     track: &CrossCheckTrack,
     use_3d: bool,
     cfg: &AnalysisConfig,
-) -> Vec<f64> {
+) -> Result<Vec<f64>> {
     let kp = &cfg.kinematics;
+    let mut seen: Vec<(f64, bool)> = Vec::with_capacity(frames.len());
+    frames.visit(&mut |_, f| seen.push((f.timestamp_s, f.pose.is_some())))?;
     let mut poses = track.poses.iter().peekable();
-    let raw: Vec<f64> = frames
+    let raw: Vec<f64> = seen
         .iter()
         .zip(kin)
-        .map(|(f, k)| {
-            while poses.peek().is_some_and(|p| p.timestamp_s < f.timestamp_s) {
+        .map(|(&(ts, posed), k)| {
+            while poses.peek().is_some_and(|p| p.timestamp_s < ts) {
                 poses.next();
             }
             let cross = poses
                 .peek()
-                .filter(|p| p.timestamp_s == f.timestamp_s && f.pose.is_some() && k.present);
+                .filter(|p| p.timestamp_s == ts && posed && k.present);
             let Some(c) = cross else {
                 return f64::NAN;
             };
@@ -53,7 +57,7 @@ pub fn cross_hip_series(
             }
         })
         .collect();
-    signal::clean_series(t, &raw, &cfg.signal).values
+    Ok(signal::clean_series(t, &raw, &cfg.signal).values)
 }
 
 /// The second model's peak over `rep`'s loaded frames (all its frames when none is

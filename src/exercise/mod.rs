@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::common::Exercise;
 use crate::error::{Error, Result};
+use crate::frame_store::Frames;
 use crate::kinematics::{self, RawKinematics, Side, ViewQuality};
 use crate::pose::PoseFrame;
 use crate::signal::{self, Cleaned, median_dt, percentile};
@@ -103,21 +104,22 @@ fn opt(x: f64) -> Option<f64> {
 }
 
 /// Frame times: container timestamps when strictly increasing, else index / fps.
-fn frame_times(frames: &[PoseFrame], fps_hint: Option<f64>, notes: &mut Vec<String>) -> Vec<f64> {
-    let ts: Vec<f64> = frames.iter().map(|f| f.timestamp_s).collect();
+fn frame_times<F: Frames + ?Sized>(
+    frames: &F,
+    fps_hint: Option<f64>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<f64>> {
+    let mut ts: Vec<f64> = Vec::with_capacity(frames.len());
+    frames.visit(&mut |_, f| ts.push(f.timestamp_s))?;
     let ok = ts.iter().all(|t| t.is_finite()) && ts.windows(2).all(|w| w[1] > w[0]);
     if ok {
-        return ts;
+        return Ok(ts);
     }
     let fps = fps_hint.filter(|f| *f > 0.0).unwrap_or(30.0);
     notes.push(format!(
         "timestamps missing or not increasing: using frame index / {fps:.2} fps"
     ));
-    frames
-        .iter()
-        .enumerate()
-        .map(|(i, _)| i as f64 / fps)
-        .collect()
+    Ok((0..ts.len()).map(|i| i as f64 / fps).collect())
 }
 
 /// The cleaned per-frame series of a clip (NaN in gaps).
@@ -131,13 +133,15 @@ struct Signals {
     posture: PostureSeries,
 }
 
-fn check_input(frames: &[PoseFrame]) -> Result<()> {
+fn check_input<F: Frames + ?Sized>(frames: &F) -> Result<()> {
     if frames.is_empty() {
         return Err(Error::NoLandmarks {
             reason: "the clip has no frames".into(),
         });
     }
-    if frames.iter().all(|f| f.pose.is_none()) {
+    let mut any = false;
+    frames.visit(&mut |_, f| any |= f.pose.is_some())?;
+    if !any {
         return Err(Error::NoLandmarks {
             reason: format!("no person was found in any of the {} frames", frames.len()),
         });
@@ -146,13 +150,13 @@ fn check_input(frames: &[PoseFrame]) -> Result<()> {
 }
 
 /// Frame times, rescaled for slow motion, and the scale applied.
-fn timeline(
-    frames: &[PoseFrame],
+fn timeline<F: Frames + ?Sized>(
+    frames: &F,
     fps_hint: Option<f64>,
     cfg: &AnalysisConfig,
     notes: &mut Vec<String>,
-) -> (Vec<f64>, f64) {
-    let mut t = frame_times(frames, fps_hint, notes);
+) -> Result<(Vec<f64>, f64)> {
+    let mut t = frame_times(frames, fps_hint, notes)?;
     let dt0 = median_dt(&t);
     let mut time_scale = 1.0;
     if let Some(cap) = cfg.capture_fps.filter(|c| *c > 0.0) {
@@ -166,7 +170,7 @@ fn timeline(
             "slow motion: {play:.1} fps playback of {cap:.1} fps capture, times x {time_scale:.4}"
         ));
     }
-    (t, time_scale)
+    Ok((t, time_scale))
 }
 
 /// Gates each raw series by its confidence and cleans it; the primary hip and knee come
@@ -366,35 +370,48 @@ fn in_position(posture: &PostureSeries, exercise: Exercise, p: &ClassifyParams) 
 }
 
 /// Image positions of the left and right ankles where each is seen, and the clip's typical leg length (pixels).
-fn feet(frames: &[PoseFrame], kin: &[RawKinematics], min_conf: f64) -> (Vec<reps::AnklePair>, f64) {
+fn feet<F: Frames + ?Sized>(
+    frames: &F,
+    kin: &[RawKinematics],
+    min_conf: f64,
+) -> Result<(Vec<reps::AnklePair>, f64)> {
     let mut legs = Vec::new();
-    let ankles = frames
-        .iter()
-        .zip(kin)
-        .map(|(f, k)| {
-            let Some(pose) = f.pose.as_ref().filter(|_| k.present) else {
-                return [None, None];
-            };
-            let l = &pose.image;
-            let at = |i: usize| (l[i].x as f64, l[i].y as f64);
-            let (_, h, kn, a, _, _) = kinematics::ids(k.side.unwrap_or(Side::Left));
-            let d = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).hypot(a.1 - b.1);
-            if k.conf_knee >= min_conf {
-                legs.push(d(at(h), at(kn)) + d(at(kn), at(a)));
-            }
-            let (la, ra) = (crate::pose::idx::LEFT_ANKLE, crate::pose::idx::RIGHT_ANKLE);
-            [la, ra].map(|i| (l[i].visibility as f64 >= min_conf).then(|| at(i)))
-        })
-        .collect();
-    (ankles, signal::median(&legs))
+    let mut ankles = Vec::with_capacity(kin.len());
+    frames.visit(&mut |i, f| {
+        if let Some(k) = kin.get(i) {
+            ankles.push(frame_feet(f, k, min_conf, &mut legs));
+        }
+    })?;
+    Ok((ankles, signal::median(&legs)))
+}
+
+/// One frame's ankle positions, adding its leg length to `legs` when the knee is seen.
+fn frame_feet(
+    f: &PoseFrame,
+    k: &RawKinematics,
+    min_conf: f64,
+    legs: &mut Vec<f64>,
+) -> reps::AnklePair {
+    let Some(pose) = f.pose.as_ref().filter(|_| k.present) else {
+        return [None, None];
+    };
+    let l = &pose.image;
+    let at = |i: usize| (l[i].x as f64, l[i].y as f64);
+    let (_, h, kn, a, _, _) = kinematics::ids(k.side.unwrap_or(Side::Left));
+    let d = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).hypot(a.1 - b.1);
+    if k.conf_knee >= min_conf {
+        legs.push(d(at(h), at(kn)) + d(at(kn), at(a)));
+    }
+    let (la, ra) = (crate::pose::idx::LEFT_ANKLE, crate::pose::idx::RIGHT_ANKLE);
+    [la, ra].map(|i| (l[i].visibility as f64 >= min_conf).then(|| at(i)))
 }
 
 /// Analyses a clip's landmarks: per-frame angles, view quality, exercise, reps and holds.
 ///
 /// `fps_hint` is the container frame rate (used when timestamps are unusable and for
 /// slow-motion rescaling); `exercise_override` skips classification.
-pub fn analyze_landmarks(
-    frames: &[PoseFrame],
+pub fn analyze_landmarks<F: Frames + ?Sized>(
+    frames: &F,
     fps_hint: Option<f64>,
     cfg: &AnalysisConfig,
     exercise_override: Option<Exercise>,
@@ -404,8 +421,8 @@ pub fn analyze_landmarks(
 
 /// [`analyze_landmarks`], with each rep's peak also measured on a second model size's
 /// landmarks of the same frames when `cross` is given (see [`cross_check`]).
-pub fn analyze_landmarks_cross_checked(
-    frames: &[PoseFrame],
+pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
+    frames: &F,
     cross: Option<&crate::pose::CrossCheckTrack>,
     fps_hint: Option<f64>,
     cfg: &AnalysisConfig,
@@ -413,10 +430,10 @@ pub fn analyze_landmarks_cross_checked(
 ) -> Result<Analysis> {
     check_input(frames)?;
     let mut notes = Vec::new();
-    let (t, time_scale) = timeline(frames, fps_hint, cfg, &mut notes);
+    let (t, time_scale) = timeline(frames, fps_hint, cfg, &mut notes)?;
     let kp = &cfg.kinematics;
-    let kin = kinematics::compute(frames, &t, kp);
-    let view = kinematics::view_quality(frames, &kin, kp.min_confidence, &cfg.view);
+    let kin = kinematics::compute_from(frames, &t, kp)?;
+    let view = kinematics::view_quality(frames, &kin, kp.min_confidence, &cfg.view)?;
     let sig = clean_signals(&kin, &t, cfg, view.use_3d);
     let variable_frame_rate = signal::is_variable_rate(&t, cfg.signal.vfr_tolerance);
     if variable_frame_rate {
@@ -445,7 +462,7 @@ pub fn analyze_landmarks_cross_checked(
         .map(|i| drive_clean.filled[i] || kin[i].low_confidence)
         .collect();
     let position = in_position(&sig.posture, exercise, &cfg.classify);
-    let (ankles, leg_px) = feet(frames, &kin, kp.min_confidence);
+    let (ankles, leg_px) = feet(frames, &kin, kp.min_confidence)?;
     let input = reps::SegmentInput {
         t: &t,
         e: &drive,
@@ -498,7 +515,7 @@ pub fn analyze_landmarks_cross_checked(
     );
     attach_uncertainty(&mut seg.reps, &frames_out, &view, exercise, cfg);
     if let Some(track) = cross {
-        let hip = cross_check::cross_hip_series(frames, &kin, &t, track, view.use_3d, cfg);
+        let hip = cross_check::cross_hip_series(frames, &kin, &t, track, view.use_3d, cfg)?;
         let model = track.model.name();
         cross_check::apply(
             &mut seg.reps,

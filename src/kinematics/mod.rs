@@ -275,55 +275,113 @@ fn usable(p: &Pose) -> bool {
 
 /// Computes per-frame kinematics. `times` are the (rescaled) frame times, one per frame.
 pub fn compute(frames: &[PoseFrame], times: &[f64], p: &KinematicsParams) -> Vec<RawKinematics> {
+    let mut out = Vec::with_capacity(frames.len());
+    let (side_ev, face2, face3) = evidence(frames.iter());
+    let signs = Signs::new(times, &side_ev, &face2, &face3, p);
+    out.extend(
+        frames
+            .iter()
+            .enumerate()
+            .map(|(i, f)| frame_kinematics(i, f, times, &signs, p)),
+    );
+    out
+}
+
+/// [`compute`] for frames read in order (two passes: side and facing evidence, then angles).
+pub fn compute_from<F: crate::frame_store::Frames + ?Sized>(
+    frames: &F,
+    times: &[f64],
+    p: &KinematicsParams,
+) -> crate::Result<Vec<RawKinematics>> {
     let n = frames.len();
-    // Pass 1: evidence for side and facing.
-    let mut side_ev = vec![f64::NAN; n];
-    let mut face2 = vec![f64::NAN; n];
-    let mut face3 = vec![f64::NAN; n];
-    for (i, f) in frames.iter().enumerate() {
-        let Some(pose) = f.pose.as_ref().filter(|p| usable(p)) else {
-            continue;
-        };
-        side_ev[i] = side_evidence(&pose.image);
-        let ip = pts(&pose.image, false);
-        face2[i] = facing_evidence(&ip, &pose.image, IMAGE_NORMAL);
-        let wp = pts(&pose.world, true);
-        if let Some(nrm) = lateral_axis(&wp).unit() {
-            face3[i] = facing_evidence(&wp, &pose.image, nrm);
+    let (mut side_ev, mut face2, mut face3) =
+        (vec![f64::NAN; n], vec![f64::NAN; n], vec![f64::NAN; n]);
+    frames.visit(&mut |i, f| {
+        if let Some(e) = frame_evidence(f) {
+            (side_ev[i], face2[i], face3[i]) = e;
+        }
+    })?;
+    let signs = Signs::new(times, &side_ev, &face2, &face3, p);
+    let mut out = Vec::with_capacity(n);
+    frames.visit(&mut |i, f| out.push(frame_kinematics(i, f, times, &signs, p)))?;
+    Ok(out)
+}
+
+/// Per frame: evidence for the side seen and for facing in 2D and 3D (NaN without a pose).
+fn evidence<'a>(frames: impl Iterator<Item = &'a PoseFrame>) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let (mut side_ev, mut face2, mut face3) = (Vec::new(), Vec::new(), Vec::new());
+    for f in frames {
+        let (s, a, b) = frame_evidence(f).unwrap_or((f64::NAN, f64::NAN, f64::NAN));
+        side_ev.push(s);
+        face2.push(a);
+        face3.push(b);
+    }
+    (side_ev, face2, face3)
+}
+
+fn frame_evidence(f: &PoseFrame) -> Option<(f64, f64, f64)> {
+    let pose = f.pose.as_ref().filter(|p| usable(p))?;
+    let side = side_evidence(&pose.image);
+    let ip = pts(&pose.image, false);
+    let face2 = facing_evidence(&ip, &pose.image, IMAGE_NORMAL);
+    let wp = pts(&pose.world, true);
+    let face3 = lateral_axis(&wp)
+        .unit()
+        .map_or(f64::NAN, |nrm| facing_evidence(&wp, &pose.image, nrm));
+    Some((side, face2, face3))
+}
+
+/// The side and facing signs of every frame, smoothed and with hysteresis.
+struct Signs {
+    side: Vec<i8>,
+    f2: Vec<i8>,
+    f3: Vec<i8>,
+}
+
+impl Signs {
+    fn new(
+        times: &[f64],
+        side_ev: &[f64],
+        face2: &[f64],
+        face3: &[f64],
+        p: &KinematicsParams,
+    ) -> Signs {
+        let half = 0.5 * p.smoothing_s;
+        Signs {
+            side: hysteresis_sign(&moving_mean(times, side_ev, half), p.side_hysteresis),
+            f2: hysteresis_sign(&moving_mean(times, face2, half), p.facing_hysteresis),
+            f3: hysteresis_sign(&moving_mean(times, face3, half), p.facing_hysteresis),
         }
     }
-    let half = 0.5 * p.smoothing_s;
-    let side_s = hysteresis_sign(&moving_mean(times, &side_ev, half), p.side_hysteresis);
-    let f2 = hysteresis_sign(&moving_mean(times, &face2, half), p.facing_hysteresis);
-    let f3 = hysteresis_sign(&moving_mean(times, &face3, half), p.facing_hysteresis);
+}
 
-    // Pass 2: angles.
-    frames
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let mut k = RawKinematics {
-                index: f.index,
-                t: times[i],
-                ..Default::default()
-            };
-            let Some(pose) = f.pose.as_ref().filter(|p| usable(p)) else {
-                k.low_confidence = true;
-                return k;
-            };
-            k.present = true;
-            let side = if side_s[i] > 0 {
-                Side::Left
-            } else {
-                Side::Right
-            };
-            k.side = Some(side);
-            k.facing_2d = f2[i];
-            k.facing_3d = f3[i];
-            fill_angles(&mut k, pose, side, p);
-            k
-        })
-        .collect()
+fn frame_kinematics(
+    i: usize,
+    f: &PoseFrame,
+    times: &[f64],
+    signs: &Signs,
+    p: &KinematicsParams,
+) -> RawKinematics {
+    let mut k = RawKinematics {
+        index: f.index,
+        t: times[i],
+        ..Default::default()
+    };
+    let Some(pose) = f.pose.as_ref().filter(|p| usable(p)) else {
+        k.low_confidence = true;
+        return k;
+    };
+    k.present = true;
+    let side = if signs.side[i] > 0 {
+        Side::Left
+    } else {
+        Side::Right
+    };
+    k.side = Some(side);
+    k.facing_2d = signs.f2[i];
+    k.facing_3d = signs.f3[i];
+    fill_angles(&mut k, pose, side, p);
+    k
 }
 
 /// The frame's hip flexion (2D, 3D) and hip confidence measured on a second model's

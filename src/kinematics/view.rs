@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::RawKinematics;
 use super::geom::V3;
-use crate::pose::{PoseFrame, idx};
+use crate::error::Result;
+use crate::frame_store::Frames;
+use crate::pose::idx;
 use crate::signal::median;
 
 /// Thresholds of the view verdict.
@@ -146,12 +148,12 @@ pub struct ViewPart {
 }
 
 /// Assesses the view of a clip.
-pub fn view_quality(
-    frames: &[PoseFrame],
+pub fn view_quality<F: Frames + ?Sized>(
+    frames: &F,
     kin: &[RawKinematics],
     min_conf: f64,
     p: &ViewParams,
-) -> ViewQuality {
+) -> Result<ViewQuality> {
     let mut off3 = Vec::new();
     let mut shr = Vec::new();
     let mut hpr = Vec::new();
@@ -159,10 +161,13 @@ pub fn view_quality(
     let mut visible = 0usize;
     let mut present = 0usize;
     let mut per_frame: Vec<(f64, Option<ViewAngle>, f64)> = Vec::with_capacity(kin.len());
-    for (f, k) in frames.iter().zip(kin) {
+    frames.visit(&mut |i, f| {
+        let Some(k) = kin.get(i) else {
+            return;
+        };
         per_frame.push((k.t, None, f64::NAN));
         let Some(pose) = f.pose.as_ref().filter(|_| k.present) else {
-            continue;
+            return;
         };
         present += 1;
         if k.conf_hip >= min_conf && k.conf_knee >= min_conf {
@@ -191,7 +196,7 @@ pub fn view_quality(
             let (_, h, kn, a, _, _) = super::ids(side);
             size.push(trunk + im(kn).minus(im(h)).norm() + im(a).minus(im(kn)).norm());
         }
-    }
+    })?;
     let opt = |v: f64| v.is_finite().then_some(v);
     let offset_3d_deg = opt(median(&off3));
     let shoulder_width_ratio_2d = opt(median(&shr));
@@ -277,7 +282,7 @@ pub fn view_quality(
             .collect();
         reasons.push(format!("the camera angle changes: {}", list.join(", ")));
     }
-    ViewQuality {
+    Ok(ViewQuality {
         parts: if parts.len() > 1 { parts } else { Vec::new() },
         offset_3d_deg,
         offset_2d_deg,
@@ -290,7 +295,7 @@ pub fn view_quality(
         use_3d,
         reasons,
         rear_fraction,
-    }
+    })
 }
 
 impl ViewAngle {
@@ -421,12 +426,12 @@ fn view_parts(per_frame: &[(f64, Option<ViewAngle>, f64)], p: &ViewParams) -> Ve
 
 /// Fraction of the frames with a pose in which the head (nose and both ears) or both feet
 /// (ankles and heels) lie outside a `width` x `height` picture or are marked absent.
-pub fn cut_off_fraction(
-    frames: &[PoseFrame],
+pub fn cut_off_fraction<F: Frames + ?Sized>(
+    frames: &F,
     width: f64,
     height: f64,
     p: &ViewParams,
-) -> (f64, f64) {
+) -> Result<(f64, f64)> {
     let m = p.out_of_frame_margin_px;
     let out = |l: &crate::pose::Landmark| {
         (l.presence as f64) < p.min_presence
@@ -436,7 +441,10 @@ pub fn cut_off_fraction(
             || (l.y as f64) > height + m
     };
     let (mut n, mut head, mut feet) = (0usize, 0usize, 0usize);
-    for pose in frames.iter().filter_map(|f| f.pose.as_ref()) {
+    frames.visit(&mut |_, f| {
+        let Some(pose) = f.pose.as_ref() else {
+            return;
+        };
         n += 1;
         let all_out = |ids: &[usize]| ids.iter().all(|&i| out(&pose.image[i]));
         if all_out(&[idx::NOSE, idx::LEFT_EAR, idx::RIGHT_EAR]) {
@@ -450,23 +458,23 @@ pub fn cut_off_fraction(
         ]) {
             feet += 1;
         }
-    }
+    })?;
     let d = n.max(1) as f64;
-    (head as f64 / d, feet as f64 / d)
+    Ok((head as f64 / d, feet as f64 / d))
 }
 
 /// Reasons the picture itself (not the camera angle) cannot support angle numbers: the
 /// person cut off by the frame edge, a dark clip, a blurred clip. Empty when it can.
-pub fn picture_problems(
-    frames: &[PoseFrame],
+pub fn picture_problems<F: Frames + ?Sized>(
+    frames: &F,
     width: f64,
     height: f64,
     image: Option<&crate::video::ImageQuality>,
     p: &ViewParams,
-) -> Vec<String> {
+) -> Result<Vec<String>> {
     let mut why = Vec::new();
     if width > 0.0 && height > 0.0 {
-        let (head, feet) = cut_off_fraction(frames, width, height, p);
+        let (head, feet) = cut_off_fraction(frames, width, height, p)?;
         for (what, f) in [("head", head), ("feet", feet)] {
             if f > p.max_cut_off_fraction {
                 why.push(format!(
@@ -490,7 +498,7 @@ pub fn picture_problems(
             ));
         }
     }
-    why
+    Ok(why)
 }
 
 /// Marks the view poor for each picture problem, with its reason first.

@@ -610,9 +610,9 @@ fn spill_keyframe(dir: &Path, target: KeyTarget, png: &[u8]) -> Result<Keyframe>
 /// keep the orientation the person saw (rotation metadata applied, as in the analysis).
 /// The copy is encoded from the pixels alone: none of the source's metadata (location,
 /// device, owner) is carried over.
-pub fn annotate(
+pub fn annotate<F: crate::frame_store::Frames + ?Sized>(
     src: super::VideoSource<'_>,
-    frames: &[PoseFrame],
+    frames: &F,
     analysis: &Analysis,
     report: &Report,
     out: Option<&Path>,
@@ -635,8 +635,9 @@ pub fn annotate(
     let fps = video_fps(&report.clip);
     let wanted = keyframe_targets(analysis);
     let no_others = OtherFaces::default();
-    let blur =
-        (!src.show_faces).then(|| privacy::plan(frames, src.other_faces.unwrap_or(&no_others)));
+    let blur = (!src.show_faces)
+        .then(|| privacy::plan_frames(frames, src.other_faces.unwrap_or(&no_others)))
+        .transpose()?;
     let mut writer = out.map(|o| PendingVideo::open(o, fps, size)).transpose()?;
     // The thumbnail: the deepest rep's keyframe, else the middle of the clip.
     let thumb_index = wanted
@@ -653,6 +654,7 @@ pub fn annotate(
     done.keyframe_dir = Some(keyframe_dir);
     let mut img = Mat::default();
     let mut count = 0usize;
+    let mut landmarks = crate::frame_store::FrameAt::new(frames)?;
     while let Some(f) = reader.next_frame()? {
         let i = f.index as usize;
         let key = wanted.iter().find(|w| w.frame == i).copied();
@@ -666,6 +668,7 @@ pub fn annotate(
         if writer.is_none() && key.is_none() && i != thumb_index {
             continue;
         }
+        let pose = landmarks.get(i)?;
         f.image.copy_to(&mut img)?;
         if let Some(plan) = &blur {
             privacy::apply(&mut img, plan.get(i).unwrap_or(&Blur::Whole))?;
@@ -673,15 +676,15 @@ pub fn annotate(
         let kin = analysis.frames.get(i);
         let active = active_flags(report, kin.map(|x| x.t).unwrap_or(f.timestamp_s));
         if let Some(target) = key {
-            let png = keyframe_png(&img, frames.get(i), kin, analysis, report, &active)?;
+            let png = keyframe_png(&img, pose, kin, analysis, report, &active)?;
             done.keyframes.push(spill_keyframe(&kdir, target, &png)?);
         }
-        draw(&mut img, frames.get(i), kin, analysis, report, &active)?;
+        draw(&mut img, pose, kin, analysis, report, &active)?;
         if let Some(w) = writer.as_mut() {
             w.writer.write(&img)?;
         }
         if i == thumb_index {
-            done.thumbnail = Some(thumbnail_jpeg(&img, frames.get(i))?);
+            done.thumbnail = Some(thumbnail_jpeg(&img, pose)?);
         }
         count += 1;
     }

@@ -198,32 +198,36 @@ pub type PersonBox = (u64, [f64; 4]);
 
 /// Picks up to `samples` frames spread over the clip that have a pose, with the box around
 /// its landmarks (10% margin).
-pub fn person_boxes(frames: &[crate::pose::PoseFrame], samples: usize) -> Vec<PersonBox> {
-    let with: Vec<(u64, [f64; 4])> = frames
-        .iter()
-        .filter_map(|f| {
-            let p = f.pose.as_ref()?;
-            let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-            for l in p.image.iter().filter(|l| l.visibility >= 0.5) {
-                x0 = x0.min(l.x as f64);
-                y0 = y0.min(l.y as f64);
-                x1 = x1.max(l.x as f64);
-                y1 = y1.max(l.y as f64);
-            }
-            if !(x1 > x0 && y1 > y0) {
-                return None;
-            }
-            let (mx, my) = (0.1 * (x1 - x0), 0.1 * (y1 - y0));
-            Some((f.index, [x0 - mx, y0 - my, x1 + mx, y1 + my]))
-        })
-        .collect();
+pub fn person_boxes<F: crate::frame_store::Frames + ?Sized>(
+    frames: &F,
+    samples: usize,
+) -> Result<Vec<PersonBox>> {
+    let mut with: Vec<(u64, [f64; 4])> = Vec::new();
+    frames.visit(&mut |_, f| with.extend(person_box(f)))?;
     if with.is_empty() || samples == 0 {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let n = samples.min(with.len());
-    (0..n)
+    Ok((0..n)
         .map(|i| with[(i * with.len() + with.len() / 2) / n.max(1) % with.len()])
-        .collect()
+        .collect())
+}
+
+/// The frame's index and the box round its visible landmarks, with a margin.
+fn person_box(f: &crate::pose::PoseFrame) -> Option<PersonBox> {
+    let p = f.pose.as_ref()?;
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for l in p.image.iter().filter(|l| l.visibility >= 0.5) {
+        x0 = x0.min(l.x as f64);
+        y0 = y0.min(l.y as f64);
+        x1 = x1.max(l.x as f64);
+        y1 = y1.max(l.y as f64);
+    }
+    if !(x1 > x0 && y1 > y0) {
+        return None;
+    }
+    let (mx, my) = (0.1 * (x1 - x0), 0.1 * (y1 - y0));
+    Some((f.index, [x0 - mx, y0 - my, x1 + mx, y1 + my]))
 }
 
 /// Blur effect of one 8-bit gray image (Crete et al. 2007), 0 sharp to 1 featureless.
