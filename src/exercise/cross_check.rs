@@ -9,9 +9,9 @@
 //! the frames of the rep the first model found loaded (all the rep's frames when none was).
 
 use crate::common::Exercise;
-use crate::kinematics::{self, RawKinematics, ViewQuality};
 use crate::error::Result;
 use crate::frame_store::Frames;
+use crate::kinematics::{self, RawKinematics, ViewQuality};
 use crate::pose::CrossCheckTrack;
 use crate::signal;
 
