@@ -73,7 +73,8 @@ pub struct Analysis {
     pub variable_frame_rate: bool,
     pub view: ViewQuality,
     pub classification: Classification,
-    /// `hip_flexion` or `knee_flexion` (Nordic).
+    /// `hip_flexion`, `knee_flexion` (Nordic) or `trunk_pitch` (a hinge filmed from in
+    /// front or behind: its pitch from foreshortening, see `foreshortened_trunk`).
     pub driving_signal: String,
     /// `2d` or `3d`.
     pub angle_source: String,
@@ -253,6 +254,80 @@ fn raw_drive(kin: &[RawKinematics], use_3d: bool, nordic: bool, min_confidence: 
         .collect()
 }
 
+/// A driving signal other than the default: its name, raw and cleaned values.
+type Drive = (&'static str, Vec<f64>, Cleaned);
+
+/// A hinge filmed from in front or behind (camera offset from the side view of at least
+/// `RepParams::foreshortened_trunk_min_offset_deg`): the reps are found in the trunk's
+/// pitch from vertical read off its foreshortening, `acos(vertical image extent / full
+/// length)`, with the full length the trunk's longest image length in the clip (standing
+/// upright). For a level camera the vertical extent of a segment is its length times the
+/// cosine of its pitch whatever the camera's yaw, so this needs no depth; the world
+/// landmarks' depth, which the hip angle needs in these views, flips between frames there.
+/// A hinge's trunk pitch carries most of its hip flexion and moves with it (the thighs stay
+/// near vertical), so its turning points and phases are the hip's. Raw and cleaned series;
+/// `None` for other exercises and views.
+fn foreshortened_trunk(
+    kin: &[RawKinematics],
+    t: &[f64],
+    cfg: &AnalysisConfig,
+    exercise: Exercise,
+    view: &ViewQuality,
+) -> Option<Drive> {
+    let offset = view.offset_3d_deg?;
+    if exercise != Exercise::Deadlift || offset < cfg.reps.foreshortened_trunk_min_offset_deg {
+        return None;
+    }
+    let len: Vec<f64> = kin
+        .iter()
+        .map(|k| {
+            if k.conf_trunk >= cfg.kinematics.min_confidence {
+                nan(k.trunk_px)
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
+    let full = percentile(&len, 95.0);
+    if !full.is_finite() || full <= 0.0 {
+        return None;
+    }
+    let raw: Vec<f64> = kin
+        .iter()
+        .zip(&len)
+        .map(|(k, l)| {
+            let extent = l * nan(k.trunk_inclination).to_radians().cos().abs();
+            (extent / full).min(1.0).acos().to_degrees()
+        })
+        .collect();
+    let clean = signal::clean_series(t, &raw, &cfg.signal);
+    Some(("trunk_pitch", raw, clean))
+}
+
+/// The hip angle from the world landmarks, unsigned, to find reps in (bridges and hinges
+/// filmed off the side): near full extension the world landmarks' depth mirrors the thigh
+/// through the trunk line from frame to frame (+18° to -18° and back on the synthetic 45°
+/// bridge), a 30-40° step that is no movement of the body, while the angle between the two
+/// segments stays put. The reported angles keep their sign. `None` for Nordic curls
+/// (driven by the knee) and side views (the image angle).
+fn unsigned_hip_3d(
+    kin: &[RawKinematics],
+    t: &[f64],
+    cfg: &AnalysisConfig,
+    nordic: bool,
+    use_3d: bool,
+) -> Option<Drive> {
+    if nordic || !use_3d {
+        return None;
+    }
+    let raw: Vec<f64> = raw_drive(kin, true, false, cfg.kinematics.min_confidence)
+        .iter()
+        .map(|x| x.abs())
+        .collect();
+    let clean = signal::clean_series(t, &raw, &cfg.signal);
+    Some(("hip_flexion", raw, clean))
+}
+
 fn clean_signals(kin: &[RawKinematics], t: &[f64], cfg: &AnalysisConfig, use_3d: bool) -> Signals {
     let kp = &cfg.kinematics;
     let gate = |f: fn(&RawKinematics) -> Option<f64>, c: fn(&RawKinematics) -> f64| -> Vec<f64> {
@@ -417,13 +492,24 @@ pub fn analyze_landmarks(
     let classification = classify_clip(&sig.posture, cfg, exercise_override);
     let exercise = classification.exercise;
     let nordic = exercise == Exercise::Nordic;
-    let (drive, driving_name): (Vec<f64>, &str) = if nordic {
-        (knee.values.iter().map(|x| -x).collect(), "knee_flexion")
-    } else {
-        (hip.values.clone(), "hip_flexion")
-    };
-    let drive_raw = raw_drive(&kin, view.use_3d, nordic, kp.min_confidence);
-    let drive_clean = if nordic { knee } else { hip };
+    let other = foreshortened_trunk(&kin, &t, cfg, exercise, &view)
+        .or_else(|| unsigned_hip_3d(&kin, &t, cfg, nordic, view.use_3d));
+    let (drive, driving_name, drive_raw, drive_clean): (Vec<f64>, &str, Vec<f64>, &Cleaned) =
+        match &other {
+            Some((name, raw, clean)) => (clean.values.clone(), *name, raw.clone(), clean),
+            None if nordic => (
+                knee.values.iter().map(|x| -x).collect(),
+                "knee_flexion",
+                raw_drive(&kin, view.use_3d, nordic, kp.min_confidence),
+                knee,
+            ),
+            None => (
+                hip.values.clone(),
+                "hip_flexion",
+                raw_drive(&kin, view.use_3d, nordic, kp.min_confidence),
+                hip,
+            ),
+        };
     let v = signal::derivative(&t, &drive);
     let rp = &cfg.reps;
     let hv = &hip.values;
