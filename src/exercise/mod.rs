@@ -272,9 +272,9 @@ fn foreshortened_trunk(
     t: &[f64],
     cfg: &AnalysisConfig,
     exercise: Exercise,
-    view: &ViewQuality,
+    view_offset_deg: Option<f64>,
 ) -> Option<Drive> {
-    let offset = view.offset_3d_deg?;
+    let offset = view_offset_deg?;
     if exercise != Exercise::Deadlift || offset < cfg.reps.foreshortened_trunk_min_offset_deg {
         return None;
     }
@@ -492,7 +492,7 @@ pub fn analyze_landmarks(
     let classification = classify_clip(&sig.posture, cfg, exercise_override);
     let exercise = classification.exercise;
     let nordic = exercise == Exercise::Nordic;
-    let other = foreshortened_trunk(&kin, &t, cfg, exercise, &view)
+    let other = foreshortened_trunk(&kin, &t, cfg, exercise, view.offset_3d_deg)
         .or_else(|| unsigned_hip_3d(&kin, &t, cfg, nordic, view.use_3d));
     let (drive, driving_name, drive_raw, drive_clean): (Vec<f64>, &str, Vec<f64>, &Cleaned) =
         match &other {
@@ -639,4 +639,77 @@ fn frame_rows(
                 .position(|h| t[i] >= h.start_s && t[i] <= h.end_s),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frames of a trunk of 100 px seen at `pitch` degrees from vertical, from a level
+    /// camera at any yaw: its image length and its angle from image vertical.
+    fn trunk_frames(pitch: &[f64], yaw_deg: f64) -> Vec<RawKinematics> {
+        pitch
+            .iter()
+            .map(|p| {
+                let (s, c) = p.to_radians().sin_cos();
+                let (dx, dy) = (100.0 * s * yaw_deg.to_radians().cos(), 100.0 * c);
+                RawKinematics {
+                    trunk_px: Some(dx.hypot(dy)),
+                    trunk_inclination: Some(dx.atan2(dy).abs().to_degrees()),
+                    conf_trunk: 1.0,
+                    ..Default::default()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn foreshortened_trunk_pitch_is_the_pitch_from_any_yaw() {
+        let pitch: Vec<f64> = (0..60)
+            .map(|i| 40.0 - 40.0 * (i as f64 * 0.2).cos())
+            .collect();
+        let t: Vec<f64> = (0..60).map(|i| i as f64 / 30.0).collect();
+        let cfg = AnalysisConfig::default();
+        for yaw in [0.0, 45.0, 90.0, 270.0] {
+            let kin = trunk_frames(&pitch, yaw);
+            let (name, raw, _) =
+                foreshortened_trunk(&kin, &t, &cfg, Exercise::Deadlift, Some(80.0)).unwrap();
+            assert_eq!(name, "trunk_pitch");
+            for (got, want) in raw.iter().zip(&pitch) {
+                // Within a degree: the full length is the 95th percentile of the image
+                // lengths, a hair short of the upright one, and acos is steep near 1.
+                assert!((got - want).abs() < 1.0, "yaw {yaw}: {got} vs {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn foreshortened_trunk_only_for_hinges_far_off_the_side() {
+        let t = [0.0, 0.1, 0.2];
+        let kin = trunk_frames(&[0.0, 30.0, 60.0], 90.0);
+        let cfg = AnalysisConfig::default();
+        let near = cfg.reps.foreshortened_trunk_min_offset_deg - 1.0;
+        assert!(foreshortened_trunk(&kin, &t, &cfg, Exercise::Deadlift, Some(near)).is_none());
+        assert!(foreshortened_trunk(&kin, &t, &cfg, Exercise::Deadlift, None).is_none());
+        assert!(foreshortened_trunk(&kin, &t, &cfg, Exercise::Bridge, Some(90.0)).is_none());
+    }
+
+    #[test]
+    fn unsigned_hip_drive_does_not_step_when_the_depth_mirrors_the_thigh() {
+        // A hip near extension whose sign flips every other frame, as the world landmarks'
+        // depth does at the top of a bridge filmed at 45 degrees.
+        let kin: Vec<RawKinematics> = (0..40)
+            .map(|i| RawKinematics {
+                hip_flexion_3d: Some(if i % 2 == 0 { 18.0 } else { -18.0 }),
+                conf_hip: 1.0,
+                ..Default::default()
+            })
+            .collect();
+        let t: Vec<f64> = (0..40).map(|i| i as f64 / 30.0).collect();
+        let cfg = AnalysisConfig::default();
+        let (_, raw, _) = unsigned_hip_3d(&kin, &t, &cfg, false, true).unwrap();
+        assert!(raw.iter().all(|x| (x - 18.0).abs() < 1e-9));
+        assert!(unsigned_hip_3d(&kin, &t, &cfg, true, true).is_none());
+        assert!(unsigned_hip_3d(&kin, &t, &cfg, false, false).is_none());
+    }
 }
