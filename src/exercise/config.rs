@@ -206,6 +206,12 @@ pub struct RepParams {
     /// jumps was not a movement of the body: not counted (default 0.5; a real lift spreads
     /// its range over many frames, each a few percent of it).
     pub jump_share_max: f64,
+    /// A hinge filmed with the camera at least this far from the side view (degrees,
+    /// default 60: front and rear views) is segmented on the trunk's pitch from its
+    /// foreshortening instead of the hip angle (see `exercise::foreshortened_trunk`): the
+    /// world landmarks' depth flips between frames there (30-90° steps of the 3D hip
+    /// angle on the synthetic front and rear deadlifts), the trunk's image length does not.
+    pub foreshortened_trunk_min_offset_deg: f64,
 }
 
 impl RepParams {
@@ -250,6 +256,7 @@ impl Default for RepParams {
             walk_off_step_fraction: 0.4,
             jump_speed_deg_s: 400.0,
             jump_share_max: 0.5,
+            foreshortened_trunk_min_offset_deg: 60.0,
         }
     }
 }

@@ -75,7 +75,8 @@ pub struct Analysis {
     pub variable_frame_rate: bool,
     pub view: ViewQuality,
     pub classification: Classification,
-    /// `hip_flexion` or `knee_flexion` (Nordic).
+    /// `hip_flexion`, `knee_flexion` (Nordic) or `trunk_pitch` (a hinge filmed from in
+    /// front or behind: its pitch from foreshortening, see `foreshortened_trunk`).
     pub driving_signal: String,
     /// `2d` or `3d`.
     pub angle_source: String,
@@ -256,6 +257,80 @@ fn raw_drive(kin: &[RawKinematics], use_3d: bool, nordic: bool, min_confidence: 
             }
         })
         .collect()
+}
+
+/// A driving signal other than the default: its name, raw and cleaned values.
+type Drive = (&'static str, Vec<f64>, Cleaned);
+
+/// A hinge filmed from in front or behind (camera offset from the side view of at least
+/// `RepParams::foreshortened_trunk_min_offset_deg`): the reps are found in the trunk's
+/// pitch from vertical read off its foreshortening, `acos(vertical image extent / full
+/// length)`, with the full length the trunk's longest image length in the clip (standing
+/// upright). For a level camera the vertical extent of a segment is its length times the
+/// cosine of its pitch whatever the camera's yaw, so this needs no depth; the world
+/// landmarks' depth, which the hip angle needs in these views, flips between frames there.
+/// A hinge's trunk pitch carries most of its hip flexion and moves with it (the thighs stay
+/// near vertical), so its turning points and phases are the hip's. Raw and cleaned series;
+/// `None` for other exercises and views.
+fn foreshortened_trunk(
+    kin: &[RawKinematics],
+    t: &[f64],
+    cfg: &AnalysisConfig,
+    exercise: Exercise,
+    view_offset_deg: Option<f64>,
+) -> Option<Drive> {
+    let offset = view_offset_deg?;
+    if exercise != Exercise::Deadlift || offset < cfg.reps.foreshortened_trunk_min_offset_deg {
+        return None;
+    }
+    let len: Vec<f64> = kin
+        .iter()
+        .map(|k| {
+            if k.conf_trunk >= cfg.kinematics.min_confidence {
+                nan(k.trunk_px)
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
+    let full = percentile(&len, 95.0);
+    if !full.is_finite() || full <= 0.0 {
+        return None;
+    }
+    let raw: Vec<f64> = kin
+        .iter()
+        .zip(&len)
+        .map(|(k, l)| {
+            let extent = l * nan(k.trunk_inclination).to_radians().cos().abs();
+            (extent / full).min(1.0).acos().to_degrees()
+        })
+        .collect();
+    let clean = signal::clean_series(t, &raw, &cfg.signal);
+    Some(("trunk_pitch", raw, clean))
+}
+
+/// The hip angle from the world landmarks, unsigned, to find reps in (bridges and hinges
+/// filmed off the side): near full extension the world landmarks' depth mirrors the thigh
+/// through the trunk line from frame to frame (+18° to -18° and back on the synthetic 45°
+/// bridge), a 30-40° step that is no movement of the body, while the angle between the two
+/// segments stays put. The reported angles keep their sign. `None` for Nordic curls
+/// (driven by the knee) and side views (the image angle).
+fn unsigned_hip_3d(
+    kin: &[RawKinematics],
+    t: &[f64],
+    cfg: &AnalysisConfig,
+    nordic: bool,
+    use_3d: bool,
+) -> Option<Drive> {
+    if nordic || !use_3d {
+        return None;
+    }
+    let raw: Vec<f64> = raw_drive(kin, true, false, cfg.kinematics.min_confidence)
+        .iter()
+        .map(|x| x.abs())
+        .collect();
+    let clean = signal::clean_series(t, &raw, &cfg.signal);
+    Some(("hip_flexion", raw, clean))
 }
 
 fn clean_signals(kin: &[RawKinematics], t: &[f64], cfg: &AnalysisConfig, use_3d: bool) -> Signals {
@@ -447,13 +522,24 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
     let classification = classify_clip(&sig.posture, cfg, exercise_override);
     let exercise = classification.exercise;
     let nordic = exercise == Exercise::Nordic;
-    let (drive, driving_name): (Vec<f64>, &str) = if nordic {
-        (knee.values.iter().map(|x| -x).collect(), "knee_flexion")
-    } else {
-        (hip.values.clone(), "hip_flexion")
-    };
-    let drive_raw = raw_drive(&kin, view.use_3d, nordic, kp.min_confidence);
-    let drive_clean = if nordic { knee } else { hip };
+    let other = foreshortened_trunk(&kin, &t, cfg, exercise, view.offset_3d_deg)
+        .or_else(|| unsigned_hip_3d(&kin, &t, cfg, nordic, view.use_3d));
+    let (drive, driving_name, drive_raw, drive_clean): (Vec<f64>, &str, Vec<f64>, &Cleaned) =
+        match &other {
+            Some((name, raw, clean)) => (clean.values.clone(), *name, raw.clone(), clean),
+            None if nordic => (
+                knee.values.iter().map(|x| -x).collect(),
+                "knee_flexion",
+                raw_drive(&kin, view.use_3d, nordic, kp.min_confidence),
+                knee,
+            ),
+            None => (
+                hip.values.clone(),
+                "hip_flexion",
+                raw_drive(&kin, view.use_3d, nordic, kp.min_confidence),
+                hip,
+            ),
+        };
     let v = signal::derivative(&t, &drive);
     let rp = &cfg.reps;
     let hv = &hip.values;
@@ -596,4 +682,77 @@ fn frame_rows(
                 .position(|h| t[i] >= h.start_s && t[i] <= h.end_s),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frames of a trunk of 100 px seen at `pitch` degrees from vertical, from a level
+    /// camera at any yaw: its image length and its angle from image vertical.
+    fn trunk_frames(pitch: &[f64], yaw_deg: f64) -> Vec<RawKinematics> {
+        pitch
+            .iter()
+            .map(|p| {
+                let (s, c) = p.to_radians().sin_cos();
+                let (dx, dy) = (100.0 * s * yaw_deg.to_radians().cos(), 100.0 * c);
+                RawKinematics {
+                    trunk_px: Some(dx.hypot(dy)),
+                    trunk_inclination: Some(dx.atan2(dy).abs().to_degrees()),
+                    conf_trunk: 1.0,
+                    ..Default::default()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn foreshortened_trunk_pitch_is_the_pitch_from_any_yaw() {
+        let pitch: Vec<f64> = (0..60)
+            .map(|i| 40.0 - 40.0 * (i as f64 * 0.2).cos())
+            .collect();
+        let t: Vec<f64> = (0..60).map(|i| i as f64 / 30.0).collect();
+        let cfg = AnalysisConfig::default();
+        for yaw in [0.0, 45.0, 90.0, 270.0] {
+            let kin = trunk_frames(&pitch, yaw);
+            let (name, raw, _) =
+                foreshortened_trunk(&kin, &t, &cfg, Exercise::Deadlift, Some(80.0)).unwrap();
+            assert_eq!(name, "trunk_pitch");
+            for (got, want) in raw.iter().zip(&pitch) {
+                // Within a degree: the full length is the 95th percentile of the image
+                // lengths, a hair short of the upright one, and acos is steep near 1.
+                assert!((got - want).abs() < 1.0, "yaw {yaw}: {got} vs {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn foreshortened_trunk_only_for_hinges_far_off_the_side() {
+        let t = [0.0, 0.1, 0.2];
+        let kin = trunk_frames(&[0.0, 30.0, 60.0], 90.0);
+        let cfg = AnalysisConfig::default();
+        let near = cfg.reps.foreshortened_trunk_min_offset_deg - 1.0;
+        assert!(foreshortened_trunk(&kin, &t, &cfg, Exercise::Deadlift, Some(near)).is_none());
+        assert!(foreshortened_trunk(&kin, &t, &cfg, Exercise::Deadlift, None).is_none());
+        assert!(foreshortened_trunk(&kin, &t, &cfg, Exercise::Bridge, Some(90.0)).is_none());
+    }
+
+    #[test]
+    fn unsigned_hip_drive_does_not_step_when_the_depth_mirrors_the_thigh() {
+        // A hip near extension whose sign flips every other frame, as the world landmarks'
+        // depth does at the top of a bridge filmed at 45 degrees.
+        let kin: Vec<RawKinematics> = (0..40)
+            .map(|i| RawKinematics {
+                hip_flexion_3d: Some(if i % 2 == 0 { 18.0 } else { -18.0 }),
+                conf_hip: 1.0,
+                ..Default::default()
+            })
+            .collect();
+        let t: Vec<f64> = (0..40).map(|i| i as f64 / 30.0).collect();
+        let cfg = AnalysisConfig::default();
+        let (_, raw, _) = unsigned_hip_3d(&kin, &t, &cfg, false, true).unwrap();
+        assert!(raw.iter().all(|x| (x - 18.0).abs() < 1e-9));
+        assert!(unsigned_hip_3d(&kin, &t, &cfg, true, true).is_none());
+        assert!(unsigned_hip_3d(&kin, &t, &cfg, false, false).is_none());
+    }
 }
