@@ -179,6 +179,11 @@ fn track(s: &SynthSpec, dir: &Path, k: usize, tracker: &mut Option<PoseTracker>)
     if let Some(Ok(text)) = cache.as_ref().map(std::fs::read_to_string) {
         return serde_json::from_str(&text).unwrap();
     }
+    // `HIPFLEX_SYNTH_CACHE_ONLY=1`: analysis-only re-runs never start the pose model.
+    assert!(
+        std::env::var_os("HIPFLEX_SYNTH_CACHE_ONLY").is_none(),
+        "HIPFLEX_SYNTH_CACHE_ONLY: clip not in the cache: {cache:?}"
+    );
     let path = dir.join(format!("c{k}.mp4"));
     let truth = synth::generate(s, &path, false).unwrap();
     let tracker = tracker.get_or_insert_with(|| {
@@ -220,6 +225,7 @@ fn params_before() -> UncertaintyParams {
         offset_bridge_deg: None,
         offset_deadlift_deg: None,
         offset_nordic_deg: None,
+        offset_2d_deg: 0.0,
         disagreement: 0.6,
         visibility_deg: 20.0,
         size_ref_px: 250.0,
@@ -265,6 +271,9 @@ struct RepRow {
     peak_deg: f64,
     half_width_deg: f64,
     half_width_before_deg: f64,
+    /// The model before the 2D offset term (`off[exercise] · sin(offset)` whatever the
+    /// angle), same coefficients otherwise.
+    half_width_sin_deg: f64,
     /// With `HIPFLEX_CROSS_CHECK`: the lite model's peak and the half-width fed with it
     /// (`half_width_deg` is then the interval without it).
     cross_peak_deg: Option<f64>,
@@ -366,12 +375,21 @@ fn measure(ex: Exercise, v: &'static View, set: Set, t: &Tracked) -> Row {
         let rms = r
             .peak_hip_flexion_s
             .and_then(|s| rms_jitter(&a, s, cfg.uncertainty.window_s, min_conf));
+        // Both earlier models read every offset through the 3D (`sin`) term.
         let before = peak_half_width_deg(
             &RepEvidence {
                 jitter_deg: rms,
+                angle_3d: None,
                 ..e
             },
             &params_before(),
+        );
+        let sin_only = peak_half_width_deg(
+            &RepEvidence {
+                angle_3d: None,
+                ..e
+            },
+            &cfg.uncertainty,
         );
         row.reps.push(RepRow {
             exercise: ex.to_string(),
@@ -382,6 +400,7 @@ fn measure(ex: Exercise, v: &'static View, set: Set, t: &Tracked) -> Row {
             peak_deg: p,
             half_width_deg: w,
             half_width_before_deg: before,
+            half_width_sin_deg: sin_only,
             cross_peak_deg: xr.and_then(|x| x.peak_loaded_hip_flexion_cross_check_deg),
             cross_diff_deg: xr.and_then(|x| {
                 Some((x.peak_loaded_hip_flexion_cross_check_deg? - x.loaded_peak()?.0).abs())
@@ -513,6 +532,38 @@ fn print_cross_check(rows: &[(Exercise, &View, Set, Row)]) {
     }
 }
 
+/// Per set and view family: coverage and median width of the model against the same
+/// model with the `sin` offset term for every angle (before the 2D term).
+fn print_family_tables(rows: &[(Exercise, &View, Set, Row)]) {
+    println!(
+        "\n| set | family | reps | covers (sin for every angle) | covers | median width (sin for every angle) (°) | median width (°) |\n|---|---|---|---|---|---|---|"
+    );
+    for set in ["calibration", "held-out"] {
+        for fam in ["side", "oblique", "front", "rear"] {
+            let reps: Vec<&RepRow> = rows
+                .iter()
+                .flat_map(|r| &r.3.reps)
+                .filter(|r| r.family == fam && r.set == set)
+                .collect();
+            if reps.is_empty() {
+                continue;
+            }
+            let sin_covers = reps
+                .iter()
+                .filter(|r| (r.peak_deg - r.truth_deg).abs() <= r.half_width_sin_deg)
+                .count();
+            let w: Vec<f64> = reps.iter().map(|r| 2.0 * r.half_width_sin_deg).collect();
+            println!(
+                "| {set} | {fam} | {} | {sin_covers} | {} | {:.0} | {:.0} |",
+                reps.len(),
+                covered(&reps),
+                pct(&w, 0.5),
+                median_width(&reps, false)
+            );
+        }
+    }
+}
+
 /// Held-out coverage per view family: (family, covered, reps, median width).
 fn family_coverage(rows: &[(Exercise, &View, Set, Row)]) -> Vec<(&'static str, usize, usize, f64)> {
     ["side", "oblique", "front", "rear"]
@@ -569,6 +620,7 @@ fn figure_from_every_camera_is_tracked_and_peak_intervals_cover_the_truth() {
         std::fs::write(path, lines.join("\n") + "\n").unwrap();
     }
     print_tables(&rows);
+    print_family_tables(&rows);
     if cross_checking() {
         print_cross_check(&rows);
     }

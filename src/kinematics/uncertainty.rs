@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! half = sqrt( base²
-//!            + (off[exercise] · sin(camera offset from the sagittal plane))²
+//!            + (off[exercise] · sin(camera offset from the sagittal plane))²   (3D angle)
+//!              or (off2d · (1 − cos(camera offset)))²                          (2D angle)
 //!            + (d23  · cos(camera offset) · |peak 2D − peak 3D|)²
 //!            + (vis  · (1 − mean hip/knee visibility near the peak))²
 //!            + (size · max(0, ref_px / subject px − 1))²
@@ -20,6 +21,15 @@
 //! is the smallest that covers every rep of the calibration set, times a margin of 1.4; a
 //! disjoint held-out set (other seeds, peaks, tempos, distances and yaws) is then covered
 //! for at least 90% of reps per view family. Table in `docs/camera-views.md`.
+//!
+//! The offset term depends on the angle the peak is measured with. Off the side (offset
+//! above `ViewParams::side_on_max_deg`) the peak is the 3D world-landmark angle, whose error
+//! (the kneeling figure's pike overstated by 20-45° from 45°) grows with the offset: the
+//! per-exercise `sin` term. Side-on the peak is the 2D image angle; seen from a yaw θ a
+//! sagittal angle α projects to atan(tan α · cos θ), a miss of at most about
+//! 31° · (1 − cos θ) (0.1° at 5°, 2.9° at 25°), so that term is ~0 at a side view, where
+//! the offset estimate never reaches 0 (4-9° on a true side view: widths are never
+//! negative) and a `sin` term would add ± 5-12° that the 2D angle does not need.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +42,10 @@ pub struct RepEvidence {
     pub exercise: Option<Exercise>,
     /// Camera offset from a pure side view, degrees (0 side-on, 90 front or rear).
     pub view_offset_deg: Option<f64>,
+    /// Whether the peak is the 3D world-landmark angle (`true`) or the 2D image angle
+    /// (`false`; `ViewQuality::use_3d`). Unknown: the 3D (`sin`) offset term.
+    #[serde(default)]
+    pub angle_3d: Option<bool>,
     pub peak_2d_deg: Option<f64>,
     pub peak_3d_deg: Option<f64>,
     /// Mean hip/knee landmark confidence in frames near the peak, 0-1.
@@ -72,6 +86,11 @@ pub struct UncertaintyParams {
     /// For Nordics (default 78: 1.4 x 56; from 45° and elevated the 3D hip angle of the
     /// kneeling figure overstates the pike by 20-45°).
     pub offset_nordic_deg: Option<f64>,
+    /// Degrees per unit (1 − cos) of the camera offset when the peak is the 2D image angle
+    /// (side-on views, every exercise; default 31: the projection bound, the most a
+    /// sagittal angle seen from a yaw θ ≤ 25° misses by, per unit 1 − cos θ. Fitted on the
+    /// calibration reps measured in 2D it would be 0: the base covers every one of them).
+    pub offset_2d_deg: f64,
     /// Share of the 2D–3D peak disagreement added, scaled by the cosine of the camera offset
     /// since a 2D angle means little far off a side view (default 0.6: when the two
     /// estimates disagree near side-on, the truth is typically between them).
@@ -110,6 +129,7 @@ impl Default for UncertaintyParams {
             offset_bridge_deg: Some(26.0),
             offset_deadlift_deg: Some(26.0),
             offset_nordic_deg: Some(78.0),
+            offset_2d_deg: 31.0,
             disagreement: 0.6,
             visibility_deg: 20.0,
             size_ref_px: 250.0,
@@ -136,12 +156,28 @@ impl UncertaintyParams {
     }
 }
 
+/// The camera-offset term, degrees: `off[exercise] · sin(offset)` for a 3D (or unknown)
+/// angle, `off2d · (1 − cos(offset))` for a 2D one.
+pub fn offset_term_deg(
+    exercise: Option<Exercise>,
+    angle_3d: Option<bool>,
+    offset_deg: f64,
+    p: &UncertaintyParams,
+) -> f64 {
+    let o = offset_deg.to_radians();
+    if angle_3d == Some(false) {
+        p.offset_2d_deg * (1.0 - o.cos().abs())
+    } else {
+        p.offset_for(exercise) * o.sin().abs()
+    }
+}
+
 /// Half-width of the interval around the rep's peak hip flexion, degrees.
 pub fn peak_half_width_deg(e: &RepEvidence, p: &UncertaintyParams) -> f64 {
     let sq = |x: f64| x * x;
     let mut s = sq(p.base_deg);
     if let Some(o) = e.view_offset_deg {
-        s += sq(p.offset_for(e.exercise) * o.to_radians().sin().abs());
+        s += sq(offset_term_deg(e.exercise, e.angle_3d, o, p));
     }
     if let (Some(a), Some(b)) = (e.peak_2d_deg, e.peak_3d_deg) {
         let c = e
@@ -231,6 +267,7 @@ pub fn rep_evidence(
     Some(RepEvidence {
         exercise: Some(exercise),
         view_offset_deg,
+        angle_3d: Some(view.use_3d),
         peak_2d_deg: peaks_2d_3d[0],
         peak_3d_deg: peaks_2d_3d[1],
         visibility,
@@ -309,6 +346,44 @@ mod tests {
         let nd = peak_half_width_deg(&at45(Exercise::Nordic), &p);
         assert!(nd > dl + 20.0, "{dl} {nd}");
         assert_eq!(p.offset_for(None), p.offset_deg);
+    }
+
+    #[test]
+    fn a_2d_peak_seen_side_on_gets_almost_no_offset_term() {
+        let p = UncertaintyParams::default();
+        let nordic = |o: f64, angle_3d| RepEvidence {
+            exercise: Some(Exercise::Nordic),
+            view_offset_deg: Some(o),
+            angle_3d,
+            ..Default::default()
+        };
+        // A true side view reads a 4-9° offset: the 2D term stays under 0.4°, the 3D one is
+        // 78 · sin(8°) ≈ 11°.
+        let w2 = peak_half_width_deg(&nordic(8.0, Some(false)), &p);
+        assert!((w2 - p.base_deg).abs() < 0.01, "{w2}");
+        let w3 = peak_half_width_deg(&nordic(8.0, Some(true)), &p);
+        assert!(w3 > p.base_deg + 4.0, "{w3}");
+        assert_eq!(w3, peak_half_width_deg(&nordic(8.0, None), &p));
+        // The projection bound at the edge of the 2D range (25°): under 3°.
+        let t = offset_term_deg(Some(Exercise::Nordic), Some(false), 25.0, &p);
+        assert!((2.0..3.0).contains(&t), "{t}");
+    }
+
+    #[test]
+    fn the_2d_term_bounds_the_projection_of_a_sagittal_angle() {
+        // Seen from a yaw θ, a sagittal angle α projects to atan(tan α · cos θ).
+        let p = UncertaintyParams::default();
+        for yaw in [5.0f64, 10.0, 15.0, 20.0, 25.0] {
+            let c = yaw.to_radians().cos();
+            let worst = (1..900)
+                .map(|a| {
+                    let a = (a as f64 / 10.0).to_radians();
+                    (a - (a.tan() * c).atan()).to_degrees()
+                })
+                .fold(0.0, f64::max);
+            let term = offset_term_deg(None, Some(false), yaw, &p);
+            assert!(term >= worst, "yaw {yaw}: {term} < {worst}");
+        }
     }
 
     #[test]
