@@ -15,7 +15,10 @@
 //! `HIPFLEX_VIEWS=all` runs both sets for every exercise x view (48 clips; about 15 min on 2
 //! cores) and prints the table `docs/camera-views.md` holds, coverage asserted on the
 //! held-out set. `HIPFLEX_SYNTH_CACHE=DIR` keeps each clip's landmarks there (re-runs then
-//! skip the pose model); `HIPFLEX_UNC_DUMP=FILE` writes each rep's evidence as JSON lines.
+//! skip the pose model; `HIPFLEX_SYNTH_CACHE_ONLY=1` fails on a clip not cached, for
+//! analysis-only re-runs); `HIPFLEX_UNC_DUMP=FILE` writes each rep's evidence as JSON lines.
+//! Each family's coverage and median width is printed for the model and for the same model
+//! with the `sin` offset term for every angle (before the 2D offset term).
 //! `HIPFLEX_VIEWS=subset-both` runs the default subset's views from both sets.
 //! `HIPFLEX_CROSS_CHECK=1` also runs the lite model on the same regions (`--cross-check`)
 //! and prints each family's coverage and median width with and without it.
