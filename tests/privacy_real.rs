@@ -1,5 +1,6 @@
 //! Faces blurred in what hipflex writes, measured on real clips (a side view, a lying
-//! bridge, a Nordic with two people): inside the face the detail (variance of the
+//! bridge, a Nordic with two people, a view from behind, and the side view at half size for
+//! a small face): inside the face the detail (variance of the
 //! Laplacian) of the annotated video is under a quarter of the source's on every sampled
 //! frame, and with `--show-faces` it is kept; outside the heads the blurred and the
 //! `--show-faces` videos are the same picture (same overlay, same encoder); the keyframes
@@ -155,7 +156,19 @@ fn pose_at(frames: &[PoseFrame], i: usize) -> Option<&[Landmark]> {
 
 /// A 4-second excerpt of a real clip (re-encoded, so the test stays short).
 fn excerpt(src: &Path, start: f64, dir: &Path) -> PathBuf {
-    let out = dir.join(src.file_name().unwrap());
+    excerpt_scaled(src, start, None, dir)
+}
+
+/// [`excerpt`], scaled to `width` pixels wide when given (a small, far-away person).
+fn excerpt_scaled(src: &Path, start: f64, width: Option<u32>, dir: &Path) -> PathBuf {
+    let name = src.file_name().unwrap().to_string_lossy();
+    let out = match width {
+        Some(w) => dir.join(format!("w{w}-{name}")),
+        None => dir.join(&*name),
+    };
+    let scale = width
+        .map(|w| format!("scale={w}:-2"))
+        .unwrap_or("null".into());
     common::ffmpeg(&[
         "-ss",
         &format!("{start}"),
@@ -163,6 +176,8 @@ fn excerpt(src: &Path, start: f64, dir: &Path) -> PathBuf {
         &src.to_string_lossy(),
         "-t",
         "4",
+        "-vf",
+        &scale,
         "-an",
         "-c:v",
         "libx264",
@@ -181,12 +196,15 @@ struct Clip {
     phase: &'static str,
     /// `--person` choice that follows the second person, when there is one.
     other: Option<&'static str>,
+    /// Scaled to this width (a small face), when given.
+    width: Option<u32>,
 }
 
 fn check_clip(dir: &Path, tmp: &Path, c: &Clip) -> Vec<String> {
-    let src = excerpt(&dir.join(c.file), c.start, tmp);
-    let blur = tmp.join(format!("{}-blur", c.file));
-    let show = tmp.join(format!("{}-show", c.file));
+    let src = excerpt_scaled(&dir.join(c.file), c.start, c.width, tmp);
+    let tag = src.file_name().unwrap().to_string_lossy().into_owned();
+    let blur = tmp.join(format!("{tag}-blur"));
+    let show = tmp.join(format!("{tag}-show"));
     let s = src.to_string_lossy().into_owned();
     let common_args = ["--phase", c.phase, "--model", "lite"];
     hipflex(
@@ -274,10 +292,16 @@ fn check_clip(dir: &Path, tmp: &Path, c: &Clip) -> Vec<String> {
             changed.push((i, changed_outside(&vb[i], &vw[i], &heads, 12.0)));
         }
     }
-    let marked = check_marked_heads(c.file, (&vs, &vb, &vw));
+    // Heads were marked by eye on three of the excerpts, at their own size only; the
+    // others are checked on their landmarks' face boxes above.
+    let marked_here = MARKED_HEADS.iter().any(|(f, _, _)| *f == c.file);
+    let marked = match c.width {
+        None if marked_here => check_marked_heads(c.file, (&vs, &vb, &vw)),
+        _ => Vec::new(),
+    };
     eprintln!(
         "{}: face detail blurred/source, shown/source per sampled frame: {:?}",
-        c.file,
+        tag,
         ratios
             .iter()
             .map(|(i, b, s)| format!("{i}: {b:.3} {s:.2}"))
@@ -285,7 +309,7 @@ fn check_clip(dir: &Path, tmp: &Path, c: &Clip) -> Vec<String> {
     );
     eprintln!(
         "{}: changed outside the heads: {:?}",
-        c.file,
+        tag,
         changed
             .iter()
             .map(|(i, f)| format!("{i}: {:.4}", f))
@@ -294,29 +318,29 @@ fn check_clip(dir: &Path, tmp: &Path, c: &Clip) -> Vec<String> {
     assert!(
         ratios.len() >= 5,
         "{}: too few faces measured: {ratios:?}",
-        c.file
+        tag
     );
     for (i, b, s) in &ratios {
         assert!(
             *b < 0.25,
             "{} frame {i}: blurred face keeps {b:.2} of the detail",
-            c.file
+            tag
         );
         assert!(
             *s > 0.5,
             "{} frame {i}: --show-faces keeps only {s:.2} of the detail",
-            c.file
+            tag
         );
     }
     for (i, f) in &changed {
         assert!(
             *f < 0.01,
             "{} frame {i}: {:.1}% changed outside the heads",
-            c.file,
+            tag,
             f * 100.0
         );
     }
-    check_pictures(&blur, &show, (&vs, &vw), &own, c.file);
+    check_pictures(&blur, &show, (&vs, &vw), &own, &tag);
     marked
 }
 
@@ -569,8 +593,18 @@ fn check_pictures(
         let (w, h) = (vs[0].cols(), vs[0].rows());
         let face = face_box(lm, w, h).expect("the face is in the frame");
         let r = placed.map(face, 8, s).expect("the face is in the picture");
-        let ds = detail(&src, r);
-        let (rb, rs) = (detail(b, r) / ds, detail(s, r) / ds);
+        // The skeleton is drawn sharp over the blurred face by design: where it crosses
+        // the face box (a rear view's shoulders touch the head at thumbnail size), the
+        // face's own detail is measured beside it, as on the video frames.
+        let (ds, db, dw) = match clear_of_overlay(&src, s, r) {
+            Some(clear) => (
+                detail_in(&src, r, &clear),
+                detail_in(b, r, &clear),
+                detail_in(s, r, &clear),
+            ),
+            None => (detail(&src, r), detail(b, r), detail(s, r)),
+        };
+        let (rb, rs) = (db / ds, dw / ds);
         measured.push(format!("{name} (frame {}): {rb:.3} {rs:.2}", placed.frame));
         assert!(
             ds > 5.0,
@@ -606,18 +640,37 @@ fn faces_are_blurred_in_real_clips_and_nothing_else_is() {
             start: 1.0,
             phase: "2",
             other: None,
+            width: None,
         },
         Clip {
             file: "bridge_darebee_1.mp4",
             start: 2.0,
             phase: "2",
             other: None,
+            width: None,
         },
         Clip {
             file: "nordic_fittransformer_1.mp4",
             start: 4.0,
             phase: "3",
             other: Some("right"),
+            width: None,
+        },
+        // Filmed from behind: the head is the back of the head, placed from the landmarks.
+        Clip {
+            file: "rdl_sebitzu_1.mp4",
+            start: 0.5,
+            phase: "2",
+            other: None,
+            width: None,
+        },
+        // Far away: the side-view deadlift at half its size (246x360, a face of ~15 px).
+        Clip {
+            file: "deadlift_formfit_1.mp4",
+            start: 1.0,
+            phase: "2",
+            other: None,
+            width: Some(246),
         },
     ] {
         match EXPECTED_FAILURES.iter().find(|(f, _)| *f == c.file) {
