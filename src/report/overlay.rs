@@ -679,12 +679,16 @@ pub fn annotate<F: crate::frame_store::Frames + ?Sized>(
             let png = keyframe_png(&img, pose, kin, analysis, report, &active)?;
             done.keyframes.push(spill_keyframe(&kdir, target, &png)?);
         }
+        if i == thumb_index {
+            // The person and their skeleton, without the header and flag bars (a crop
+            // would cut their text short).
+            let mut drawn = img.try_clone()?;
+            draw_pose(&mut drawn, pose, kin, report)?;
+            done.thumbnail = Some(thumbnail_jpeg(&drawn, pose)?);
+        }
         draw(&mut img, pose, kin, analysis, report, &active)?;
         if let Some(w) = writer.as_mut() {
             w.writer.write(&img)?;
-        }
-        if i == thumb_index {
-            done.thumbnail = Some(thumbnail_jpeg(&img, pose)?);
         }
         count += 1;
     }
