@@ -137,12 +137,7 @@ impl CrossCheck {
         times: &mut StageTimes,
     ) -> Result<()> {
         let (w, h) = (frame.cols() as f32, frame.rows() as f32);
-        let t = Instant::now();
-        self.landmarker.preprocess(frame, rect)?;
-        times.preprocess_ms += ms(t);
-        let t = Instant::now();
-        let raw = self.landmarker.infer()?;
-        times.inference_ms += ms(t);
+        let raw = infer_timed(&mut self.landmarker, frame, rect, times)?;
         let r = Landmarker::postprocess(raw, rect, w, h);
         let pick = |l: &[super::Landmark]| CROSS_CHECK_LANDMARKS.map(|i| l[i]);
         let pose = CrossCheckPose {
@@ -161,6 +156,23 @@ impl CrossCheck {
         self.poses.push(pose);
         Ok(())
     }
+}
+
+/// Runs `landmarker` on `rect` of `frame`, adding its preprocessing and inference times
+/// to `times`.
+fn infer_timed<'a>(
+    landmarker: &'a mut Landmarker,
+    frame: &Mat,
+    rect: &NormRect,
+    times: &mut StageTimes,
+) -> Result<&'a super::landmarker::RawOutputs> {
+    let t = Instant::now();
+    landmarker.preprocess(frame, rect)?;
+    times.preprocess_ms += ms(t);
+    let t = Instant::now();
+    let raw = landmarker.infer()?;
+    times.inference_ms += ms(t);
+    Ok(raw)
 }
 
 /// Tracks one person's pose through consecutive frames.
@@ -283,12 +295,7 @@ impl PoseTracker {
     ) -> Result<(RoiLandmarks, StageTimes)> {
         let (w, h) = (frame.cols() as f32, frame.rows() as f32);
         let mut times = StageTimes::default();
-        let t = Instant::now();
-        self.landmarker.preprocess(frame, rect)?;
-        times.preprocess_ms += ms(t);
-        let t = Instant::now();
-        let raw = self.landmarker.infer()?;
-        times.inference_ms += ms(t);
+        let raw = infer_timed(&mut self.landmarker, frame, rect, &mut times)?;
         let t = Instant::now();
         let r = Landmarker::postprocess(raw, rect, w, h);
         times.postprocess_ms += ms(t);
