@@ -14,7 +14,7 @@ mod common;
 
 use analysis_support::{Body, Render, clip};
 use assert_cmd::Command;
-use hipflex::analyze::{AnalyzeOptions, Provenance, analyze_frames, analyze_frames_cross_checked};
+use hipflex::analyze::{AnalyzeOptions, analyze_frames, analyze_frames_cross_checked};
 use hipflex::exercise::{AnalysisConfig, analyze_landmarks, analyze_landmarks_cross_checked};
 use hipflex::models::ModelSize;
 use hipflex::pose::tracker::CROSS_CHECK_LANDMARKS;
@@ -122,24 +122,7 @@ fn a_disagreement_widens_the_interval_and_one_beyond_it_makes_the_rep_uncertain(
 fn a_rep_the_models_disagree_on_is_never_a_confident_colour() {
     let frames = hinges(60.0);
     let cross = track(&hinges(95.0));
-    let prov = Provenance {
-        video: hipflex::video::VideoInfo {
-            path: "hinge.mp4".into(),
-            width: 640,
-            height: 480,
-            stored_width: 640,
-            stored_height: 480,
-            nominal_fps: 30.0,
-            frame_count_hint: Some(frames.len() as u64),
-            rotation_metadata_deg: 0,
-            rotation_applied_deg: 0,
-            codec: "h264".into(),
-            image_quality: None,
-        },
-        model: "full".into(),
-        person: "auto".into(),
-        people_seen: Some(1),
-    };
+    let prov = common::synthetic_provenance("hinge.mp4", 640, 480, frames.len());
     let (protocol, protocol_source) = hipflex::analyze::load_protocol(None).unwrap();
     let opts = AnalyzeOptions {
         phase: 3,

@@ -3,8 +3,9 @@
 //! in the store.
 
 mod analysis_support;
+mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use analysis_support::*;
 use hipflex::analyze::{AnalyzeOptions, OUTPUTS, Provenance, analyze_frames, write_outputs};
@@ -14,7 +15,6 @@ use hipflex::landmarks_file::LandmarksHeader;
 use hipflex::models::ModelSize;
 use hipflex::pose::{Landmark, PoseFrame, RoiSource};
 use hipflex::protocol::Protocol;
-use hipflex::video::VideoInfo;
 
 /// A synthetic deadlift set (three reps), with a stretch in which nobody is found, one
 /// frame tracked rather than detected and a landmark carrying a NaN and a negative zero.
@@ -110,24 +110,7 @@ fn frame_at_skips_forward_and_refuses_to_go_back() {
 }
 
 fn provenance(n: usize) -> Provenance {
-    Provenance {
-        video: VideoInfo {
-            path: PathBuf::from("deadlift.mp4"),
-            width: 1280,
-            height: 1080,
-            stored_width: 1280,
-            stored_height: 1080,
-            nominal_fps: 30.0,
-            frame_count_hint: Some(n as u64),
-            rotation_metadata_deg: 0,
-            rotation_applied_deg: 0,
-            codec: "h264".into(),
-            image_quality: None,
-        },
-        model: "full".into(),
-        person: "auto".into(),
-        people_seen: Some(1),
-    }
+    common::synthetic_provenance("deadlift.mp4", 1280, 1080, n)
 }
 
 #[test]

@@ -6,16 +6,16 @@
 //! the diff.
 
 mod analysis_support;
+mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use analysis_support::*;
-use hipflex::analyze::{AnalyzeOptions, Provenance, analyze_frames};
+use hipflex::analyze::{AnalyzeOptions, analyze_frames};
 use hipflex::exercise::AnalysisConfig;
 use hipflex::protocol::Protocol;
 use hipflex::report::html::report_html;
 use hipflex::report::plot::hip_flexion_svg;
-use hipflex::video::VideoInfo;
 
 fn analyse() -> (hipflex::report::Report, hipflex::exercise::Analysis) {
     let mut segs = vec![(1.0, 0.0)];
@@ -25,24 +25,7 @@ fn analyse() -> (hipflex::report::Report, hipflex::exercise::Analysis) {
     let frames = clip(30.0, total(&segs), &Render::default(), |t| {
         Body::standing(piecewise(0.0, &segs, t), 5.0, 15.0)
     });
-    let prov = Provenance {
-        video: VideoInfo {
-            path: PathBuf::from("deadlift.mp4"),
-            width: 1280,
-            height: 1080,
-            stored_width: 1280,
-            stored_height: 1080,
-            nominal_fps: 30.0,
-            frame_count_hint: Some(frames.len() as u64),
-            rotation_metadata_deg: 0,
-            rotation_applied_deg: 0,
-            codec: "h264".into(),
-            image_quality: None,
-        },
-        model: "full".into(),
-        person: "auto".into(),
-        people_seen: Some(1),
-    };
+    let prov = common::synthetic_provenance("deadlift.mp4", 1280, 1080, frames.len());
     let opts = AnalyzeOptions {
         phase: 2,
         protocol: Protocol::default_pht(),

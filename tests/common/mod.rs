@@ -118,3 +118,32 @@ pub fn phone_rotated(dir: &Path, upright: &Path) -> PathBuf {
     ]);
     phone
 }
+
+/// Provenance of a synthetic clip of `frames` frames at 30 fps and `width`x`height`,
+/// as the full model and `--person auto` would record it with one person seen: the
+/// fixture of the tests that analyse landmarks made without a video.
+pub fn synthetic_provenance(
+    path: &str,
+    width: u32,
+    height: u32,
+    frames: usize,
+) -> hipflex::analyze::Provenance {
+    hipflex::analyze::Provenance {
+        video: hipflex::video::VideoInfo {
+            path: PathBuf::from(path),
+            width,
+            height,
+            stored_width: width,
+            stored_height: height,
+            nominal_fps: 30.0,
+            frame_count_hint: Some(frames as u64),
+            rotation_metadata_deg: 0,
+            rotation_applied_deg: 0,
+            codec: "h264".into(),
+            image_quality: None,
+        },
+        model: "full".into(),
+        person: "auto".into(),
+        people_seen: Some(1),
+    }
+}
