@@ -107,6 +107,53 @@ fn recording_from_a_file_gives_the_same_analysis_as_analyze() {
     );
 }
 
+/// `record --cross-check` analyses the recording as `analyze --cross-check` does: the
+/// other model size's peak on every counted rep, named in the report.
+#[test]
+fn record_cross_check_runs_the_second_model_on_the_recording() {
+    let src = clip("bridge_too_deep.mp4");
+    let tmp = tempfile::tempdir().unwrap();
+    let rec = tmp.path().join("rec");
+    hipflex()
+        .args(["record", "--camera"])
+        .arg(&src)
+        .args([
+            "--phase",
+            "2",
+            "--model",
+            "lite",
+            "--no-video",
+            "--cross-check",
+        ])
+        .arg("--out")
+        .arg(&rec)
+        .assert()
+        .success();
+    let r = json(&rec.join("report.json"));
+    assert_eq!(r["clip"]["cross_check_model"], "full", "{}", r["clip"]);
+    let counted: Vec<&serde_json::Value> = r["reps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["counted"] == true)
+        .collect();
+    assert!(!counted.is_empty());
+    for x in counted {
+        assert!(
+            x["peak_loaded_hip_flexion_cross_check_deg"].is_f64(),
+            "rep {} has no cross-check peak: {x}",
+            x["number"]
+        );
+    }
+    hipflex()
+        .args(["record", "--camera"])
+        .arg(&src)
+        .args(["--no-analyze", "--cross-check", "--out"])
+        .arg(tmp.path().join("refused"))
+        .assert()
+        .code(2);
+}
+
 #[test]
 fn ctrl_c_keeps_the_recording_and_analyses_it() {
     let src = clip("nordic_good.mp4");

@@ -64,6 +64,11 @@ pub struct RecordArgs {
     /// Only record; do not analyse the recording afterwards.
     #[arg(long)]
     pub no_analyze: bool,
+    /// Analyse the recording with the cross-check of `analyze --cross-check` (the other
+    /// landmark model size on the same region of every frame). The live preview uses one
+    /// model only.
+    #[arg(long, conflicts_with = "no_analyze")]
+    pub cross_check: bool,
     #[command(flatten)]
     pub judge: JudgeArgs,
     #[command(flatten)]
@@ -302,9 +307,15 @@ pub fn run(a: RecordArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     ANALYSING.store(true, Ordering::SeqCst);
-    let mut tracker = match spare_tracker {
+    let mut tracker = match spare_tracker.filter(|_| !a.cross_check) {
         Some(t) => t,
-        None => pipeline::tracker(&a.engine.pose_options(false), a.engine.ort_lib.as_deref())?,
+        None => {
+            let pose = hipflex::pose::PoseOptions {
+                cross_check: a.cross_check,
+                ..a.engine.pose_options(false)
+            };
+            pipeline::tracker(&pose, a.engine.ort_lib.as_deref())?
+        }
     };
     // The recording holds upright frames, so no rotation is applied again.
     let report = a
