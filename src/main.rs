@@ -13,6 +13,10 @@ fn main() -> ExitCode {
         // SAFETY: single-threaded at this point; nothing else reads the environment yet.
         unsafe { std::env::set_var("OPENCV_FFMPEG_LOGLEVEL", "-8") };
     }
+    // ONNX Runtime's own builds upload usage telemetry unless told not to: nothing
+    // hipflex does may leave the machine.
+    // SAFETY: single-threaded at this point, as above.
+    unsafe { hipflex::runtime::switch_off_ort_telemetry() };
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => code,

@@ -13,6 +13,34 @@ pub const ORT_VERSION: &str = "1.32.0";
 /// The library's file name inside the PyPI wheel.
 pub const ORT_LIB_NAME: &str = "libonnxruntime.so.1.32.0";
 
+/// The environment variable, and its value, with which ONNX Runtime's own builds
+/// (the PyPI wheel `scripts/setup` installs among them, since 1.29) switch off their
+/// telemetry. Without it ONNX Runtime writes a device id and a queue of usage events
+/// (sessions, models, execution providers, errors, inference counts and times) to
+/// `~/.cache/Microsoft/DeveloperTools/.onnxruntime/` and uploads them to Microsoft
+/// (`mobile.events.data.microsoft.com`) whenever the machine is online. hipflex
+/// promises that nothing leaves the machine, so it is always set before ONNX Runtime
+/// is initialised.
+pub const ORT_TELEMETRY_OFF: (&str, &str) = ("ORT_DISABLE_TELEMETRY", "1");
+
+/// Whether this process's environment already switches ONNX Runtime's telemetry off.
+pub fn ort_telemetry_off() -> bool {
+    std::env::var_os(ORT_TELEMETRY_OFF.0).is_some_and(|v| v == ORT_TELEMETRY_OFF.1)
+}
+
+/// Sets [`ORT_TELEMETRY_OFF`] for this process. The CLI calls it first thing in
+/// `main`; [`ensure_loaded`] calls it too when a library user has not.
+///
+/// # Safety
+/// As [`std::env::set_var`]: no other thread may read or write the environment
+/// while it runs, so call it before starting threads.
+pub unsafe fn switch_off_ort_telemetry() {
+    if !ort_telemetry_off() {
+        // SAFETY: the caller guarantees no concurrent access to the environment.
+        unsafe { std::env::set_var(ORT_TELEMETRY_OFF.0, ORT_TELEMETRY_OFF.1) };
+    }
+}
+
 static ENV: OnceLock<ort::environment::Environment> = OnceLock::new();
 static INIT: Mutex<()> = Mutex::new(());
 
@@ -85,12 +113,22 @@ pub fn ensure_loaded(explicit: Option<&Path>) -> Result<()> {
         return Ok(());
     }
     let path = locate(explicit)?;
+    if !ort_telemetry_off() {
+        // SAFETY: ONNX Runtime is not loaded yet (no thread of its own exists), the
+        // INIT lock is held, and hipflex starts no thread that touches the environment
+        // before loading the models; the CLI sets the variable before any thread, so
+        // only library users who did not call `switch_off_ort_telemetry` get here.
+        unsafe { switch_off_ort_telemetry() };
+    }
     let builder = ort::init_from(&path).map_err(|e| Error::OrtLibraryBroken {
         path: path.clone(),
         reason: e.to_string(),
     })?;
     let env = builder
         .with_name("hipflex")
+        // The API switch as well as the variable (the switch alone leaves the event
+        // ONNX Runtime logs while creating the environment).
+        .with_telemetry(false)
         .build()
         .map_err(|e| Error::OrtLibraryBroken {
             path: path.clone(),

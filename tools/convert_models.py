@@ -355,6 +355,8 @@ def frame_to_input(rgb, h, w, lo, hi, letterbox):
 
 def verify(tflite, onnx_path, name, frames=()):
     """Runs both models on the same inputs. Returns ({output: max abs diff}, sanity dict)."""
+    # ONNX Runtime's PyPI builds upload usage telemetry unless this is set first.
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
     import onnxruntime as ort
     import tensorflow as tf
 

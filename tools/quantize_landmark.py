@@ -40,7 +40,10 @@ import time
 
 import cv2
 import numpy as np
-import onnxruntime as ort
+
+# ONNX Runtime's PyPI builds upload usage telemetry unless this is set before import.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+import onnxruntime as ort  # noqa: E402
 from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
                                       QuantType, quantize_static)
 from onnxruntime.quantization.shape_inference import quant_pre_process
