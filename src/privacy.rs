@@ -9,8 +9,9 @@
 //! lost, the last and next known regions stay blurred; before the person is first
 //! found, the whole frame is (but for a short lead-in, see [`plan`]). Everyone's faces
 //! are found by the person detector, which keys on faces, on sampled frames of the
-//! tracking pass, and the other people's are kept blurred between samples and for a
-//! margin either side. Nothing else in the image is touched.
+//! tracking pass, and the other people's (once found again on another sample, so that
+//! a pose read once into an object blurs nothing) are kept blurred between samples and
+//! for a margin either side. Nothing else in the image is touched.
 
 use opencv::core::{Mat, Rect, Size};
 use opencv::imgproc;
@@ -63,6 +64,14 @@ pub const SCAN_STEP_S: f64 = 0.25;
 /// Seconds either side of a frame over which other people's detected regions are kept
 /// blurred (so they stay covered between detector runs and across a missed one).
 pub const HOLD_OTHERS_S: f64 = 0.6;
+/// Seconds within which another person's head must be found again, on another scan and
+/// overlapping it, to be blurred beside the followed person: twice [`HOLD_OTHERS_S`], so
+/// the two finds' held spans meet. A real person stays in view and is found again (the
+/// scan also looks where they were); a pose the landmark model reads once into an object
+/// (a weight plate beside a lifter's knee, taken for a head on the lifter's own legs) is
+/// gone on the next scan, and would blur a patch of the scene for a second
+/// (tracks' confirmation on two hits, as multi-target trackers do).
+pub const CONFIRM_OTHERS_S: f64 = 2.0 * HOLD_OTHERS_S;
 
 /// An axis-aligned box in frame pixels.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -86,6 +95,11 @@ impl Region {
 
     pub fn contains(&self, x: f32, y: f32) -> bool {
         x >= self.x0 && x <= self.x1 && y >= self.y0 && y <= self.y1
+    }
+
+    /// Whether the two boxes share any point.
+    pub fn overlaps(&self, o: &Region) -> bool {
+        self.x0 <= o.x1 && o.x0 <= self.x1 && self.y0 <= o.y1 && o.y0 <= self.y1
     }
 
     pub fn centre(&self) -> (f32, f32) {
@@ -312,6 +326,25 @@ impl OtherFaces {
     }
 }
 
+/// The faces of `samples` (the other people's, see [`OtherFaces::others`]) that are
+/// found again: overlapped by a face of another sample within [`CONFIRM_OTHERS_S`].
+fn confirmed(samples: &[(f64, Vec<Region>)]) -> Vec<(f64, Vec<Region>)> {
+    samples
+        .iter()
+        .enumerate()
+        .map(|(i, (t, faces))| {
+            let again = |f: &Region| {
+                samples.iter().enumerate().any(|(j, (tj, other))| {
+                    j != i
+                        && (tj - t).abs() <= CONFIRM_OTHERS_S
+                        && other.iter().any(|g| g.overlaps(f))
+                })
+            };
+            (*t, faces.iter().filter(|f| again(f)).copied().collect())
+        })
+        .collect()
+}
+
 /// Every region sampled within [`HOLD_OTHERS_S`] of `t`.
 fn held_at(samples: &[(f64, Vec<Region>)], t: f64) -> impl Iterator<Item = Region> + '_ {
     samples
@@ -327,12 +360,13 @@ fn held_at(samples: &[(f64, Vec<Region>)], t: f64) -> impl Iterator<Item = Regio
 pub const LEAD_IN_S: f64 = 1.5;
 
 /// What to blur in each frame: the followed person's head (see [`own_regions`]) and
-/// every other face the detector found within [`HOLD_OTHERS_S`]. Before the followed
+/// every other face the detector found within [`HOLD_OTHERS_S`] and found again (see
+/// [`CONFIRM_OTHERS_S`]). Before the followed
 /// person is first found the frame is blurred whole, but for a lead-in: within
 /// [`LEAD_IN_S`] of the first find, where the detector found a face within
 /// [`HOLD_OTHERS_S`] that lies in the person's first head region (they were already
-/// there, and the tracker was locking on), their first region and every face found are
-/// blurred instead. A person walking in, or found late for any other reason, is not
+/// there, and the tracker was locking on), their first region and every face found
+/// (found again or not: the alternative is the whole frame) are blurred instead. A person walking in, or found late for any other reason, is not
 /// where they are first tracked: their frames are blurred whole.
 pub fn plan(frames: &[PoseFrame], faces: &OtherFaces) -> Vec<Blur> {
     let heads: Vec<Option<Region>> = frames.iter().map(frame_head).collect();
@@ -358,6 +392,7 @@ pub fn plan_frames<F: crate::frame_store::Frames + ?Sized>(
 fn plan_from_heads(heads: &[Option<Region>], times: &[f64], faces: &OtherFaces) -> Vec<Blur> {
     let own = regions_from_heads(heads);
     let others = faces.others(&own);
+    let kept = confirmed(&others);
 
     let first = own
         .iter()
@@ -365,24 +400,21 @@ fn plan_from_heads(heads: &[Option<Region>], times: &[f64], faces: &OtherFaces) 
         .find_map(|(o, t)| Some((*t, o.as_ref()?.first().copied()?)));
     own.iter()
         .zip(times)
-        .map(|(own, &t)| {
-            let theirs = held_at(&others, t);
-            match (own, first) {
-                (Some(r), _) => Blur::Regions(r.iter().copied().chain(theirs).collect()),
-                (None, Some((t1, r1))) if t1 - t <= LEAD_IN_S => {
-                    let seen: Vec<Region> = theirs.collect();
-                    let there = seen.iter().any(|s| {
-                        let (cx, cy) = s.centre();
-                        r1.contains(cx, cy)
-                    });
-                    if there {
-                        Blur::Regions(std::iter::once(r1).chain(seen).collect())
-                    } else {
-                        Blur::Whole
-                    }
+        .map(|(own, &t)| match (own, first) {
+            (Some(r), _) => Blur::Regions(r.iter().copied().chain(held_at(&kept, t)).collect()),
+            (None, Some((t1, r1))) if t1 - t <= LEAD_IN_S => {
+                let seen: Vec<Region> = held_at(&others, t).collect();
+                let there = seen.iter().any(|s| {
+                    let (cx, cy) = s.centre();
+                    r1.contains(cx, cy)
+                });
+                if there {
+                    Blur::Regions(std::iter::once(r1).chain(seen).collect())
+                } else {
+                    Blur::Whole
                 }
-                _ => Blur::Whole,
             }
+            _ => Blur::Whole,
         })
         .collect()
 }
@@ -609,8 +641,9 @@ mod tests {
     #[test]
     fn other_people_are_kept_between_detections_and_the_own_face_is_not() {
         // The followed person stands with the face at (500, 200) in every frame (0.1 s
-        // apart); the detector finds their face and another one at (900, 200) at 0 s, and
-        // only the followed person's at 0.3 s.
+        // apart); the detector finds their face and another one at (900, 200) at 0 s, the
+        // other one again (moved a little) at 0.2 s, and only the followed person's at
+        // 0.3 s.
         let frames: Vec<PoseFrame> = (0..20)
             .map(|i| PoseFrame {
                 timestamp_s: i as f64 / 10.0,
@@ -624,8 +657,13 @@ mod tests {
             t: index as f64 / 10.0,
             faces,
         };
+        let again = Region::square(910.0, 200.0, 40.0);
         let faces = OtherFaces {
-            samples: vec![sample(0, vec![mine, theirs]), sample(3, vec![mine])],
+            samples: vec![
+                sample(0, vec![mine, theirs]),
+                sample(2, vec![again]),
+                sample(3, vec![mine]),
+            ],
         };
         let p = plan(&frames, &faces);
         let regions = |b: &Blur| match b {
@@ -633,11 +671,70 @@ mod tests {
             Blur::Whole => panic!("whole frame"),
         };
         // Own head box plus the other face, up to HOLD_OTHERS_S after it was seen.
-        assert_eq!(regions(&p[5]).len(), 2);
+        assert_eq!(regions(&p[5]).len(), 3);
         assert!(regions(&p[5]).contains(&theirs));
-        assert_eq!(regions(&p[7]).len(), 1, "{:?}", p[7]);
+        assert_eq!(regions(&p[7]).len(), 2, "{:?}", p[7]);
+        assert!(regions(&p[7]).contains(&again));
+        assert_eq!(regions(&p[9]).len(), 1, "{:?}", p[9]);
         // The followed person's own detected face is not added to their head box.
         assert!(!regions(&p[3]).contains(&mine));
+    }
+
+    #[test]
+    fn a_face_found_once_and_not_again_is_not_blurred() {
+        // The followed person stands with the face at (500, 200), 0.1 s a frame, for 4 s;
+        // scans every 0.25 s. A head is found once at 1.5 s where nothing is found again
+        // (a pose read into an object beside the person); another is found at 1.0 s and
+        // again, overlapping, at 2.0 s (the detector and the re-look missed it between).
+        let frames: Vec<PoseFrame> = (0..40)
+            .map(|i| PoseFrame {
+                timestamp_s: i as f64 / 10.0,
+                ..frame(i, Some(standing()))
+            })
+            .collect();
+        let blip = Region::square(900.0, 600.0, 60.0);
+        let seen = Region::square(200.0, 200.0, 40.0);
+        let seen_later = Region::square(240.0, 210.0, 40.0);
+        let samples = (0..16)
+            .map(|k| {
+                let index = (k as f64 * 2.5).round() as usize;
+                let t = index as f64 / 10.0;
+                let faces = match index {
+                    15 => vec![blip],
+                    10 => vec![seen],
+                    20 => vec![seen_later],
+                    _ => vec![],
+                };
+                FaceSample { index, t, faces }
+            })
+            .collect();
+        let p = plan(&frames, &OtherFaces { samples });
+        let regions = |b: &Blur| match b {
+            Blur::Regions(r) => r.clone(),
+            Blur::Whole => panic!("whole frame"),
+        };
+        for (i, b) in p.iter().enumerate() {
+            assert!(!regions(b).contains(&blip), "frame {i}: {b:?}");
+        }
+        assert!(regions(&p[12]).contains(&seen));
+        assert!(regions(&p[20]).contains(&seen_later));
+        assert!(regions(&p[25]).contains(&seen_later));
+        assert_eq!(regions(&p[30]).len(), 1, "{:?}", p[30]);
+        // Found again only after more than CONFIRM_OTHERS_S: neither is blurred.
+        let samples = vec![
+            FaceSample {
+                index: 10,
+                t: 1.0,
+                faces: vec![seen],
+            },
+            FaceSample {
+                index: 23,
+                t: 2.3,
+                faces: vec![seen_later],
+            },
+        ];
+        let p = plan(&frames, &OtherFaces { samples });
+        assert!(p.iter().all(|b| regions(b).len() == 1));
     }
 
     #[test]
