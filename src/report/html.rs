@@ -205,7 +205,19 @@ pub fn base64(bytes: &[u8]) -> String {
 
 /// One video frame for the review player: time (s), rep number (0 partial, `None` outside
 /// reps), tempo phase, hip angle.
-pub type ReviewFrame = (f64, Option<usize>, Option<String>, Option<f64>);
+/// A phase name is one of four fixed words, so a long clip keeps no string per frame.
+pub type ReviewFrame = (f64, Option<usize>, Option<&'static str>, Option<f64>);
+
+/// A tempo phase in the page's words.
+fn phase_words(p: crate::exercise::Phase) -> &'static str {
+    use crate::exercise::Phase;
+    match p {
+        Phase::Eccentric => "eccentric",
+        Phase::BottomPause => "bottom pause",
+        Phase::Concentric => "concentric",
+        Phase::TopPause => "top pause",
+    }
+}
 
 /// The annotated video the page plays, and each of its frames' report time, rep,
 /// tempo phase and hip angle (frame k of the video is frame k of the analysis).
@@ -232,10 +244,7 @@ impl Review {
                     .rep
                     .and_then(|i| analysis.reps.get(i))
                     .map(|r| r.number.unwrap_or(0));
-                let phase = f
-                    .phase
-                    .and_then(|p| serde_json::to_value(p).ok())
-                    .and_then(|v| v.as_str().map(|s| s.replace('_', " ")));
+                let phase = f.phase.map(phase_words);
                 let r1 = |v: f64| (v * 10.0).round() / 10.0;
                 (
                     (f.t * 1000.0).round() / 1000.0,
@@ -685,6 +694,20 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn phase_words_are_the_serde_names_in_words() {
+        use crate::exercise::Phase;
+        for p in [
+            Phase::Eccentric,
+            Phase::BottomPause,
+            Phase::Concentric,
+            Phase::TopPause,
+        ] {
+            let name = serde_json::to_value(p).unwrap();
+            assert_eq!(phase_words(p), name.as_str().unwrap().replace('_', " "));
+        }
     }
 
     #[test]
