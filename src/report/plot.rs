@@ -660,6 +660,27 @@ fn legend(report: &Report, has_cap: bool) -> Markup {
     }
 }
 
+/// The SVG without its tooltips (the `<title>`s of rep bands, intervals and flags, which
+/// draw nothing): a long clip's plot has thousands, and the rasteriser need not hold them.
+fn without_tooltips(svg: &str) -> std::borrow::Cow<'_, str> {
+    const OPEN: &str = "<title>";
+    const CLOSE: &str = "</title>";
+    if !svg.contains(OPEN) {
+        return std::borrow::Cow::Borrowed(svg);
+    }
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(i) = rest.find(OPEN) {
+        let Some(j) = rest[i..].find(CLOSE) else {
+            break;
+        };
+        out.push_str(&rest[..i]);
+        rest = &rest[i + j + CLOSE.len()..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Renders the plot's SVG to a PNG at `scale` times its size (fonts from the system;
 /// any sans-serif will do, e.g. Debian's `fonts-dejavu-core`).
 pub fn svg_to_png(svg: &str, scale: f32) -> crate::error::Result<Vec<u8>> {
@@ -691,7 +712,8 @@ pub fn svg_to_png(svg: &str, scale: f32) -> crate::error::Result<Vec<u8>> {
             "no fonts are installed (install fonts-dejavu-core)".into()
         ));
     }
-    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| err(e.to_string()))?;
+    let tree =
+        usvg::Tree::from_str(&without_tooltips(svg), &opt).map_err(|e| err(e.to_string()))?;
     let size = tree
         .size()
         .to_int_size()
@@ -726,6 +748,16 @@ mod tests {
         assert!(lo <= -3.0 && hi >= 87.0);
         assert_eq!(step, 20.0);
         assert_eq!((lo, hi), (-20.0, 100.0));
+    }
+
+    #[test]
+    fn tooltips_go_and_everything_else_stays() {
+        let svg = r#"<svg><title id="plot-title">Plot</title><g><title>Rep 1: 0–2 s</title><rect/></g><title>x</title></svg>"#;
+        assert_eq!(
+            without_tooltips(svg),
+            r#"<svg><title id="plot-title">Plot</title><g><rect/></g></svg>"#
+        );
+        assert_eq!(without_tooltips("<svg/>"), "<svg/>");
     }
 
     #[test]
