@@ -721,7 +721,7 @@ mod tests {
         let rv = Review {
             video: "annotated.mp4".into(),
             fps: 30.0,
-            frames: vec![(0.0, None, Some("</script><b>".into()), None)],
+            frames: vec![(0.0, None, Some("</script><b>"), None)],
             rep_starts: vec![],
         };
         assert!(!rv.timeline_json().contains("</"));
