@@ -535,7 +535,9 @@ fn write_analysis_outputs<F: Frames + ?Sized>(
     if let Some(jpeg) = &annotated.thumbnail {
         write_atomic(&out.join(THUMBNAIL_FILE), jpeg, force)?;
     }
-    let svg = report::plot::hip_flexion_svg(report, analysis);
+    let mut svg = report::plot::hip_flexion_svg(report, analysis);
+    // Built by appending, a long clip's plot has up to twice its length in capacity.
+    svg.shrink_to_fit();
     write_atomic(&out.join("hip_flexion.svg"), svg.as_bytes(), force)?;
     let review = annotated
         .codec
