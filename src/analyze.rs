@@ -456,6 +456,47 @@ pub fn write_outputs<F: Frames + ?Sized>(
     source: Option<VideoSource<'_>>,
     force: bool,
 ) -> Result<()> {
+    let drawn = write_analysis_outputs(out, report, analysis, frames, source, force)?;
+    write_plot_and_page(out, report, &drawn, force)?;
+    write_landmarks(out, frames, landmarks, force)
+}
+
+/// [`write_outputs`], the analysis dropped as soon as the files drawn from it are
+/// written: the plot's PNG and the page, the largest things drawn, are made without the
+/// per-frame rows of a long clip beside them.
+pub fn write_outputs_from<F: Frames + ?Sized>(
+    out: &Path,
+    report: &Report,
+    analysis: Analysis,
+    frames: &F,
+    landmarks: Option<&crate::landmarks_file::LandmarksHeader>,
+    source: Option<VideoSource<'_>>,
+    force: bool,
+) -> Result<()> {
+    let drawn = write_analysis_outputs(out, report, &analysis, frames, source, force)?;
+    drop(analysis);
+    write_plot_and_page(out, report, &drawn, force)?;
+    write_landmarks(out, frames, landmarks, force)
+}
+
+/// What the page is made of once the analysis has been read: the plot, the drawn
+/// keyframes and the review player's timeline.
+struct Drawn {
+    svg: String,
+    annotated: report::overlay::Annotated,
+    review: Option<report::html::Review>,
+}
+
+/// The report, the tables, the annotated video, keyframes and thumbnail, and the plot's
+/// SVG: every output read from the analysis.
+fn write_analysis_outputs<F: Frames + ?Sized>(
+    out: &Path,
+    report: &Report,
+    analysis: &Analysis,
+    frames: &F,
+    source: Option<VideoSource<'_>>,
+    force: bool,
+) -> Result<Drawn> {
     use crate::output::write_atomic;
     std::fs::create_dir_all(out).map_err(|e| crate::Error::Write {
         path: out.to_path_buf(),
@@ -476,50 +517,73 @@ pub fn write_outputs<F: Frames + ?Sized>(
         source: e,
     })?;
     frames_csv.commit()?;
-    let drawn = match source {
+    let annotated = match source {
         Some(src) => {
-            let annotated = out.join("annotated.mp4");
+            let video = out.join("annotated.mp4");
             report::overlay::annotate(
                 src,
                 frames,
                 analysis,
                 report,
-                src.annotated_video.then_some(annotated.as_path()),
+                src.annotated_video.then_some(video.as_path()),
                 out,
                 force,
             )?
         }
         None => report::overlay::Annotated::default(),
     };
-    if let Some(jpeg) = &drawn.thumbnail {
+    if let Some(jpeg) = &annotated.thumbnail {
         write_atomic(&out.join(THUMBNAIL_FILE), jpeg, force)?;
     }
-    let keyframes = &drawn.keyframes;
-    let svg = report::plot::hip_flexion_svg(report, analysis);
+    let mut svg = report::plot::hip_flexion_svg(report, analysis);
+    // Built by appending, a long clip's plot has up to twice its length in capacity.
+    svg.shrink_to_fit();
     write_atomic(&out.join("hip_flexion.svg"), svg.as_bytes(), force)?;
-    write_atomic(
-        &out.join("hip_flexion.png"),
-        &report::plot::svg_to_png(&svg, 2.0)?,
-        force,
-    )?;
-    let review = drawn
+    let review = annotated
         .codec
         .map(|_| report::html::Review::new("annotated.mp4", report, analysis));
+    Ok(Drawn {
+        svg,
+        annotated,
+        review,
+    })
+}
+
+/// The plot's PNG and the page.
+fn write_plot_and_page(out: &Path, report: &Report, drawn: &Drawn, force: bool) -> Result<()> {
+    crate::output::write_atomic(
+        &out.join("hip_flexion.png"),
+        &report::plot::svg_to_png(&drawn.svg, 2.0)?,
+        force,
+    )?;
     let mut page = crate::output::AtomicFile::create(&out.join("report.html"), force)?;
-    report::html::write_report_page(&mut page, report, &svg, keyframes, review.as_ref())?;
-    page.commit()?;
-    if let Some(header) = landmarks {
-        let mut w = crate::landmarks_file::LandmarksWriter::create(
-            &out.join("landmarks.json"),
-            header,
-            force,
-        )?;
-        let mut frames = frames.cursor()?;
-        while let Some(f) = frames.next_frame()? {
-            w.write_frame(f)?;
-        }
-        w.finish()?;
+    report::html::write_report_page(
+        &mut page,
+        report,
+        &drawn.svg,
+        &drawn.annotated.keyframes,
+        drawn.review.as_ref(),
+    )?;
+    page.commit()
+}
+
+/// `landmarks.json`, when a header is given.
+fn write_landmarks<F: Frames + ?Sized>(
+    out: &Path,
+    frames: &F,
+    landmarks: Option<&crate::landmarks_file::LandmarksHeader>,
+    force: bool,
+) -> Result<()> {
+    let Some(header) = landmarks else {
+        return Ok(());
+    };
+    let mut w =
+        crate::landmarks_file::LandmarksWriter::create(&out.join("landmarks.json"), header, force)?;
+    let mut frames = frames.cursor()?;
+    while let Some(f) = frames.next_frame()? {
+        w.write_frame(f)?;
     }
+    w.finish()?;
     Ok(())
 }
 
@@ -622,10 +686,10 @@ fn analyze_tracked(
         other_faces: Some(&others),
         progress,
     };
-    write_outputs(
+    write_outputs_from(
         out,
         &report,
-        &analysis,
+        analysis,
         &frames,
         Some(&header),
         Some(source),
@@ -659,7 +723,7 @@ pub fn analyze_landmarks_file_to_dir(
             people_seen: None,
         };
         let (report, analysis) = analyze_frames(&prov, &frames, opts)?;
-        write_outputs(out, &report, &analysis, &frames, None, None, force)?;
+        write_outputs_from(out, &report, analysis, &frames, None, None, force)?;
         Ok((report, header))
     })();
     if done.is_err() && made {

@@ -15,7 +15,7 @@ use crate::kinematics::{self, RawKinematics, ViewQuality};
 use crate::pose::CrossCheckTrack;
 use crate::signal;
 
-use super::{AnalysisConfig, FrameKinematics, Rep, nan};
+use super::{AnalysisConfig, FrameRows, Rep, nan};
 
 /// The second model's primary hip angle per frame, cleaned like the first's (NaN where it
 /// is missing or not confidently seen).
@@ -62,13 +62,19 @@ pub fn cross_hip_series<F: Frames + ?Sized>(
 
 /// The second model's peak over `rep`'s loaded frames (all its frames when none is
 /// loaded), from `cross` (one value per analysis frame row).
-pub fn cross_peak(rep: &Rep, rows: &[FrameKinematics], cross: &[f64]) -> Option<f64> {
-    let in_rep = |i: &usize| rows[*i].t >= rep.start_s && rows[*i].t <= rep.end_s;
-    let idx: Vec<usize> = (0..rows.len().min(cross.len())).filter(in_rep).collect();
-    let any_loaded = idx.iter().any(|&i| rows[i].loaded);
-    idx.iter()
-        .filter(|&&i| rows[i].loaded || !any_loaded)
-        .map(|&i| cross[i])
+pub fn cross_peak(rep: &Rep, rows: &FrameRows, cross: &[f64]) -> Option<f64> {
+    let in_rep: Vec<(bool, f64)> = (0..rows.len().min(cross.len()))
+        .filter(|&i| {
+            rows.t(i)
+                .is_some_and(|t| t >= rep.start_s && t <= rep.end_s)
+        })
+        .filter_map(|i| rows.get(i).map(|f| (f.loaded, cross[i])))
+        .collect();
+    let any_loaded = in_rep.iter().any(|x| x.0);
+    in_rep
+        .iter()
+        .filter(|x| x.0 || !any_loaded)
+        .map(|x| x.1)
         .filter(|v| v.is_finite())
         .max_by(f64::total_cmp)
 }
@@ -84,17 +90,18 @@ pub fn primary_peak(rep: &Rep) -> Option<f64> {
 #[allow(clippy::too_many_arguments)]
 pub fn apply(
     reps: &mut [Rep],
-    rows: &[FrameKinematics],
+    rows: &FrameRows,
     cross: &[f64],
     model: &str,
     view: &ViewQuality,
     exercise: Exercise,
     cfg: &AnalysisConfig,
 ) {
+    let series = super::EvidenceSeries::of(rows, view, cfg);
     for r in reps {
         let other = cross_peak(r, rows, cross);
         r.peak_loaded_hip_flexion_cross_check_deg = other.map(|x| (x * 10.0).round() / 10.0);
-        let Some(mut e) = super::peak_evidence(rows, view, exercise, r, cfg) else {
+        let Some(mut e) = series.evidence(view, exercise, r, cfg) else {
             continue;
         };
         e.peak_deg = primary_peak(r);

@@ -6,6 +6,7 @@ pub mod classify;
 pub mod config;
 pub mod cross_check;
 pub mod reps;
+pub mod rows;
 pub mod tempo;
 
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,7 @@ use crate::signal::{self, Cleaned, median_dt, percentile};
 pub use classify::{Classification, Posture, PostureSeries, classify};
 pub use config::{AnalysisConfig, ClassifyParams, RepParams};
 pub use reps::{Hold, HoldPosition, Phase, Rep, RepSample};
+pub use rows::FrameRows;
 
 /// Kinematics of one frame: raw and filtered angles (degrees), confidences and labels.
 /// Filtered values are `None` inside gaps longer than the fill limit.
@@ -85,7 +87,8 @@ pub struct Analysis {
     pub rep_count: usize,
     pub reps: Vec<Rep>,
     pub holds: Vec<Hold>,
-    pub frames: Vec<FrameKinematics>,
+    /// One row per frame, packed (see [`rows`]).
+    pub frames: FrameRows,
     pub notes: Vec<String>,
 }
 
@@ -179,64 +182,97 @@ fn timeline<F: Frames + ?Sized>(
 /// Puts each rep's peak hip-flexion half-width (`kinematics::uncertainty`) on the rep.
 fn attach_uncertainty(
     reps: &mut [reps::Rep],
-    frames: &[FrameKinematics],
+    frames: &FrameRows,
     view: &ViewQuality,
     exercise: Exercise,
     cfg: &AnalysisConfig,
 ) {
+    let series = EvidenceSeries::of(frames, view, cfg);
     for r in reps {
-        r.peak_hip_flexion_uncertainty_deg = peak_evidence(frames, view, exercise, r, cfg)
+        r.peak_hip_flexion_uncertainty_deg = series
+            .evidence(view, exercise, r, cfg)
             .map(|e| kinematics::uncertainty::rounded_half_width(&e, &cfg.uncertainty));
+    }
+}
+
+/// The per-frame series the uncertainty model reads, taken from the frame rows once for
+/// all of a clip's reps.
+pub(crate) struct EvidenceSeries {
+    t: Vec<f64>,
+    hip_raw: Vec<f64>,
+    hip_filtered: Vec<f64>,
+    conf: Vec<f64>,
+}
+
+impl EvidenceSeries {
+    pub(crate) fn of(frames: &FrameRows, view: &ViewQuality, cfg: &AnalysisConfig) -> Self {
+        let n = frames.len();
+        let mut s = EvidenceSeries {
+            t: Vec::with_capacity(n),
+            hip_raw: Vec::with_capacity(n),
+            hip_filtered: Vec::with_capacity(n),
+            conf: Vec::with_capacity(n),
+        };
+        for f in frames.iter() {
+            s.t.push(f.t);
+            s.hip_raw
+                .push(raw_hip(&f, view.use_3d, cfg.kinematics.min_confidence));
+            s.hip_filtered.push(nan(f.hip_flexion));
+            s.conf.push(f.conf_hip.min(f.conf_knee));
+        }
+        s
+    }
+
+    /// What the uncertainty model reads about `rep`'s peak hip flexion.
+    pub(crate) fn evidence(
+        &self,
+        view: &ViewQuality,
+        exercise: Exercise,
+        rep: &Rep,
+        cfg: &AnalysisConfig,
+    ) -> Option<kinematics::uncertainty::RepEvidence> {
+        let series = kinematics::uncertainty::ClipSeries {
+            t: &self.t,
+            hip_raw: &self.hip_raw,
+            hip_filtered: &self.hip_filtered,
+            conf: &self.conf,
+        };
+        kinematics::uncertainty::rep_evidence(
+            rep.peak_hip_flexion_s,
+            [rep.peak_hip_flexion_2d_deg, rep.peak_hip_flexion_3d_deg],
+            exercise,
+            view,
+            &series,
+            &cfg.uncertainty,
+        )
     }
 }
 
 /// What the uncertainty model reads about `rep`'s peak hip flexion, from the analysis'
 /// frame rows (public so the calibration test reads exactly what the analysis used).
 pub fn peak_evidence(
-    frames: &[FrameKinematics],
+    frames: &FrameRows,
     view: &ViewQuality,
     exercise: Exercise,
     rep: &Rep,
     cfg: &AnalysisConfig,
 ) -> Option<kinematics::uncertainty::RepEvidence> {
-    let t: Vec<f64> = frames.iter().map(|f| f.t).collect();
-    let hip_raw = raw_hip(frames, view.use_3d, cfg.kinematics.min_confidence);
-    let hip_filtered: Vec<f64> = frames.iter().map(|f| nan(f.hip_flexion)).collect();
-    let conf: Vec<f64> = frames.iter().map(|f| f.conf_hip.min(f.conf_knee)).collect();
-    let series = kinematics::uncertainty::ClipSeries {
-        t: &t,
-        hip_raw: &hip_raw,
-        hip_filtered: &hip_filtered,
-        conf: &conf,
-    };
-    kinematics::uncertainty::rep_evidence(
-        rep.peak_hip_flexion_s,
-        [rep.peak_hip_flexion_2d_deg, rep.peak_hip_flexion_3d_deg],
-        exercise,
-        view,
-        &series,
-        &cfg.uncertainty,
-    )
+    EvidenceSeries::of(frames, view, cfg).evidence(view, exercise, rep, cfg)
 }
 
-/// The hip-flexion series before cleaning (NaN where the hip is not confidently seen), in
+/// One frame's hip flexion before cleaning (NaN where the hip is not confidently seen), in
 /// the plane the analysis measures in: what the uncertainty model reads for steadiness.
-fn raw_hip(frames: &[FrameKinematics], use_3d: bool, min_confidence: f64) -> Vec<f64> {
-    frames
-        .iter()
-        .map(|f| {
-            let v = if use_3d {
-                f.hip_flexion_3d_raw
-            } else {
-                f.hip_flexion_2d_raw
-            };
-            if f.conf_hip >= min_confidence {
-                nan(v)
-            } else {
-                f64::NAN
-            }
-        })
-        .collect()
+fn raw_hip(f: &FrameKinematics, use_3d: bool, min_confidence: f64) -> f64 {
+    let v = if use_3d {
+        f.hip_flexion_3d_raw
+    } else {
+        f.hip_flexion_2d_raw
+    };
+    if f.conf_hip >= min_confidence {
+        nan(v)
+    } else {
+        f64::NAN
+    }
 }
 
 /// The driving signal before cleaning, oriented like the cleaned one (minus knee flexion
@@ -447,14 +483,14 @@ fn in_position(posture: &PostureSeries, exercise: Exercise, p: &ClassifyParams) 
 /// Image positions of the left and right ankles where each is seen, and the clip's typical leg length (pixels).
 fn feet<F: Frames + ?Sized>(
     frames: &F,
-    kin: &[RawKinematics],
+    rows: &FrameRows,
     min_conf: f64,
 ) -> Result<(Vec<reps::AnklePair>, f64)> {
     let mut legs = Vec::new();
-    let mut ankles = Vec::with_capacity(kin.len());
+    let mut ankles = Vec::with_capacity(rows.len());
     frames.visit(&mut |i, f| {
-        if let Some(k) = kin.get(i) {
-            ankles.push(frame_feet(f, k, min_conf, &mut legs));
+        if let Some(k) = rows.get(i) {
+            ankles.push(frame_feet(f, &k, min_conf, &mut legs));
         }
     })?;
     Ok((ankles, signal::median(&legs)))
@@ -463,7 +499,7 @@ fn feet<F: Frames + ?Sized>(
 /// One frame's ankle positions, adding its leg length to `legs` when the knee is seen.
 fn frame_feet(
     f: &PoseFrame,
-    k: &RawKinematics,
+    k: &FrameKinematics,
     min_conf: f64,
     legs: &mut Vec<f64>,
 ) -> reps::AnklePair {
@@ -514,49 +550,90 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
     if variable_frame_rate {
         notes.push("variable frame rate: signals resampled to a uniform grid for filtering".into());
     }
-    let (hip, knee, angle_source): (&Cleaned, &Cleaned, &str) = if view.use_3d {
-        (&sig.hip3, &sig.knee3, "3d")
-    } else {
-        (&sig.hip2, &sig.knee2, "2d")
-    };
     let classification = classify_clip(&sig.posture, cfg, exercise_override);
     let exercise = classification.exercise;
     let nordic = exercise == Exercise::Nordic;
-    let other = foreshortened_trunk(&kin, &t, cfg, exercise, view.offset_3d_deg)
+    let mut other = foreshortened_trunk(&kin, &t, cfg, exercise, view.offset_3d_deg)
         .or_else(|| unsigned_hip_3d(&kin, &t, cfg, nordic, view.use_3d));
-    let (drive, driving_name, drive_raw, drive_clean): (Vec<f64>, &str, Vec<f64>, &Cleaned) =
-        match &other {
-            Some((name, raw, clean)) => (clean.values.clone(), *name, raw.clone(), clean),
-            None if nordic => (
-                knee.values.iter().map(|x| -x).collect(),
-                "knee_flexion",
-                raw_drive(&kin, view.use_3d, nordic, kp.min_confidence),
-                knee,
-            ),
-            None => (
-                hip.values.clone(),
-                "hip_flexion",
-                raw_drive(&kin, view.use_3d, nordic, kp.min_confidence),
-                hip,
-            ),
-        };
-    let v = signal::derivative(&t, &drive);
+    let drive_raw = match other.as_mut() {
+        Some((_, raw, _)) => std::mem::take(raw),
+        None => raw_drive(&kin, view.use_3d, nordic, kp.min_confidence),
+    };
     let rp = &cfg.reps;
+    let cross_hip = match cross {
+        Some(track) => Some(cross_check::cross_hip_series(
+            frames,
+            &kin,
+            &t,
+            track,
+            view.use_3d,
+            cfg,
+        )?),
+        None => None,
+    };
+    let position = in_position(&sig.posture, exercise, &cfg.classify);
+    // The rows take what they need of the raw kinematics and the posture series, which
+    // then go: they are the largest per-frame things the analysis holds.
+    let Signals {
+        hip2,
+        hip3,
+        knee2,
+        knee3,
+        trunk,
+        height,
+        posture,
+    } = sig;
+    let postures: Vec<Posture> = (0..t.len())
+        .map(|i| classify::posture(&posture, i, &cfg.classify))
+        .collect();
+    drop(posture);
+    let (hip, knee, angle_source): (&Cleaned, &Cleaned, &str) = if view.use_3d {
+        (&hip3, &knee3, "3d")
+    } else {
+        (&hip2, &knee2, "2d")
+    };
+    let (driving_name, drive_clean): (&str, &Cleaned) = match &other {
+        Some((name, _, clean)) => (*name, clean),
+        None if nordic => ("knee_flexion", knee),
+        None => ("hip_flexion", hip),
+    };
     let hv = &hip.values;
     let loaded = loaded_frames(hv, &kin, exercise, rp);
     let filled: Vec<bool> = (0..kin.len())
         .map(|i| drive_clean.filled[i] || kin[i].low_confidence)
         .collect();
-    let position = in_position(&sig.posture, exercise, &cfg.classify);
-    let (ankles, leg_px) = feet(frames, &kin, kp.min_confidence)?;
+    let series = RowSeries {
+        hip2: &hip2,
+        hip3: &hip3,
+        hip: hv,
+        knee2: &knee2,
+        knee3: &knee3,
+        knee: &knee.values,
+        trunk: &trunk,
+        height: &height,
+        posture: &postures,
+    };
+    let mut frames_out = frame_rows(&kin, &t, &series, drive_clean, &loaded);
+    drop((kin, trunk, height, postures));
+    let (ankles, leg_px) = feet(frames, &frames_out, kp.min_confidence)?;
+    let negated: Vec<f64>;
+    let drive: &[f64] = match &other {
+        Some((_, _, clean)) => &clean.values,
+        None if nordic => {
+            negated = knee.values.iter().map(|x| -x).collect();
+            &negated
+        }
+        None => hv,
+    };
+    let v = signal::derivative(&t, drive);
     let input = reps::SegmentInput {
         t: &t,
-        e: &drive,
+        e: drive,
         e_raw: &drive_raw,
         filled: &filled,
         hip: hv,
-        hip_2d: &sig.hip2.values,
-        hip_3d: &sig.hip3.values,
+        hip_2d: &hip2.values,
+        hip_3d: &hip3.values,
         knee: &knee.values,
         loaded: &loaded,
         in_position: &position,
@@ -587,31 +664,11 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         ));
     }
     notes.extend(reps::set_shape_notes(&seg.reps));
-    let frames_out = frame_rows(
-        &kin,
-        &t,
-        &sig,
-        hv,
-        &knee.values,
-        drive_clean,
-        &loaded,
-        &seg,
-        &holds,
-        cfg,
-    );
+    label_rows(&mut frames_out, &t, &seg, &holds);
     attach_uncertainty(&mut seg.reps, &frames_out, &view, exercise, cfg);
-    if let Some(track) = cross {
-        let hip = cross_check::cross_hip_series(frames, &kin, &t, track, view.use_3d, cfg)?;
+    if let (Some(track), Some(hip)) = (cross, &cross_hip) {
         let model = track.model.name();
-        cross_check::apply(
-            &mut seg.reps,
-            &frames_out,
-            &hip,
-            model,
-            &view,
-            exercise,
-            cfg,
-        );
+        cross_check::apply(&mut seg.reps, &frames_out, hip, model, &view, exercise, cfg);
     }
     let dt = median_dt(&t);
     Ok(Analysis {
@@ -633,23 +690,32 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
     })
 }
 
-/// The per-frame output rows.
-#[allow(clippy::too_many_arguments)]
+/// The cleaned series the frame rows carry.
+struct RowSeries<'a> {
+    hip2: &'a Cleaned,
+    hip3: &'a Cleaned,
+    /// Primary hip and knee flexion (2D or 3D, as the view says).
+    hip: &'a [f64],
+    knee2: &'a Cleaned,
+    knee3: &'a Cleaned,
+    knee: &'a [f64],
+    trunk: &'a Cleaned,
+    height: &'a Cleaned,
+    posture: &'a [Posture],
+}
+
+/// The per-frame output rows, without their rep, phase and hold labels (see
+/// [`label_rows`]).
 fn frame_rows(
     kin: &[RawKinematics],
     t: &[f64],
-    sig: &Signals,
-    hv: &[f64],
-    kv: &[f64],
+    sig: &RowSeries,
     drive_clean: &Cleaned,
     loaded: &[bool],
-    seg: &reps::Segmentation,
-    holds: &[Hold],
-    cfg: &AnalysisConfig,
-) -> Vec<FrameKinematics> {
-    kin.iter()
-        .enumerate()
-        .map(|(i, k)| FrameKinematics {
+) -> FrameRows {
+    let mut rows = FrameRows::with_capacity(kin.len());
+    for (i, k) in kin.iter().enumerate() {
+        rows.push(&FrameKinematics {
             index: k.index,
             t: t[i],
             present: k.present,
@@ -662,10 +728,10 @@ fn frame_rows(
             trunk_inclination_raw: k.trunk_inclination,
             hip_flexion_2d: opt(sig.hip2.values[i]),
             hip_flexion_3d: opt(sig.hip3.values[i]),
-            hip_flexion: opt(hv[i]),
+            hip_flexion: opt(sig.hip[i]),
             knee_flexion_2d: opt(sig.knee2.values[i]),
             knee_flexion_3d: opt(sig.knee3.values[i]),
-            knee_flexion: opt(kv[i]),
+            knee_flexion: opt(sig.knee[i]),
             trunk_inclination: opt(sig.trunk.values[i]),
             hip_height: opt(sig.height.values[i]),
             conf_hip: k.conf_hip,
@@ -674,14 +740,29 @@ fn frame_rows(
             filled: drive_clean.filled[i],
             outlier: drive_clean.outlier[i],
             loaded: loaded[i],
-            posture: classify::posture(&sig.posture, i, &cfg.classify),
-            rep: seg.labels[i].map(|l| l.0),
-            phase: seg.labels[i].map(|l| l.1),
-            hold: holds
-                .iter()
-                .position(|h| t[i] >= h.start_s && t[i] <= h.end_s),
-        })
-        .collect()
+            posture: sig.posture[i],
+            rep: None,
+            phase: None,
+            hold: None,
+        });
+    }
+    rows
+}
+
+/// Puts each frame's rep, phase and hold on its row.
+fn label_rows(rows: &mut FrameRows, t: &[f64], seg: &reps::Segmentation, holds: &[Hold]) {
+    for (i, label) in seg.labels.iter().enumerate() {
+        let hold = holds
+            .iter()
+            .position(|h| t[i] >= h.start_s && t[i] <= h.end_s);
+        if label.is_some() || hold.is_some() {
+            rows.update(i, |f| {
+                f.rep = label.map(|l| l.0);
+                f.phase = label.map(|l| l.1);
+                f.hold = hold;
+            });
+        }
+    }
 }
 
 #[cfg(test)]

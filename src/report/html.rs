@@ -205,7 +205,19 @@ pub fn base64(bytes: &[u8]) -> String {
 
 /// One video frame for the review player: time (s), rep number (0 partial, `None` outside
 /// reps), tempo phase, hip angle.
-pub type ReviewFrame = (f64, Option<usize>, Option<String>, Option<f64>);
+/// A phase name is one of four fixed words, so a long clip keeps no string per frame.
+pub type ReviewFrame = (f64, Option<usize>, Option<&'static str>, Option<f64>);
+
+/// A tempo phase in the page's words.
+fn phase_words(p: crate::exercise::Phase) -> &'static str {
+    use crate::exercise::Phase;
+    match p {
+        Phase::Eccentric => "eccentric",
+        Phase::BottomPause => "bottom pause",
+        Phase::Concentric => "concentric",
+        Phase::TopPause => "top pause",
+    }
+}
 
 /// The annotated video the page plays, and each of its frames' report time, rep,
 /// tempo phase and hip angle (frame k of the video is frame k of the analysis).
@@ -232,10 +244,7 @@ impl Review {
                     .rep
                     .and_then(|i| analysis.reps.get(i))
                     .map(|r| r.number.unwrap_or(0));
-                let phase = f
-                    .phase
-                    .and_then(|p| serde_json::to_value(p).ok())
-                    .and_then(|v| v.as_str().map(|s| s.replace('_', " ")));
+                let phase = f.phase.map(phase_words);
                 let r1 = |v: f64| (v * 10.0).round() / 10.0;
                 (
                     (f.t * 1000.0).round() / 1000.0,
@@ -688,6 +697,20 @@ mod tests {
     }
 
     #[test]
+    fn phase_words_are_the_serde_names_in_words() {
+        use crate::exercise::Phase;
+        for p in [
+            Phase::Eccentric,
+            Phase::BottomPause,
+            Phase::Concentric,
+            Phase::TopPause,
+        ] {
+            let name = serde_json::to_value(p).unwrap();
+            assert_eq!(phase_words(p), name.as_str().unwrap().replace('_', " "));
+        }
+    }
+
+    #[test]
     fn inline_svg_drops_namespace_and_prolog() {
         let svg = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1 1\"></svg>\n";
         assert_eq!(inline_svg(svg), "<svg viewBox=\"0 0 1 1\"></svg>");
@@ -698,7 +721,7 @@ mod tests {
         let rv = Review {
             video: "annotated.mp4".into(),
             fps: 30.0,
-            frames: vec![(0.0, None, Some("</script><b>".into()), None)],
+            frames: vec![(0.0, None, Some("</script><b>"), None)],
             rep_starts: vec![],
         };
         assert!(!rv.timeline_json().contains("</"));

@@ -673,7 +673,8 @@ pub fn annotate<F: crate::frame_store::Frames + ?Sized>(
         if let Some(plan) = &blur {
             privacy::apply(&mut img, plan.get(i).unwrap_or(&Blur::Whole))?;
         }
-        let kin = analysis.frames.get(i);
+        let row = analysis.frames.get(i);
+        let kin = row.as_ref();
         let active = active_flags(report, kin.map(|x| x.t).unwrap_or(f.timestamp_s));
         if let Some(target) = key {
             let png = keyframe_png(&img, pose, kin, analysis, report, &active)?;

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use maud::{Markup, html};
 
 use super::Report;
-use crate::exercise::{Analysis, FrameKinematics};
+use crate::exercise::{Analysis, FrameKinematics, FrameRows};
 
 /// Plot title.
 pub const TITLE: &str = "Trunk–thigh hip flexion";
@@ -95,22 +95,31 @@ fn n(v: f64) -> String {
     if s == "-0.0" { "0.0".into() } else { s }
 }
 
-/// The points of one line (or dot series) worth drawing: a half-pixel column with more
-/// than four points keeps its first, lowest, highest and last (in time order), which
-/// draws the same picture; a long clip's plot would otherwise hold every frame.
-fn thinned(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    let mut out = Vec::with_capacity(pts.len().min(8192));
-    let mut i = 0;
-    while i < pts.len() {
-        let col = (pts[i].0 * 2.0).floor();
-        let len = pts[i..]
-            .iter()
-            .take_while(|p| (p.0 * 2.0).floor() == col)
-            .count()
-            .max(1);
-        let c = &pts[i..i + len];
+/// Keeps the points of one line (or dot series) worth drawing, fed in time order: a
+/// half-pixel column with more than four points keeps its first, lowest, highest and last
+/// (in time order), which draws the same picture. Only the current column is held, so a
+/// long clip's plot never holds every frame.
+#[derive(Default)]
+struct Thinner {
+    col: f64,
+    column: Vec<(f64, f64)>,
+    out: Vec<(f64, f64)>,
+}
+
+impl Thinner {
+    fn push(&mut self, p: (f64, f64)) {
+        let col = (p.0 * 2.0).floor();
+        if !self.column.is_empty() && col != self.col {
+            self.end_column();
+        }
+        self.col = col;
+        self.column.push(p);
+    }
+
+    fn end_column(&mut self) {
+        let c = &self.column;
         if c.len() <= 4 {
-            out.extend_from_slice(c);
+            self.out.extend_from_slice(c);
         } else {
             let by_y = |a: &usize, b: &usize| c[*a].1.total_cmp(&c[*b].1);
             let lo = (0..c.len()).min_by(by_y).unwrap_or(0);
@@ -120,60 +129,58 @@ fn thinned(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
             let mut last = None;
             for k in keep {
                 if last != Some(k) {
-                    out.push(c[k]);
+                    self.out.push(c[k]);
                     last = Some(k);
                 }
             }
         }
-        i += len;
+        self.column.clear();
     }
-    out
+
+    /// The points kept, and the thinner emptied for the next run.
+    fn take(&mut self) -> Vec<(f64, f64)> {
+        self.end_column();
+        std::mem::take(&mut self.out)
+    }
 }
 
-/// The runs of consecutive present values, as plot coordinates.
-fn runs(
-    frames: &[FrameKinematics],
-    get: fn(&FrameKinematics) -> Option<f64>,
-    x: Scale,
-    y: Scale,
-) -> Vec<Vec<(f64, f64)>> {
-    let mut runs = vec![Vec::new()];
-    for f in frames {
-        match get(f).filter(|v| v.is_finite()) {
-            Some(v) => runs.last_mut().expect("one run").push((x.at(f.t), y.at(v))),
-            None if runs.last().is_some_and(|r| !r.is_empty()) => runs.push(Vec::new()),
-            None => {}
-        }
-    }
-    runs
+/// [`Thinner`] over a whole series.
+#[cfg(test)]
+fn thinned(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut t = Thinner::default();
+    pts.iter().for_each(|p| t.push(*p));
+    t.take()
 }
 
 /// `M`/`L` path through the present values, broken at gaps.
-fn line_path(
-    frames: &[FrameKinematics],
-    get: fn(&FrameKinematics) -> Option<f64>,
-    x: Scale,
-    y: Scale,
-) -> String {
+fn line_path(frames: &FrameRows, get: Get, x: Scale, y: Scale) -> String {
     let mut d = String::new();
-    for run in runs(frames, get, x, y) {
-        for (i, (px, py)) in thinned(&run).into_iter().enumerate() {
+    let mut run = Thinner::default();
+    let mut write_run = |pts: Vec<(f64, f64)>| {
+        for (i, (px, py)) in pts.into_iter().enumerate() {
             let _ = write!(d, "{}{} {}", if i == 0 { "M" } else { "L" }, n(px), n(py));
         }
+    };
+    for f in frames.iter() {
+        match get(&f).filter(|v| v.is_finite()) {
+            Some(v) => run.push((x.at(f.t), y.at(v))),
+            None => write_run(run.take()),
+        }
     }
+    write_run(run.take());
     d
 }
 
 /// Dots (zero-length round-capped segments) at the present values.
-fn dot_path(
-    frames: &[FrameKinematics],
-    get: fn(&FrameKinematics) -> Option<f64>,
-    x: Scale,
-    y: Scale,
-) -> String {
+fn dot_path(frames: &FrameRows, get: Get, x: Scale, y: Scale) -> String {
     let mut d = String::new();
-    let all: Vec<(f64, f64)> = runs(frames, get, x, y).concat();
-    for (px, py) in thinned(&all) {
+    let mut all = Thinner::default();
+    for f in frames.iter() {
+        if let Some(v) = get(&f).filter(|v| v.is_finite()) {
+            all.push((x.at(f.t), y.at(v)));
+        }
+    }
+    for (px, py) in all.take() {
         let _ = write!(d, "M{} {}h0", n(px), n(py));
     }
     d
@@ -653,6 +660,27 @@ fn legend(report: &Report, has_cap: bool) -> Markup {
     }
 }
 
+/// The SVG without its tooltips (the `<title>`s of rep bands, intervals and flags, which
+/// draw nothing): a long clip's plot has thousands, and the rasteriser need not hold them.
+fn without_tooltips(svg: &str) -> std::borrow::Cow<'_, str> {
+    const OPEN: &str = "<title>";
+    const CLOSE: &str = "</title>";
+    if !svg.contains(OPEN) {
+        return std::borrow::Cow::Borrowed(svg);
+    }
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(i) = rest.find(OPEN) {
+        let Some(j) = rest[i..].find(CLOSE) else {
+            break;
+        };
+        out.push_str(&rest[..i]);
+        rest = &rest[i + j + CLOSE.len()..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Renders the plot's SVG to a PNG at `scale` times its size (fonts from the system;
 /// any sans-serif will do, e.g. Debian's `fonts-dejavu-core`).
 pub fn svg_to_png(svg: &str, scale: f32) -> crate::error::Result<Vec<u8>> {
@@ -684,7 +712,8 @@ pub fn svg_to_png(svg: &str, scale: f32) -> crate::error::Result<Vec<u8>> {
             "no fonts are installed (install fonts-dejavu-core)".into()
         ));
     }
-    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| err(e.to_string()))?;
+    let tree =
+        usvg::Tree::from_str(&without_tooltips(svg), &opt).map_err(|e| err(e.to_string()))?;
     let size = tree
         .size()
         .to_int_size()
@@ -719,6 +748,16 @@ mod tests {
         assert!(lo <= -3.0 && hi >= 87.0);
         assert_eq!(step, 20.0);
         assert_eq!((lo, hi), (-20.0, 100.0));
+    }
+
+    #[test]
+    fn tooltips_go_and_everything_else_stays() {
+        let svg = r#"<svg><title id="plot-title">Plot</title><g><title>Rep 1: 0–2 s</title><rect/></g><title>x</title></svg>"#;
+        assert_eq!(
+            without_tooltips(svg),
+            r#"<svg><title id="plot-title">Plot</title><g><rect/></g></svg>"#
+        );
+        assert_eq!(without_tooltips("<svg/>"), "<svg/>");
     }
 
     #[test]
