@@ -399,3 +399,84 @@ fn png_plot_is_the_svg_drawn_with_its_text() {
         "the plot's title did not render: {dark} dark pixels"
     );
 }
+
+/// A long set (60 reps in about 5 minutes at phase 1, so every rep is flagged): the
+/// plot numbers only the reps whose labels do not overlap their neighbour's, keeps every
+/// rep's band, and stacks flag markers at most four deep instead of far above the plot.
+#[test]
+fn a_long_set_draws_numbers_that_do_not_overlap_and_flags_four_deep() {
+    let segs = hinge_segments(60, 80.0);
+    let frames = clip(30.0, total(&segs), &Render::default(), |t| {
+        Body::standing(piecewise(0.0, &segs, t), 5.0, 15.0)
+    });
+    let prov = Provenance {
+        video: video_info("long.mp4", frames.len()),
+        model: "full".into(),
+        person: "auto".into(),
+        people_seen: Some(1),
+    };
+    let opts = AnalyzeOptions {
+        phase: 1,
+        protocol: Protocol::default_pht(),
+        protocol_source: "built-in pht-default".into(),
+        config: AnalysisConfig::default(),
+        exercise: None,
+    };
+    let (report, analysis) = analyze_frames(&prov, &frames, &opts).unwrap();
+    let counted = report.reps.iter().filter(|r| r.counted).count();
+    assert!(counted >= 55, "{counted} reps counted");
+    assert!(report.flags.len() > 40, "{} flags", report.flags.len());
+    let svg = hip_flexion_svg(&report, &analysis);
+    // Every rep keeps its band (rect with a tooltip).
+    assert_eq!(svg.matches("class=\"rep-band\"").count(), report.reps.len());
+    // Labels: fewer than the reps, and no two closer than two digits' width.
+    // (centre x, characters) of each rep number drawn.
+    let labels: Vec<(f64, usize)> = svg
+        .match_indices("class=\"rep-label\"")
+        .map(|(i, _)| {
+            let before = svg[..i].rsplit("<text x=\"").next().unwrap();
+            let x = before.split('"').next().unwrap().parse().unwrap();
+            let text = svg[i..]
+                .split('>')
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap();
+            (x, text.trim().chars().count())
+        })
+        .collect();
+    assert!(
+        !labels.is_empty() && labels.len() < report.reps.len(),
+        "{} labels",
+        labels.len()
+    );
+    // A bold 12-13 px digit is about 8 px wide; labels keep 3 px either side.
+    let half = |chars: usize| (8.0 * chars as f64 + 6.0) / 2.0;
+    for w in labels.windows(2) {
+        let ((a, na), (b, nb)) = (w[0], w[1]);
+        assert!(
+            b - a >= half(na) + half(nb) - 1e-9,
+            "labels at {a} and {b} overlap"
+        );
+    }
+    // Flags: every flag has its marker; none above the fourth lane.
+    // The flags layer comes after the legend (whose flag symbol is the same triangle).
+    let flags = &svg[svg.find("class=\"flags\"").unwrap()..];
+    let markers: Vec<f64> = flags
+        .match_indices("l-7 12h14z")
+        .map(|(i, _)| {
+            let d = flags[..i].rsplit("d=\"M").next().unwrap();
+            d.split(' ').nth(1).unwrap().parse().unwrap()
+        })
+        .collect();
+    assert_eq!(markers.len(), flags.matches("data-flag=").count());
+    assert_eq!(markers.len(), report.flags.len());
+    let lowest_top = markers.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let highest_top = markers.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert!(
+        lowest_top - highest_top <= 3.0 * 16.0 + 1e-9,
+        "markers span {} px: more than four lanes",
+        lowest_top - highest_top
+    );
+}

@@ -384,8 +384,42 @@ fn cap_line(report: &Report, l: &Layout) -> Markup {
     }
 }
 
-/// Reps layer: shaded rep regions, alternating; numbered when `label`.
+/// Estimated width of a bold number label of `chars` characters at the plot's 12-13 px
+/// label size, with a gap either side (no fonts are loaded, so it is an estimate).
+fn label_width(chars: usize) -> f64 {
+    8.0 * chars as f64 + 6.0
+}
+
+/// Which reps get their number drawn: each one whose label would not overlap the last
+/// label drawn (on a long clip the bands are narrower than their numbers, and hundreds of
+/// overlapping numbers read as nothing; every band keeps its tooltip).
+fn rep_labels_shown(report: &Report, l: &Layout) -> Vec<bool> {
+    let mut last_right = f64::NEG_INFINITY;
+    report
+        .reps
+        .iter()
+        .map(|r| {
+            let x0 = l.x.at(r.start_s);
+            let cx = (x0 + l.x.at(r.end_s).max(x0 + 1.0)) / 2.0;
+            let chars = r.number.map_or(1, |k| k.to_string().len());
+            let half = label_width(chars) / 2.0;
+            let show = cx - half >= last_right;
+            if show {
+                last_right = cx + half;
+            }
+            show
+        })
+        .collect()
+}
+
+/// Reps layer: shaded rep regions, alternating; numbered when `label` (see
+/// [`rep_labels_shown`]).
 fn rep_bands(report: &Report, l: &Layout, top: f64, h: f64, class: &str, label: bool) -> Markup {
+    let shown = if label {
+        rep_labels_shown(report, l)
+    } else {
+        vec![false; report.reps.len()]
+    };
     html! {
         g class={(class) "s"} {
             @for (i, r) in report.reps.iter().enumerate() {
@@ -400,7 +434,7 @@ fn rep_bands(report: &Report, l: &Layout, top: f64, h: f64, class: &str, label: 
                     // Partial reps: lighter, with a dashed outline.
                     rect class=(class) x=(n(x0)) y=(n(top)) width=(n(x1 - x0)) height=(n(h)) fill=(fill) fill-opacity=(op) stroke="#64748b" stroke-opacity="0.6" stroke-dasharray="4 3" { title { (tip) } }
                 }
-                @if label {
+                @if shown[i] {
                     text x=(n((x0 + x1) / 2.0)) y=(n(top + 16.0)) class="rep-label" text-anchor="middle" font-weight="bold" {
                         (r.number.map(|k| k.to_string()).unwrap_or_else(|| "p".into()))
                     }
@@ -503,8 +537,14 @@ fn flag_time(report: &Report, f: &super::FlagOut) -> Option<f64> {
     })
 }
 
+/// Lanes flag markers stack into before they share the top one (on a long clip with
+/// thousands of flags, unbounded stacking ran far above the plot).
+const FLAG_LANES: usize = 4;
+
 /// Flags layer: a triangle at each flag's time, numbered as in the report's flag list;
-/// markers that would overlap are stacked upwards.
+/// markers that would overlap are stacked upwards, up to [`FLAG_LANES`]. A marker that
+/// finds no free lane is drawn in the top lane without its number (its tooltip and the
+/// page's flag list still name it).
 fn flag_markers(report: &Report, l: &Layout) -> Markup {
     let mut placed: Vec<(f64, usize)> = Vec::new();
     let mut marks = Vec::new();
@@ -513,20 +553,25 @@ fn flag_markers(report: &Report, l: &Layout) -> Markup {
             continue;
         };
         let px = l.x.at(t.clamp(0.0, l.duration)).max(LEFT + 7.0);
-        let lane = (0..)
-            .find(|k| !placed.iter().any(|(q, m)| m == k && (q - px).abs() < 26.0))
-            .unwrap_or(0);
-        placed.push((px, lane));
-        marks.push((i, f, px, HIP_TOP + HIP_H - 3.0 - lane as f64 * 16.0));
+        let free =
+            (0..FLAG_LANES).find(|k| !placed.iter().any(|(q, m)| m == k && (q - px).abs() < 26.0));
+        let lane = free.unwrap_or(FLAG_LANES - 1);
+        if free.is_some() {
+            placed.push((px, lane));
+        }
+        let base = HIP_TOP + HIP_H - 3.0 - lane as f64 * 16.0;
+        marks.push((i, f, px, base, free.is_some()));
     }
     html! {
         g class="flags" {
-            @for (i, f, px, base) in marks {
+            @for (i, f, px, base, numbered) in marks {
                 @let colour = severity_colour(&f.severity);
                 g class={"flag flag-" (f.severity)} data-flag=(i + 1) {
                     title { (format!("Flag {}: {}", i + 1, f.message)) }
                     path d={"M" (n(px)) " " (n(base - 12.0)) "l-7 12h14z"} fill=(colour) stroke="#ffffff" stroke-width="1" {}
-                    text x=(n(px + 8.0)) y=(n(base - 1.0)) font-size="11" font-weight="bold" fill=(colour) { (i + 1) }
+                    @if numbered {
+                        text x=(n(px + 8.0)) y=(n(base - 1.0)) font-size="11" font-weight="bold" fill=(colour) { (i + 1) }
+                    }
                 }
             }
         }
