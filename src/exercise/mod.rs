@@ -390,6 +390,23 @@ fn clean_signals(kin: &[RawKinematics], t: &[f64], cfg: &AnalysisConfig, use_3d:
     }
 }
 
+/// The angles the phases may be timed on besides the driving signal, oriented like it:
+/// the image and the 3D hip angle (the knee's, negated, for Nordic curls).
+fn timing_candidates(sig: &Signals, nordic: bool) -> Vec<(&'static str, Vec<f64>)> {
+    if nordic {
+        let neg = |c: &Cleaned| c.values.iter().map(|x| -x).collect();
+        vec![
+            ("knee_flexion_2d", neg(&sig.knee2)),
+            ("knee_flexion_3d", neg(&sig.knee3)),
+        ]
+    } else {
+        vec![
+            ("hip_flexion_2d", sig.hip2.values.clone()),
+            ("hip_flexion_3d", sig.hip3.values.clone()),
+        ]
+    }
+}
+
 /// Detected (or given) exercise.
 fn classify_clip(
     posture: &PostureSeries,
@@ -549,6 +566,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         .collect();
     let position = in_position(&sig.posture, exercise, &cfg.classify);
     let (ankles, leg_px) = feet(frames, &kin, kp.min_confidence)?;
+    let timing = timing_candidates(&sig, nordic);
     let input = reps::SegmentInput {
         t: &t,
         e: &drive,
@@ -564,6 +582,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         leg_px,
         working_eccentric: nordic,
         nordic,
+        timing: &timing,
     };
     let mut seg = reps::segment(&input, &v, rp);
     let holds = reps::holds(
@@ -587,6 +606,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         ));
     }
     notes.extend(reps::set_shape_notes(&seg.reps));
+    notes.extend(reps::timing_notes(&seg));
     let frames_out = frame_rows(
         &kin,
         &t,
