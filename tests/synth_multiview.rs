@@ -350,7 +350,7 @@ const KNOWN_MISSES: &[(&str, &str)] = &[
     ),
     (
         "deadlift rear",
-        "2 reps right since reps are found in the trunk's foreshortened pitch (was 0 of 2); rep 1 eccentric 1.84 s vs 1.50, rep 2 concentric 1.34 s vs 1.00; both reps say their phase times are uncertain by 0.75-1.09 s (measured 2026-12-01)",
+        "2 reps right since reps are found in the trunk's foreshortened pitch (was 0 of 2); rep 1 eccentric 1.84 s vs 1.50, rep 2 concentric 1.34 s vs 1.00; the reps state phase uncertainties of only 0.14-0.19 s: no second angle reads this view about as evenly as the pitch, and the pitch itself fits one eased movement per movement well (measured 2026-12-01)",
     ),
     (
         "bridge 45",

@@ -218,7 +218,9 @@ pub struct RepParams {
     /// misfit (default 0.5; see `exercise::reps::timing_signal`).
     pub timing_switch_ratio: f64,
     /// A rep's phase times are uncertain by this many times the misfit of its movements to
-    /// one eased movement each (default 3, see `Rep::phase_uncertainty_s`)...
+    /// one eased movement each, or by how far the other signals the phases could be timed
+    /// on, those within `1 / timing_switch_ratio` of the chosen one's misfit, disagree
+    /// (default 3, see `Rep::phase_uncertainty_s`)...
     pub phase_uncertainty_factor: f64,
     /// ...and the rep is marked uncertain, with the reason, above this many seconds
     /// (default 0.25: the agreement issue 9 asks of two views of one set).

@@ -178,9 +178,11 @@ pub struct Rep {
     /// `kinematics::uncertainty`).
     #[serde(default)]
     pub peak_hip_flexion_uncertainty_deg: Option<f64>,
-    /// How far the phase boundaries may be off, seconds: `RepParams::phase_uncertainty_factor`
-    /// times the larger misfit of the rep's two movements on the signal they were timed on
-    /// (see `exercise::tempo::movement_misfit`); `None` where neither could be fitted.
+    /// How far the phase boundaries may be off, seconds: the larger of
+    /// `RepParams::phase_uncertainty_factor` times the larger misfit of the rep's two
+    /// movements on the signal they were timed on (see `exercise::tempo::movement_misfit`)
+    /// and the largest difference of its eccentric or concentric duration timed on another
+    /// signal that reads the movement about as evenly; `None` where nothing could be fitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase_uncertainty_s: Option<f64>,
     /// The rep's peak loaded hip flexion on the other model size's landmarks
@@ -452,7 +454,7 @@ fn timing_signal<'a>(
     let mut all = vec![drive];
     for (name, x) in s.timing {
         let range = percentile(x, p.range_percentile) - percentile(x, 100.0 - p.range_percentile);
-        if !(range >= p.min_range_deg) {
+        if range.is_nan() || range < p.min_range_deg {
             continue;
         }
         // Every movement in the same direction; the set's full movements (half its range
@@ -565,9 +567,12 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
 /// Phase boundaries of the rep around the bottom `c.ext[j]`.
 fn rep_bounds(c: &SetContext, j: usize) -> RepBounds {
     let mut r = rep_bounds_on(c, &c.timing, j);
-    // The phases timed on the other signals: how far they disagree.
+    // The phases timed on the other signals that read the movement about as evenly
+    // (within the switching ratio of the chosen one's misfit): how far they disagree. A
+    // signal read much less evenly disagrees by its own error (the 3D angle side-on).
     let (ecc, con) = phase_durations(&r);
-    for tm in &c.other_timings {
+    let comparable = c.timing.score() / c.p.timing_switch_ratio;
+    for tm in c.other_timings.iter().filter(|tm| tm.score() <= comparable) {
         let o = phase_durations(&rep_bounds_on(c, tm, j));
         let d = [(ecc, o.0), (con, o.1)]
             .iter()
@@ -1452,14 +1457,10 @@ mod tests {
         for r in &counted {
             assert!((r.eccentric_s.unwrap() - 2.0).abs() < 0.05, "{}", r.tempo);
             assert!((r.concentric_s.unwrap() - 1.0).abs() < 0.05, "{}", r.tempo);
-            // The driving angle's own timing disagrees: the rep says how much.
+            // The even angle fits one eased movement per movement: its timing is certain;
+            // the driving angle, read much less evenly, does not count against it.
             let u = r.phase_uncertainty_s.unwrap();
-            assert!(u > 0.25, "uncertainty {u}");
-            assert!(
-                r.uncertain_reasons
-                    .iter()
-                    .any(|x| x.contains("phase times uncertain"))
-            );
+            assert!(u < 0.1, "uncertainty {u}");
         }
         // Timed on the driving angle alone, the phases are off by more than 0.25 s.
         let off = alone
@@ -1485,7 +1486,9 @@ mod tests {
         for r in seg.reps.iter().filter(|r| r.counted) {
             assert!(r.phase_uncertainty_s.unwrap() < 0.1, "{r:?}");
             assert!(
-                !r.uncertain_reasons.iter().any(|x| x.contains("phase times")),
+                !r.uncertain_reasons
+                    .iter()
+                    .any(|x| x.contains("phase times")),
                 "{:?}",
                 r.uncertain_reasons
             );
