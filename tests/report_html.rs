@@ -2,11 +2,10 @@
 //! deadlift set (no video): structure, self-containment and escaping.
 
 mod analysis_support;
-
-use std::path::PathBuf;
+mod common;
 
 use analysis_support::*;
-use hipflex::analyze::{AnalyzeOptions, Provenance, analyze_frames};
+use hipflex::analyze::{AnalyzeOptions, analyze_frames};
 use hipflex::exercise::{Analysis, AnalysisConfig};
 use hipflex::landmarks_file::{LandmarksHeader, LandmarksWriter};
 use hipflex::models::ModelSize;
@@ -36,29 +35,12 @@ fn deadlift_frames() -> Vec<PoseFrame> {
 // 1080 high: the synthetic figure stands with its feet near y = 760 px, so a 720-high
 // frame would cut them off (and the view would rightly be poor).
 fn video_info(file: &str, frames: usize) -> VideoInfo {
-    VideoInfo {
-        path: PathBuf::from(file),
-        width: 1280,
-        height: 1080,
-        stored_width: 1280,
-        stored_height: 1080,
-        nominal_fps: 30.0,
-        frame_count_hint: Some(frames as u64),
-        rotation_metadata_deg: 0,
-        rotation_applied_deg: 0,
-        codec: "h264".into(),
-        image_quality: None,
-    }
+    common::synthetic_provenance(file, 1280, 1080, frames).video
 }
 
 fn analyse(file: &str, phase: u8) -> (Report, Analysis) {
     let frames = deadlift_frames();
-    let prov = Provenance {
-        video: video_info(file, frames.len()),
-        model: "full".into(),
-        person: "auto".into(),
-        people_seen: Some(1),
-    };
+    let prov = common::synthetic_provenance(file, 1280, 1080, frames.len());
     let opts = AnalyzeOptions {
         phase,
         protocol: Protocol::default_pht(),
@@ -409,12 +391,7 @@ fn a_long_set_draws_numbers_that_do_not_overlap_and_flags_four_deep() {
     let frames = clip(30.0, total(&segs), &Render::default(), |t| {
         Body::standing(piecewise(0.0, &segs, t), 5.0, 15.0)
     });
-    let prov = Provenance {
-        video: video_info("long.mp4", frames.len()),
-        model: "full".into(),
-        person: "auto".into(),
-        people_seen: Some(1),
-    };
+    let prov = common::synthetic_provenance("long.mp4", 1280, 1080, frames.len());
     let opts = AnalyzeOptions {
         phase: 1,
         protocol: Protocol::default_pht(),
