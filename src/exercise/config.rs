@@ -212,6 +212,19 @@ pub struct RepParams {
     /// world landmarks' depth flips between frames there (30-90° steps of the 3D hip
     /// angle on the synthetic front and rear deadlifts), the trunk's image length does not.
     pub foreshortened_trunk_min_offset_deg: f64,
+    /// The phases are timed on another angle than the driving signal (the image angle
+    /// where the rep is found in the 3D one, or the reverse) when that angle's movements
+    /// fit one eased movement each with at most this fraction of the driving signal's
+    /// misfit (default 0.5; see `exercise::reps::timing_signal`).
+    pub timing_switch_ratio: f64,
+    /// A rep's phase times are uncertain by this many times the misfit of its movements to
+    /// one eased movement each, or by how far the other signals the phases could be timed
+    /// on, those within `1 / timing_switch_ratio` of the chosen one's misfit, disagree
+    /// (default 3, see `Rep::phase_uncertainty_s`)...
+    pub phase_uncertainty_factor: f64,
+    /// ...and the rep is marked uncertain, with the reason, above this many seconds
+    /// (default 0.25: the agreement issue 9 asks of two views of one set).
+    pub phase_uncertainty_max_s: f64,
 }
 
 impl RepParams {
@@ -257,6 +270,9 @@ impl Default for RepParams {
             jump_speed_deg_s: 400.0,
             jump_share_max: 0.5,
             foreshortened_trunk_min_offset_deg: 60.0,
+            timing_switch_ratio: 0.5,
+            phase_uncertainty_factor: 3.0,
+            phase_uncertainty_max_s: 0.25,
         }
     }
 }

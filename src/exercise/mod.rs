@@ -426,6 +426,29 @@ fn clean_signals(kin: &[RawKinematics], t: &[f64], cfg: &AnalysisConfig, use_3d:
     }
 }
 
+/// The angles the phases may be timed on besides the driving signal, oriented like it:
+/// the image and the 3D hip angle (the knee's, negated, for Nordic curls).
+fn timing_candidates(
+    hip2: &Cleaned,
+    hip3: &Cleaned,
+    knee2: &Cleaned,
+    knee3: &Cleaned,
+    nordic: bool,
+) -> Vec<(&'static str, Vec<f64>)> {
+    if nordic {
+        let neg = |c: &Cleaned| c.values.iter().map(|x| -x).collect();
+        vec![
+            ("knee_flexion_2d", neg(knee2)),
+            ("knee_flexion_3d", neg(knee3)),
+        ]
+    } else {
+        vec![
+            ("hip_flexion_2d", hip2.values.clone()),
+            ("hip_flexion_3d", hip3.values.clone()),
+        ]
+    }
+}
+
 /// Detected (or given) exercise.
 fn classify_clip(
     posture: &PostureSeries,
@@ -626,6 +649,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         None => hv,
     };
     let v = signal::derivative(&t, drive);
+    let timing = timing_candidates(&hip2, &hip3, &knee2, &knee3, nordic);
     let input = reps::SegmentInput {
         t: &t,
         e: drive,
@@ -641,6 +665,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         leg_px,
         working_eccentric: nordic,
         nordic,
+        timing: &timing,
     };
     let mut seg = reps::segment(&input, &v, rp);
     let holds = reps::holds(
@@ -664,6 +689,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         ));
     }
     notes.extend(reps::set_shape_notes(&seg.reps));
+    notes.extend(reps::timing_notes(&seg));
     label_rows(&mut frames_out, &t, &seg, &holds);
     attach_uncertainty(&mut seg.reps, &frames_out, &view, exercise, cfg);
     if let (Some(track), Some(hip)) = (cross, &cross_hip) {

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::config::RepParams;
 use super::tempo::{
-    EaseFit, constant_speed_evidence, first_exceeding, movement_boundary, pause_region, set_shape,
+    EaseFit, constant_speed_evidence, first_exceeding, matched_turns, movement_boundary,
+    movement_misfit, pause_region, set_shape,
 };
 use crate::common::Tempo;
 use crate::signal::percentile;
@@ -177,6 +178,13 @@ pub struct Rep {
     /// `kinematics::uncertainty`).
     #[serde(default)]
     pub peak_hip_flexion_uncertainty_deg: Option<f64>,
+    /// How far the phase boundaries may be off, seconds: the larger of
+    /// `RepParams::phase_uncertainty_factor` times the larger misfit of the rep's two
+    /// movements on the signal they were timed on (see `exercise::tempo::movement_misfit`)
+    /// and the largest difference of its eccentric or concentric duration timed on another
+    /// signal that reads the movement about as evenly; `None` where nothing could be fitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase_uncertainty_s: Option<f64>,
     /// The rep's peak loaded hip flexion on the other model size's landmarks
     /// (`--cross-check`), degrees.
     #[serde(default)]
@@ -295,6 +303,9 @@ pub struct SegmentInput<'a> {
     pub working_eccentric: bool,
     /// Compute the Nordic break point on the knee angle.
     pub nordic: bool,
+    /// Other signals the phases may be timed on (name, filtered values oriented like `e`),
+    /// see [`Segmentation::timing_signal`].
+    pub timing: &'a [(&'static str, Vec<f64>)],
 }
 
 /// Result of [`segment`].
@@ -306,6 +317,10 @@ pub struct Segmentation {
     pub range: f64,
     pub top_level: f64,
     pub bottom_level: f64,
+    /// The signal the phase boundaries were timed on: the driving signal, or another one
+    /// of [`SegmentInput::timing`] whose movements fit one eased movement much better (the
+    /// better-conditioned signal in this view; see `timing_signal`).
+    pub timing_signal: &'static str,
 }
 
 fn opt(x: f64) -> Option<f64> {
@@ -335,19 +350,138 @@ fn peak_of(x: &[f64], t: &[f64], lo: usize, hi: usize, max: bool) -> (Option<f64
     (best.map(|b| b.0), best.map(|b| b.1))
 }
 
-/// The set a rep belongs to: its turning points, levels and movement shape.
+/// The set a rep belongs to: its turning points, levels and the signals its phases are
+/// timed on.
 struct SetContext<'a> {
     s: &'a SegmentInput<'a>,
     v: &'a [f64],
     p: &'a RepParams,
     ext: Vec<Extreme>,
     fit: EaseFit,
-    shape: f64,
     first_valid: usize,
     last_valid: usize,
     range: f64,
     top_level: f64,
     bottom_level: f64,
+    timing: Timing<'a>,
+    /// The other signals the phases could be timed on.
+    other_timings: Vec<Timing<'a>>,
+}
+
+/// The signal the phases are timed on, with its turning points (one per entry of
+/// `SetContext::ext`), its speed, movement shape and each movement's misfit (seconds;
+/// movement `j` runs from turning point `j` to `j + 1`).
+struct Timing<'a> {
+    name: &'static str,
+    e: &'a [f64],
+    v: Vec<f64>,
+    turns: Vec<usize>,
+    shape: f64,
+    misfit: Vec<Option<f64>>,
+}
+
+impl<'a> Timing<'a> {
+    /// `e` timed at the turning points `turns`.
+    fn of(
+        name: &'static str,
+        t: &[f64],
+        e: &'a [f64],
+        turns: Vec<usize>,
+        fit: &EaseFit,
+        margin: f64,
+    ) -> Timing<'a> {
+        let evidence: Vec<f64> = turns
+            .windows(2)
+            .filter_map(|w| constant_speed_evidence(t, e, w[0], w[1], fit))
+            .collect();
+        let shape = set_shape(&evidence, margin);
+        let misfit = turns
+            .windows(2)
+            .map(|w| movement_misfit(t, e, w[0], w[1], fit, shape))
+            .collect();
+        Timing {
+            name,
+            e,
+            v: crate::signal::derivative(t, e),
+            turns,
+            shape,
+            misfit,
+        }
+    }
+    /// The timing signal's name for messages.
+    fn label(&self) -> String {
+        if self.name == "driving" {
+            "the driving signal".into()
+        } else {
+            self.name.replace('_', " ")
+        }
+    }
+    /// Mean misfit over the movements that could be fitted (infinite when none).
+    fn score(&self) -> f64 {
+        let m: Vec<f64> = self.misfit.iter().flatten().copied().collect();
+        if m.is_empty() {
+            f64::INFINITY
+        } else {
+            m.iter().sum::<f64>() / m.len() as f64
+        }
+    }
+}
+
+/// The signal to time the phases on: the driving signal unless another of
+/// `s.timing` (moving through every one of the set's movements) fits one eased movement
+/// per movement with at most `RepParams::timing_switch_ratio` times the driving signal's misfit.
+/// A camera off the side view distorts each angle differently (depth read off one camera
+/// flattens the 3D angle near full extension; the image angle is foreshortened evenly), so
+/// the phase boundaries fitted to the evenly-read signal do not move with the view.
+/// Returns the chosen signal and the others that move through every movement.
+fn timing_signal<'a>(
+    s: &SegmentInput<'a>,
+    ext: &[Extreme],
+    fit: &EaseFit,
+    p: &RepParams,
+) -> (Timing<'a>, Vec<Timing<'a>>) {
+    let drive = Timing::of(
+        "driving",
+        s.t,
+        s.e,
+        ext.iter().map(|x| x.i).collect(),
+        fit,
+        p.boundary_linear_margin,
+    );
+    let turns: Vec<(usize, bool)> = ext.iter().map(|x| (x.i, x.bottom)).collect();
+    let c_range = percentile(s.e, p.range_percentile) - percentile(s.e, 100.0 - p.range_percentile);
+    let limit = p.timing_switch_ratio * drive.score();
+    let mut all = vec![drive];
+    for (name, x) in s.timing {
+        let range = percentile(x, p.range_percentile) - percentile(x, 100.0 - p.range_percentile);
+        if range.is_nan() || range < p.min_range_deg {
+            continue;
+        }
+        // Every movement in the same direction; the set's full movements (half its range
+        // or more in the driving signal) over a quarter of this signal's range.
+        let min_move: Vec<f64> = ext
+            .windows(2)
+            .map(|w| {
+                let share = (s.e[w[1].i] - s.e[w[0].i]).abs() / c_range;
+                if share >= p.min_rep_fraction {
+                    p.turning_fraction * range
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let Some(tt) = matched_turns(x, &turns, &min_move) else {
+            continue;
+        };
+        let cand = Timing::of(name, s.t, x, tt, fit, p.boundary_linear_margin);
+        all.push(cand);
+    }
+    let best = (1..all.len())
+        .filter(|&k| all[k].score() < limit)
+        .min_by(|&x, &y| all[x].score().total_cmp(&all[y].score()))
+        .unwrap_or(0);
+    let chosen = all.swap_remove(best);
+    (chosen, all)
 }
 
 /// Turning points, phase boundaries (seconds) and sample range of one rep.
@@ -370,6 +504,8 @@ struct RepBounds {
     next_extreme: Option<usize>,
     /// Arrival at and departure from the top after the bottom.
     top_after: Option<(f64, f64)>,
+    /// See [`Rep::phase_uncertainty_s`].
+    phase_uncertainty_s: Option<f64>,
     start: usize,
     end: usize,
 }
@@ -386,22 +522,22 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         range: if range.is_finite() { range } else { 0.0 },
         top_level,
         bottom_level,
+        timing_signal: "driving",
     };
     if range.is_nan() || range < p.min_range_deg {
         return seg;
     }
     let ext = turning_points(s.e, p.turning_fraction * range);
-    // One movement shape for the set, from all its movements (see `set_shape`).
+    // One movement shape for the set per timing signal, from all its movements (see
+    // `set_shape`).
     let fit = p.ease_fit();
-    let evidence: Vec<f64> = ext
-        .windows(2)
-        .filter_map(|w| constant_speed_evidence(s.t, s.e, w[0].i, w[1].i, &fit))
-        .collect();
+    let (timing, other_timings) = timing_signal(s, &ext, &fit, p);
     let c = SetContext {
         s,
         v,
         p,
-        shape: set_shape(&evidence, p.boundary_linear_margin),
+        timing,
+        other_timings,
         fit,
         first_valid: s.e.iter().position(|x| x.is_finite()).unwrap_or(0),
         last_valid: s.e.iter().rposition(|x| x.is_finite()).unwrap_or(0),
@@ -410,6 +546,7 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         bottom_level,
         ext,
     };
+    seg.timing_signal = c.timing.name;
     let bottoms: Vec<usize> = (0..c.ext.len()).filter(|&j| c.ext[j].bottom).collect();
     let mut count = 0usize;
     for (k, &j) in bottoms.iter().enumerate() {
@@ -429,6 +566,33 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
 
 /// Phase boundaries of the rep around the bottom `c.ext[j]`.
 fn rep_bounds(c: &SetContext, j: usize) -> RepBounds {
+    let mut r = rep_bounds_on(c, &c.timing, j);
+    // The phases timed on the other signals that read the movement about as evenly
+    // (within the switching ratio of the chosen one's misfit): how far they disagree. A
+    // signal read much less evenly disagrees by its own error (the 3D angle side-on).
+    let (ecc, con) = phase_durations(&r);
+    let comparable = c.timing.score() / c.p.timing_switch_ratio;
+    for tm in c.other_timings.iter().filter(|tm| tm.score() <= comparable) {
+        let o = phase_durations(&rep_bounds_on(c, tm, j));
+        let d = [(ecc, o.0), (con, o.1)]
+            .iter()
+            .filter_map(|(a, b)| Some((a.as_ref()? - b.as_ref()?).abs()))
+            .fold(0.0f64, f64::max);
+        r.phase_uncertainty_s = Some(r.phase_uncertainty_s.map_or(d, |u| u.max(d)));
+    }
+    r
+}
+
+/// Eccentric and concentric durations of a rep's bounds.
+fn phase_durations(r: &RepBounds) -> (Option<f64>, Option<f64>) {
+    (
+        r.ecc_start.map(|ts| r.b_in - ts),
+        r.top_after.map(|(arrive, _)| arrive - r.b_out),
+    )
+}
+
+/// [`rep_bounds`] with the phases timed on `tm`.
+fn rep_bounds_on(c: &SetContext, tm: &Timing, j: usize) -> RepBounds {
     let (s, v, p, ext) = (c.s, c.v, c.p, &c.ext);
     let n = s.e.len();
     let b = ext[j];
@@ -437,45 +601,50 @@ fn rep_bounds(c: &SetContext, j: usize) -> RepBounds {
     let ecc_amp = tp.map(|x| s.e[b.i] - s.e[x.i]);
     let con_amp = tn.map(|x| s.e[b.i] - s.e[x.i]);
     let rom = ecc_amp.unwrap_or(0.0).max(con_amp.unwrap_or(0.0));
-    let band = p.pause_band_fraction * rom;
-    // Pause threshold: the absolute one, lowered for slow reps to a fraction of the
-    // rep's peak speed (a deliberate slow lowering is movement from start to end).
-    let rep_peak_speed = {
-        let a = tp.map(|x| x.i).unwrap_or(b.i);
-        let z = tn.map(|x| x.i).unwrap_or(b.i);
-        (a..=z.min(n - 1))
-            .filter(|&k| v[k].is_finite())
-            .fold(0.0f64, |m, k| m.max(v[k].abs()))
-    };
-    let vthr = if rep_peak_speed > 0.0 {
-        p.pause_velocity_deg_s
-            .min(p.pause_speed_fraction * rep_peak_speed)
-    } else {
-        p.pause_velocity_deg_s
-    };
-    let (bl, br) = pause_region(s.e, v, b.i, true, band, vthr);
-    let tpr = tp.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
-    let tnr = tn.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
+    let vthr = pause_speed(
+        p,
+        v,
+        tp.map(|x| x.i).unwrap_or(b.i),
+        tn.map(|x| x.i).unwrap_or(b.i),
+    );
+    // The phases are timed on the timing signal, at its turning points.
+    let (e, tv) = (tm.e, &tm.v[..]);
+    let at = |k: usize| tm.turns[k];
+    let (tb, ttp, ttn) = (
+        at(j),
+        j.checked_sub(1).map(at),
+        ext.get(j + 1).map(|_| at(j + 1)),
+    );
+    let amp = |x: Option<usize>| x.map(|x| (e[tb] - e[x]).abs()).unwrap_or(0.0);
+    let band = p.pause_band_fraction * amp(ttp).max(amp(ttn));
+    let tvthr = pause_speed(p, tv, ttp.unwrap_or(tb), ttn.unwrap_or(tb));
+    let (tbl, tbr) = pause_region(e, tv, tb, true, band, tvthr);
+    let tpr = ttp.map(|x| pause_region(e, tv, x, false, band, tvthr));
+    let ttnr = ttn.map(|x| pause_region(e, tv, x, false, band, tvthr));
+    // The driving signal's own pauses: where the clip starts or ends in one (counting).
+    let dband = p.pause_band_fraction * rom;
+    let (bl, br) = pause_region(s.e, v, b.i, true, dband, vthr);
+    let tnr = tn.map(|x| pause_region(s.e, v, x.i, false, dband, vthr));
     // Movement starts and ends (seconds): fitted to each movement's eased start and
     // stop (`movement_boundary`); where that fails (a gap, the clip's start or end),
     // the fallback pause regions' edge samples.
     let bound = |a: usize, other: Option<usize>, fallback: usize| {
         other
-            .and_then(|o| movement_boundary(s.t, s.e, a, o, &c.fit, c.shape))
+            .and_then(|o| movement_boundary(s.t, e, a, o, &c.fit, tm.shape))
             .unwrap_or(s.t[fallback])
     };
-    let ecc_start = tp.map(|x| bound(x.i, Some(b.i), tpr.map(|r| r.1).unwrap_or(x.i)));
-    let mut b_in = bound(b.i, tp.map(|x| x.i), bl);
-    let mut b_out = bound(b.i, tn.map(|x| x.i), br);
+    let ecc_start = ttp.map(|x| bound(x, Some(tb), tpr.map(|r| r.1).unwrap_or(x)));
+    let mut b_in = bound(tb, ttp, tbl);
+    let mut b_out = bound(tb, ttn, tbr);
     if b_out < b_in {
         // No pause: the movement turns at once.
         let mid = 0.5 * (b_in + b_out);
         (b_in, b_out) = (mid, mid);
     }
     let next_extreme = ext.get(j + 2).map(|x| x.i);
-    let top_after = tn.zip(tnr).map(|(x, r)| {
-        let arrive = bound(x.i, Some(b.i), r.0);
-        let leave = bound(x.i, next_extreme, r.1);
+    let top_after = ttn.zip(ttnr).map(|(x, r)| {
+        let arrive = bound(x, Some(tb), r.0);
+        let leave = bound(x, ext.get(j + 2).map(|_| at(j + 2)), r.1);
         if leave < arrive {
             let mid = 0.5 * (arrive + leave);
             (mid, mid)
@@ -485,18 +654,31 @@ fn rep_bounds(c: &SetContext, j: usize) -> RepBounds {
     });
     // Sample ranges: the rep runs from the last sample before its first movement to
     // the last sample before the next rep's first movement.
-    let last_at_or_before =
-        |tb: f64, lo: usize, hi: usize| (lo..=hi).rev().find(|&k| s.t[k] <= tb).unwrap_or(lo);
+    let last_at_or_before = |tb: f64, lo: usize, hi: usize| {
+        (lo..=hi.min(n - 1))
+            .rev()
+            .find(|&k| s.t[k] <= tb)
+            .unwrap_or(lo)
+    };
     let start = match (tp, ecc_start) {
-        (Some(x), Some(ts)) => last_at_or_before(ts, x.i, b.i),
+        (Some(x), Some(ts)) => last_at_or_before(ts, x.i.min(at(j - 1)), b.i.max(tb)),
         _ => bl,
     };
     let end = match (tn, tnr, next_extreme, top_after) {
-        (Some(x), _, Some(ne), Some((_, leave))) => last_at_or_before(leave, x.i, ne),
+        (Some(x), _, Some(ne), Some((_, leave))) => {
+            last_at_or_before(leave, x.i.min(at(j + 1)), ne.max(at(j + 2)))
+        }
         (_, Some(r), _, _) => r.1,
         _ => br,
     };
+    let misfit = |k: Option<usize>| k.and_then(|k| tm.misfit.get(k).copied().flatten());
+    let phase_uncertainty_s = misfit(j.checked_sub(1))
+        .into_iter()
+        .chain(misfit(Some(j)))
+        .reduce(f64::max)
+        .map(|m| p.phase_uncertainty_factor * m);
     RepBounds {
+        phase_uncertainty_s,
         tp,
         b,
         tn,
@@ -514,6 +696,20 @@ fn rep_bounds(c: &SetContext, j: usize) -> RepBounds {
         top_after,
         start,
         end,
+    }
+}
+
+/// Pause speed threshold: the absolute one, lowered for slow reps to a fraction of the
+/// peak speed between samples `a` and `z` (a deliberate slow lowering is movement from
+/// start to end).
+fn pause_speed(p: &RepParams, v: &[f64], a: usize, z: usize) -> f64 {
+    let peak = (a..=z.min(v.len() - 1))
+        .filter(|&k| v[k].is_finite())
+        .fold(0.0f64, |m, k| m.max(v[k].abs()));
+    if peak > 0.0 {
+        p.pause_velocity_deg_s.min(p.pause_speed_fraction * peak)
+    } else {
+        p.pause_velocity_deg_s
     }
 }
 
@@ -556,6 +752,15 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
     }
     if r.tn.is_none_or(|x| x.provisional) && r.end >= c.last_valid {
         reasons.push("the clip ends mid-rep".into());
+    }
+    if let Some(u) = r
+        .phase_uncertainty_s
+        .filter(|u| *u > p.phase_uncertainty_max_s)
+    {
+        reasons.push(format!(
+            "phase times uncertain by about {u:.2} s: the angle the phases are timed on ({}) does not read the movement evenly in this view",
+            c.timing.label()
+        ));
     }
     if (filled as f64) > p.max_filled_fraction * frames {
         reasons.push(format!(
@@ -814,8 +1019,20 @@ fn build_rep(c: &SetContext, r: &RepBounds, number: Option<usize>, reasons: Vec<
         uncertain_reasons: reasons,
         peak_hip_flexion_uncertainty_deg: None,
         peak_loaded_hip_flexion_cross_check_deg: None,
+        phase_uncertainty_s: r.phase_uncertainty_s,
         series,
     }
+}
+
+/// A note naming the angle the phases were timed on, when it is not the driving signal.
+pub fn timing_notes(seg: &Segmentation) -> Vec<String> {
+    if seg.timing_signal == "driving" {
+        return Vec::new();
+    }
+    vec![format!(
+        "phases timed on {}: its movements read as one eased movement each more closely than the driving signal's in this view",
+        seg.timing_signal
+    )]
 }
 
 /// What kind of set the reps make, where it is not a plain set: a single repetition, a
@@ -1048,6 +1265,7 @@ mod tests {
             leg_px: f64::NAN,
             working_eccentric: false,
             nordic: false,
+            timing: &[],
         };
         segment(&input, &v, &RepParams::default()).reps
     }
@@ -1146,6 +1364,7 @@ mod tests {
             leg_px: f64::NAN,
             working_eccentric: false,
             nordic: false,
+            timing: &[],
         };
         segment(&input, &v, &RepParams::default()).reps
     }
@@ -1162,5 +1381,117 @@ mod tests {
         // The same lift over 0.5 s (about 220°/s at its fastest) is a rep.
         let real = hinge_returning(12);
         assert_eq!(real.iter().filter(|r| r.counted).count(), 1);
+    }
+
+    /// Three reps of an eased 2-0.5-1-0.5 s tempo, 60° deep, at 30 fps: the true angle, and
+    /// the same through `read` (what a camera off the side makes of it).
+    fn read_through(read: impl Fn(f64) -> f64) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let tempo = [2.0, 0.5, 1.0, 0.5];
+        let t: Vec<f64> = (0..(13.0 * 30.0) as usize)
+            .map(|k| k as f64 / 30.0)
+            .collect();
+        let truth: Vec<f64> = t
+            .iter()
+            .map(|&tk| {
+                let rep = 4.0;
+                let x = tk - 1.0;
+                if !(0.0..3.0 * rep).contains(&x) {
+                    return 0.0;
+                }
+                let s = x % rep;
+                let ease = crate::exercise::tempo::eased_progress;
+                60.0 * if s < tempo[0] {
+                    ease(s / tempo[0], 1.0)
+                } else if s < tempo[0] + tempo[1] {
+                    1.0
+                } else if s < tempo[0] + tempo[1] + tempo[2] {
+                    1.0 - ease((s - tempo[0] - tempo[1]) / tempo[2], 1.0)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let drive = truth.iter().map(|&x| read(x)).collect();
+        (t, truth, drive)
+    }
+
+    fn segment_with(t: &[f64], e: &[f64], timing: &[(&'static str, Vec<f64>)]) -> Segmentation {
+        let n = t.len();
+        let v = crate::signal::derivative(t, e);
+        let none = vec![false; n];
+        let yes = vec![true; n];
+        let input = SegmentInput {
+            t,
+            e,
+            e_raw: e,
+            filled: &none,
+            hip: e,
+            hip_2d: e,
+            hip_3d: e,
+            knee: e,
+            loaded: &yes,
+            in_position: &yes,
+            ankles: &vec![[None, None]; n],
+            leg_px: f64::NAN,
+            working_eccentric: false,
+            nordic: false,
+            timing,
+        };
+        segment(&input, &v, &RepParams::default())
+    }
+
+    #[test]
+    fn phases_are_timed_on_the_angle_that_reads_the_movement_evenly() {
+        // The driving angle reads nothing of the first 25° out of full extension (as depth
+        // off one camera does near extension), so its movements seem to start late and
+        // stop early; the other angle reads the movement evenly, at 0.8 of its size (an
+        // image angle foreshortened by the camera's yaw).
+        let (t, truth, drive) = read_through(|x| x.max(25.0));
+        let even: Vec<f64> = truth.iter().map(|x| 0.8 * x).collect();
+        let alone = segment_with(&t, &drive, &[]);
+        let seg = segment_with(&t, &drive, &[("even", even)]);
+        assert_eq!(alone.timing_signal, "driving");
+        assert_eq!(seg.timing_signal, "even");
+        let counted: Vec<&Rep> = seg.reps.iter().filter(|r| r.counted).collect();
+        assert_eq!(counted.len(), 3);
+        for r in &counted {
+            assert!((r.eccentric_s.unwrap() - 2.0).abs() < 0.05, "{}", r.tempo);
+            assert!((r.concentric_s.unwrap() - 1.0).abs() < 0.05, "{}", r.tempo);
+            // The even angle fits one eased movement per movement: its timing is certain;
+            // the driving angle, read much less evenly, does not count against it.
+            let u = r.phase_uncertainty_s.unwrap();
+            assert!(u < 0.1, "uncertainty {u}");
+        }
+        // Timed on the driving angle alone, the phases are off by more than 0.25 s.
+        let off = alone
+            .reps
+            .iter()
+            .filter(|r| r.counted)
+            .any(|r| (r.eccentric_s.unwrap() - 2.0).abs() > 0.25);
+        assert!(
+            off,
+            "{:?}",
+            alone.reps.iter().map(|r| r.tempo).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn angles_that_agree_leave_the_phases_certain() {
+        // Two angles that read the movement alike (one offset and scaled): the driving one
+        // times the phases, and they agree within a few hundredths of a second.
+        let (t, truth, drive) = read_through(|x| x);
+        let other: Vec<f64> = truth.iter().map(|x| 10.0 + 0.7 * x).collect();
+        let seg = segment_with(&t, &drive, &[("other", other)]);
+        assert_eq!(seg.timing_signal, "driving");
+        for r in seg.reps.iter().filter(|r| r.counted) {
+            assert!(r.phase_uncertainty_s.unwrap() < 0.1, "{r:?}");
+            assert!(
+                !r.uncertain_reasons
+                    .iter()
+                    .any(|x| x.contains("phase times")),
+                "{:?}",
+                r.uncertain_reasons
+            );
+        }
     }
 }
