@@ -222,8 +222,9 @@ pub struct RepParams {
     /// on, those within `1 / timing_switch_ratio` of the chosen one's misfit, disagree
     /// (default 3, see `Rep::phase_uncertainty_s`)...
     pub phase_uncertainty_factor: f64,
-    /// ...and the rep is marked uncertain, with the reason, above this many seconds
-    /// (default 0.25: the agreement issue 9 asks of two views of one set).
+    /// ...and a note names the counted reps above this many seconds (default 0.25: the
+    /// agreement issue 9 asks of two views of one set). The rep is not made uncertain:
+    /// phase times bear only on the tempo flags, which are amber at most.
     pub phase_uncertainty_max_s: f64,
 }
 

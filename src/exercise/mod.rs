@@ -689,7 +689,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         ));
     }
     notes.extend(reps::set_shape_notes(&seg.reps));
-    notes.extend(reps::timing_notes(&seg));
+    notes.extend(reps::timing_notes(&seg, rp.phase_uncertainty_max_s));
     label_rows(&mut frames_out, &t, &seg, &holds);
     attach_uncertainty(&mut seg.reps, &frames_out, &view, exercise, cfg);
     if let (Some(track), Some(hip)) = (cross, &cross_hip) {

@@ -408,14 +408,6 @@ impl<'a> Timing<'a> {
             misfit,
         }
     }
-    /// The timing signal's name for messages.
-    fn label(&self) -> String {
-        if self.name == "driving" {
-            "the driving signal".into()
-        } else {
-            self.name.replace('_', " ")
-        }
-    }
     /// Mean misfit over the movements that could be fitted (infinite when none).
     fn score(&self) -> f64 {
         let m: Vec<f64> = self.misfit.iter().flatten().copied().collect();
@@ -753,15 +745,6 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
     if r.tn.is_none_or(|x| x.provisional) && r.end >= c.last_valid {
         reasons.push("the clip ends mid-rep".into());
     }
-    if let Some(u) = r
-        .phase_uncertainty_s
-        .filter(|u| *u > p.phase_uncertainty_max_s)
-    {
-        reasons.push(format!(
-            "phase times uncertain by about {u:.2} s: the angle the phases are timed on ({}) does not read the movement evenly in this view",
-            c.timing.label()
-        ));
-    }
     if (filled as f64) > p.max_filled_fraction * frames {
         reasons.push(format!(
             "{filled} of {} frames interpolated or low-confidence",
@@ -1024,15 +1007,32 @@ fn build_rep(c: &SetContext, r: &RepBounds, number: Option<usize>, reasons: Vec<
     }
 }
 
-/// A note naming the angle the phases were timed on, when it is not the driving signal.
-pub fn timing_notes(seg: &Segmentation) -> Vec<String> {
-    if seg.timing_signal == "driving" {
-        return Vec::new();
+/// Notes on the phase times: the angle they were timed on, when it is not the driving
+/// signal, and the counted reps whose phase times are uncertain by more than
+/// `max_s` (`RepParams::phase_uncertainty_max_s`). Phase times bear on the tempo flags
+/// only (amber at most), so those reps' angle flags keep their colour: a rep is not made
+/// uncertain for its timing.
+pub fn timing_notes(seg: &Segmentation, max_s: f64) -> Vec<String> {
+    let mut out = Vec::new();
+    if seg.timing_signal != "driving" {
+        out.push(format!(
+            "phases timed on {}: its movements read as one eased movement each more closely than the driving signal's in this view",
+            seg.timing_signal
+        ));
     }
-    vec![format!(
-        "phases timed on {}: its movements read as one eased movement each more closely than the driving signal's in this view",
-        seg.timing_signal
-    )]
+    let loose: Vec<(usize, f64)> = seg
+        .reps
+        .iter()
+        .filter_map(|r| Some((r.number?, r.phase_uncertainty_s.filter(|u| *u > max_s)?)))
+        .collect();
+    if let Some(worst) = loose.iter().map(|x| x.1).reduce(f64::max) {
+        let list: Vec<String> = loose.iter().map(|x| x.0.to_string()).collect();
+        out.push(format!(
+            "phase times of rep(s) {} uncertain by more than {max_s:.2} s (up to {worst:.2} s): the angle they are timed on does not follow one smooth movement each; read their tempo flags with that in mind",
+            list.join(", ")
+        ));
+    }
+    out
 }
 
 /// What kind of set the reps make, where it is not a plain set: a single repetition, a
@@ -1473,6 +1473,31 @@ mod tests {
             "{:?}",
             alone.reps.iter().map(|r| r.tempo).collect::<Vec<_>>()
         );
+        // A rep stated beyond 0.25 s is named in a note; the reps themselves stay certain
+        // (timing bears on the tempo flags only, never on the angle flags' colour).
+        assert!(
+            timing_notes(&seg, 0.25)
+                .iter()
+                .all(|n| !n.contains("uncertain"))
+        );
+        let mut loose = segment_with(&t, &drive, &[]);
+        for r in loose.reps.iter_mut().filter(|r| r.number == Some(2)) {
+            r.phase_uncertainty_s = Some(0.4);
+        }
+        let notes = timing_notes(&loose, 0.25);
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("rep(s) 2 uncertain by more than 0.25 s (up to 0.40 s)")),
+            "{notes:?}"
+        );
+        for r in alone.reps.iter().filter(|r| r.counted) {
+            assert!(
+                r.uncertain_reasons.iter().all(|x| !x.contains("phase")),
+                "{:?}",
+                r.uncertain_reasons
+            );
+        }
     }
 
     #[test]
