@@ -363,9 +363,12 @@ struct SetContext<'a> {
     range: f64,
     top_level: f64,
     bottom_level: f64,
-    timing: Timing<'a>,
-    /// The other signals the phases could be timed on.
-    other_timings: Vec<Timing<'a>>,
+    /// The signals the phases could be timed on: the driving signal first (which alone
+    /// decides which reps there are, their sample ranges and whether they count), then
+    /// the others that move through every movement (see `timing_signal`).
+    timings: Vec<Timing<'a>>,
+    /// Index in `timings` of the signal the phase durations are timed on.
+    chosen: usize,
 }
 
 /// The signal the phases are timed on, with its turning points (one per entry of
@@ -381,11 +384,11 @@ struct Timing<'a> {
 }
 
 impl<'a> Timing<'a> {
-    /// `e` timed at the turning points `turns`.
+    /// `e` (speed `v`) timed at the turning points `turns`.
     fn of(
         name: &'static str,
         t: &[f64],
-        e: &'a [f64],
+        (e, v): (&'a [f64], Vec<f64>),
         turns: Vec<usize>,
         fit: &EaseFit,
         margin: f64,
@@ -402,7 +405,7 @@ impl<'a> Timing<'a> {
         Timing {
             name,
             e,
-            v: crate::signal::derivative(t, e),
+            v,
             turns,
             shape,
             misfit,
@@ -425,17 +428,19 @@ impl<'a> Timing<'a> {
 /// A camera off the side view distorts each angle differently (depth read off one camera
 /// flattens the 3D angle near full extension; the image angle is foreshortened evenly), so
 /// the phase boundaries fitted to the evenly-read signal do not move with the view.
-/// Returns the chosen signal and the others that move through every movement.
+/// Returns the driving signal and the others that move through every movement, and the
+/// index of the chosen one.
 fn timing_signal<'a>(
     s: &SegmentInput<'a>,
+    v: &[f64],
     ext: &[Extreme],
     fit: &EaseFit,
     p: &RepParams,
-) -> (Timing<'a>, Vec<Timing<'a>>) {
+) -> (Vec<Timing<'a>>, usize) {
     let drive = Timing::of(
         "driving",
         s.t,
-        s.e,
+        (s.e, v.to_vec()),
         ext.iter().map(|x| x.i).collect(),
         fit,
         p.boundary_linear_margin,
@@ -465,15 +470,37 @@ fn timing_signal<'a>(
         let Some(tt) = matched_turns(x, &turns, &min_move) else {
             continue;
         };
-        let cand = Timing::of(name, s.t, x, tt, fit, p.boundary_linear_margin);
+        let v = crate::signal::derivative(s.t, x);
+        let cand = Timing::of(name, s.t, (x, v), tt, fit, p.boundary_linear_margin);
         all.push(cand);
     }
     let best = (1..all.len())
         .filter(|&k| all[k].score() < limit)
         .min_by(|&x, &y| all[x].score().total_cmp(&all[y].score()))
         .unwrap_or(0);
-    let chosen = all.swap_remove(best);
-    (chosen, all)
+    (all, best)
+}
+
+/// When one rep's phases start and end on one signal, seconds.
+#[derive(Clone, Copy, Debug)]
+struct PhaseTimes {
+    ecc_start: Option<f64>,
+    b_in: f64,
+    b_out: f64,
+    /// Arrival at and departure from the top after the bottom.
+    top_after: Option<(f64, f64)>,
+    /// See [`Rep::phase_uncertainty_s`].
+    uncertainty_s: Option<f64>,
+}
+
+impl PhaseTimes {
+    /// Eccentric and concentric durations.
+    fn durations(&self) -> (Option<f64>, Option<f64>) {
+        (
+            self.ecc_start.map(|ts| self.b_in - ts),
+            self.top_after.map(|(arrive, _)| arrive - self.b_out),
+        )
+    }
 }
 
 /// Turning points, phase boundaries (seconds) and sample range of one rep.
@@ -490,14 +517,13 @@ struct RepBounds {
     bl: usize,
     br: usize,
     tnr: Option<(usize, usize)>,
-    ecc_start: Option<f64>,
-    b_in: f64,
-    b_out: f64,
+    /// The phases on the driving signal: they set the rep's sample range and whether it
+    /// counts (the walk-off window after its lift).
+    drive: PhaseTimes,
+    /// The phases as reported (durations, frame labels): on the signal chosen to time
+    /// them, inside the driving signal's turning points around the rep.
+    phases: PhaseTimes,
     next_extreme: Option<usize>,
-    /// Arrival at and departure from the top after the bottom.
-    top_after: Option<(f64, f64)>,
-    /// See [`Rep::phase_uncertainty_s`].
-    phase_uncertainty_s: Option<f64>,
     start: usize,
     end: usize,
 }
@@ -523,13 +549,13 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
     // One movement shape for the set per timing signal, from all its movements (see
     // `set_shape`).
     let fit = p.ease_fit();
-    let (timing, other_timings) = timing_signal(s, &ext, &fit, p);
+    let (timings, chosen) = timing_signal(s, v, &ext, &fit, p);
     let c = SetContext {
         s,
         v,
         p,
-        timing,
-        other_timings,
+        timings,
+        chosen,
         fit,
         first_valid: s.e.iter().position(|x| x.is_finite()).unwrap_or(0),
         last_valid: s.e.iter().rposition(|x| x.is_finite()).unwrap_or(0),
@@ -538,7 +564,7 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         bottom_level,
         ext,
     };
-    seg.timing_signal = c.timing.name;
+    seg.timing_signal = c.timings[c.chosen].name;
     let bottoms: Vec<usize> = (0..c.ext.len()).filter(|&j| c.ext[j].bottom).collect();
     let mut count = 0usize;
     for (k, &j) in bottoms.iter().enumerate() {
@@ -556,35 +582,10 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
     seg
 }
 
-/// Phase boundaries of the rep around the bottom `c.ext[j]`.
+/// Phase boundaries of the rep around the bottom `c.ext[j]`. Which reps there are, their
+/// sample ranges and whether they count follow the driving signal alone; only the reported
+/// phase times may come from another signal (see [`reported_phases`]).
 fn rep_bounds(c: &SetContext, j: usize) -> RepBounds {
-    let mut r = rep_bounds_on(c, &c.timing, j);
-    // The phases timed on the other signals that read the movement about as evenly
-    // (within the switching ratio of the chosen one's misfit): how far they disagree. A
-    // signal read much less evenly disagrees by its own error (the 3D angle side-on).
-    let (ecc, con) = phase_durations(&r);
-    let comparable = c.timing.score() / c.p.timing_switch_ratio;
-    for tm in c.other_timings.iter().filter(|tm| tm.score() <= comparable) {
-        let o = phase_durations(&rep_bounds_on(c, tm, j));
-        let d = [(ecc, o.0), (con, o.1)]
-            .iter()
-            .filter_map(|(a, b)| Some((a.as_ref()? - b.as_ref()?).abs()))
-            .fold(0.0f64, f64::max);
-        r.phase_uncertainty_s = Some(r.phase_uncertainty_s.map_or(d, |u| u.max(d)));
-    }
-    r
-}
-
-/// Eccentric and concentric durations of a rep's bounds.
-fn phase_durations(r: &RepBounds) -> (Option<f64>, Option<f64>) {
-    (
-        r.ecc_start.map(|ts| r.b_in - ts),
-        r.top_after.map(|(arrive, _)| arrive - r.b_out),
-    )
-}
-
-/// [`rep_bounds`] with the phases timed on `tm`.
-fn rep_bounds_on(c: &SetContext, tm: &Timing, j: usize) -> RepBounds {
     let (s, v, p, ext) = (c.s, c.v, c.p, &c.ext);
     let n = s.e.len();
     let b = ext[j];
@@ -593,30 +594,120 @@ fn rep_bounds_on(c: &SetContext, tm: &Timing, j: usize) -> RepBounds {
     let ecc_amp = tp.map(|x| s.e[b.i] - s.e[x.i]);
     let con_amp = tn.map(|x| s.e[b.i] - s.e[x.i]);
     let rom = ecc_amp.unwrap_or(0.0).max(con_amp.unwrap_or(0.0));
+    let band = p.pause_band_fraction * rom;
     let vthr = pause_speed(
         p,
         v,
         tp.map(|x| x.i).unwrap_or(b.i),
         tn.map(|x| x.i).unwrap_or(b.i),
     );
-    // The phases are timed on the timing signal, at its turning points.
+    let (bl, br) = pause_region(s.e, v, b.i, true, band, vthr);
+    let tnr = tn.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
+    let drive = phase_times_on(c, &c.timings[0], j);
+    let next_extreme = ext.get(j + 2).map(|x| x.i);
+    // Sample ranges: the rep runs from the last sample before its first movement to
+    // the last sample before the next rep's first movement.
+    let last_at_or_before =
+        |tb: f64, lo: usize, hi: usize| (lo..=hi).rev().find(|&k| s.t[k] <= tb).unwrap_or(lo);
+    let start = match (tp, drive.ecc_start) {
+        (Some(x), Some(ts)) => last_at_or_before(ts, x.i, b.i),
+        _ => bl,
+    };
+    let end = match (tn, tnr, next_extreme, drive.top_after) {
+        (Some(x), _, Some(ne), Some((_, leave))) => last_at_or_before(leave, x.i, ne),
+        (_, Some(r), _, _) => r.1,
+        _ => br,
+    };
+    // The reported phases stay between the driving signal's turning points around the rep
+    // (the top before it and the next rep's top after it).
+    let window = (
+        tp.map(|x| s.t[x.i]).unwrap_or(s.t[start]),
+        next_extreme.map(|k| s.t[k]).unwrap_or(s.t[end.min(n - 1)]),
+    );
+    RepBounds {
+        tp,
+        b,
+        tn,
+        ecc_amp,
+        con_amp,
+        rom,
+        vthr,
+        bl,
+        br,
+        tnr,
+        phases: reported_phases(c, j, &drive, window),
+        drive,
+        next_extreme,
+        start,
+        end,
+    }
+}
+
+/// The rep's phases as reported: timed on the chosen signal (the driving signal's own
+/// where that is the one), kept within `(lo, hi)` seconds, with their uncertainty: the
+/// chosen signal's misfit, or how far the other signals that read the movement about as
+/// evenly (within the switching ratio of the chosen one's misfit) disagree, if more. A
+/// signal read much less evenly disagrees by its own error (the 3D angle side-on).
+fn reported_phases(c: &SetContext, j: usize, drive: &PhaseTimes, window: (f64, f64)) -> PhaseTimes {
+    let on = |k: usize| {
+        if k == 0 {
+            *drive
+        } else {
+            phase_times_on(c, &c.timings[k], j)
+        }
+    };
+    let mut ph = on(c.chosen);
+    if c.chosen != 0 {
+        ph = within(ph, window);
+    }
+    let (ecc, con) = ph.durations();
+    let comparable = c.timings[c.chosen].score() / c.p.timing_switch_ratio;
+    for k in (0..c.timings.len()).filter(|&k| k != c.chosen) {
+        if c.timings[k].score() > comparable {
+            continue;
+        }
+        let o = on(k).durations();
+        let d = [(ecc, o.0), (con, o.1)]
+            .iter()
+            .filter_map(|(a, b)| Some((a.as_ref()? - b.as_ref()?).abs()))
+            .fold(0.0f64, f64::max);
+        ph.uncertainty_s = Some(ph.uncertainty_s.map_or(d, |u| u.max(d)));
+    }
+    ph
+}
+
+/// `ph` with every boundary moved inside `(lo, hi)` seconds, in order.
+fn within(ph: PhaseTimes, (lo, hi): (f64, f64)) -> PhaseTimes {
+    let clamp = |x: f64, a: f64, b: f64| x.max(a).min(b.max(a));
+    let b_in = clamp(ph.b_in, lo, hi);
+    let b_out = clamp(ph.b_out, b_in, hi);
+    PhaseTimes {
+        ecc_start: ph.ecc_start.map(|x| clamp(x, lo, b_in)),
+        b_in,
+        b_out,
+        top_after: ph.top_after.map(|(arrive, leave)| {
+            let arrive = clamp(arrive, b_out, hi);
+            (arrive, clamp(leave, arrive, hi))
+        }),
+        uncertainty_s: ph.uncertainty_s,
+    }
+}
+
+/// The phases of the rep around the bottom `c.ext[j]` timed on `tm`, at its turning points.
+fn phase_times_on(c: &SetContext, tm: &Timing, j: usize) -> PhaseTimes {
+    let (s, p, ext) = (c.s, c.p, &c.ext);
     let (e, tv) = (tm.e, &tm.v[..]);
     let at = |k: usize| tm.turns[k];
-    let (tb, ttp, ttn) = (
-        at(j),
-        j.checked_sub(1).map(at),
-        ext.get(j + 1).map(|_| at(j + 1)),
-    );
+    let tb = at(j);
+    let ttp = j.checked_sub(1).map(at);
+    let ttn = ext.get(j + 1).map(|_| at(j + 1));
+    let tne = ext.get(j + 2).map(|_| at(j + 2));
     let amp = |x: Option<usize>| x.map(|x| (e[tb] - e[x]).abs()).unwrap_or(0.0);
     let band = p.pause_band_fraction * amp(ttp).max(amp(ttn));
     let tvthr = pause_speed(p, tv, ttp.unwrap_or(tb), ttn.unwrap_or(tb));
     let (tbl, tbr) = pause_region(e, tv, tb, true, band, tvthr);
     let tpr = ttp.map(|x| pause_region(e, tv, x, false, band, tvthr));
     let ttnr = ttn.map(|x| pause_region(e, tv, x, false, band, tvthr));
-    // The driving signal's own pauses: where the clip starts or ends in one (counting).
-    let dband = p.pause_band_fraction * rom;
-    let (bl, br) = pause_region(s.e, v, b.i, true, dband, vthr);
-    let tnr = tn.map(|x| pause_region(s.e, v, x.i, false, dband, vthr));
     // Movement starts and ends (seconds): fitted to each movement's eased start and
     // stop (`movement_boundary`); where that fails (a gap, the clip's start or end),
     // the fallback pause regions' edge samples.
@@ -633,10 +724,9 @@ fn rep_bounds_on(c: &SetContext, tm: &Timing, j: usize) -> RepBounds {
         let mid = 0.5 * (b_in + b_out);
         (b_in, b_out) = (mid, mid);
     }
-    let next_extreme = ext.get(j + 2).map(|x| x.i);
     let top_after = ttn.zip(ttnr).map(|(x, r)| {
         let arrive = bound(x, Some(tb), r.0);
-        let leave = bound(x, ext.get(j + 2).map(|_| at(j + 2)), r.1);
+        let leave = bound(x, tne, r.1);
         if leave < arrive {
             let mid = 0.5 * (arrive + leave);
             (mid, mid)
@@ -644,50 +734,18 @@ fn rep_bounds_on(c: &SetContext, tm: &Timing, j: usize) -> RepBounds {
             (arrive, leave)
         }
     });
-    // Sample ranges: the rep runs from the last sample before its first movement to
-    // the last sample before the next rep's first movement.
-    let last_at_or_before = |tb: f64, lo: usize, hi: usize| {
-        (lo..=hi.min(n - 1))
-            .rev()
-            .find(|&k| s.t[k] <= tb)
-            .unwrap_or(lo)
-    };
-    let start = match (tp, ecc_start) {
-        (Some(x), Some(ts)) => last_at_or_before(ts, x.i.min(at(j - 1)), b.i.max(tb)),
-        _ => bl,
-    };
-    let end = match (tn, tnr, next_extreme, top_after) {
-        (Some(x), _, Some(ne), Some((_, leave))) => {
-            last_at_or_before(leave, x.i.min(at(j + 1)), ne.max(at(j + 2)))
-        }
-        (_, Some(r), _, _) => r.1,
-        _ => br,
-    };
     let misfit = |k: Option<usize>| k.and_then(|k| tm.misfit.get(k).copied().flatten());
-    let phase_uncertainty_s = misfit(j.checked_sub(1))
+    let uncertainty_s = misfit(j.checked_sub(1))
         .into_iter()
         .chain(misfit(Some(j)))
         .reduce(f64::max)
         .map(|m| p.phase_uncertainty_factor * m);
-    RepBounds {
-        phase_uncertainty_s,
-        tp,
-        b,
-        tn,
-        ecc_amp,
-        con_amp,
-        rom,
-        vthr,
-        bl,
-        br,
-        tnr,
+    PhaseTimes {
         ecc_start,
         b_in,
         b_out,
-        next_extreme,
         top_after,
-        start,
-        end,
+        uncertainty_s,
     }
 }
 
@@ -849,7 +907,7 @@ fn incomplete_lift(c: &SetContext, r: &RepBounds, last: bool) -> Option<String> 
     if 2 * inside < window(top.i).count() {
         return Some("not counted: the lift does not end in the exercise's position".into());
     }
-    let arrive = r.top_after.map(|x| x.0).unwrap_or(s.t[top.i]);
+    let arrive = r.drive.top_after.map(|x| x.0).unwrap_or(s.t[top.i]);
     if last
         && walks_off(
             s,
@@ -903,11 +961,11 @@ fn walks_off(s: &SegmentInput, from: usize, until: f64, fraction: f64) -> bool {
 fn label_phases(labels: &mut [Option<(usize, Phase)>], c: &SetContext, r: &RepBounds, idx: usize) {
     for (k, label) in labels.iter_mut().enumerate().take(r.end + 1).skip(r.start) {
         let tk = c.s.t[k];
-        let ph = if k < r.b.i && tk < r.b_in {
+        let ph = if k < r.b.i && tk < r.phases.b_in {
             Phase::Eccentric
-        } else if tk <= r.b_out || k == r.b.i {
+        } else if tk <= r.phases.b_out || k == r.b.i {
             Phase::BottomPause
-        } else if r.top_after.is_some_and(|(arrive, _)| tk >= arrive) {
+        } else if r.phases.top_after.is_some_and(|(arrive, _)| tk >= arrive) {
             Phase::TopPause
         } else {
             Phase::Concentric
@@ -922,16 +980,16 @@ fn label_phases(labels: &mut [Option<(usize, Phase)>], c: &SetContext, r: &RepBo
 fn build_rep(c: &SetContext, r: &RepBounds, number: Option<usize>, reasons: Vec<String>) -> Rep {
     let (s, p) = (c.s, c.p);
     let (start, end) = (r.start, r.end);
-    let eccentric_s = r.ecc_start.map(|ts| r.b_in - ts);
-    let bottom_pause = r.b_out - r.b_in;
+    let ph = &r.phases;
+    let (eccentric_s, concentric_s) = ph.durations();
+    let bottom_pause = ph.b_out - ph.b_in;
     // A pause that runs into the clip's start or end has no known length (the person
     // may have been setting up, or stayed there after the recording stopped): not
     // timed, so it can neither show as a long pause nor be flagged as one.
     let pause_unbounded =
         (r.tp.is_none() && r.bl <= c.first_valid) || (r.tn.is_none() && r.br >= c.last_valid);
     let bottom_pause_s = (!pause_unbounded).then_some(bottom_pause);
-    let concentric_s = r.top_after.map(|(arrive, _)| arrive - r.b_out);
-    let top_pause_s = r
+    let top_pause_s = ph
         .top_after
         .filter(|_| r.next_extreme.is_some() || r.tnr.is_none_or(|x| x.1 < c.last_valid))
         .map(|(arrive, leave)| leave - arrive);
@@ -1002,7 +1060,7 @@ fn build_rep(c: &SetContext, r: &RepBounds, number: Option<usize>, reasons: Vec<
         uncertain_reasons: reasons,
         peak_hip_flexion_uncertainty_deg: None,
         peak_loaded_hip_flexion_cross_check_deg: None,
-        phase_uncertainty_s: r.phase_uncertainty_s,
+        phase_uncertainty_s: ph.uncertainty_s,
         series,
     }
 }
@@ -1454,6 +1512,15 @@ mod tests {
         assert_eq!(seg.timing_signal, "even");
         let counted: Vec<&Rep> = seg.reps.iter().filter(|r| r.counted).collect();
         assert_eq!(counted.len(), 3);
+        // Which reps there are, their spans and whether they count follow the driving
+        // signal alone: only the phase times move.
+        let spans = |s: &Segmentation| {
+            s.reps
+                .iter()
+                .map(|r| (r.number, r.start_s, r.end_s, r.bottom_s, r.uncertain))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(spans(&seg), spans(&alone));
         for r in &counted {
             assert!((r.eccentric_s.unwrap() - 2.0).abs() < 0.05, "{}", r.tempo);
             assert!((r.concentric_s.unwrap() - 1.0).abs() < 0.05, "{}", r.tempo);
