@@ -205,8 +205,11 @@ fn fmt_phases(p: &[(Timed, Option<Timed>)]) -> String {
                 if w.eccentric { "E" } else { "C" },
                 w.rep,
                 w.seconds,
-                g.map(|g| format!("{:.2}", g.seconds))
-                    .unwrap_or_else(|| "-".into())
+                g.map(|g| match g.stated {
+                    Some(u) => format!("{:.2}±{u:.2}", g.seconds),
+                    None => format!("{:.2}", g.seconds),
+                })
+                .unwrap_or_else(|| "-".into())
             )
         })
         .collect::<Vec<_>>()
@@ -346,7 +349,7 @@ fn every_view_and_every_pair_of_views_gives_the_same_set() {
         }
     }
     println!(
-        "\n| exercise | view | class | reps (truth) | eccentric / concentric s, truth/measured |\n|---|---|---|---|---|"
+        "\n| exercise | view | class | reps (truth) | eccentric / concentric s, truth/measured±stated |\n|---|---|---|---|---|"
     );
     for c in &clips {
         let f = check_view(c);
@@ -363,6 +366,9 @@ fn every_view_and_every_pair_of_views_gives_the_same_set() {
         fails.extend(f);
     }
     println!("\n{}", phase_summary(&clips));
+    if let Some(path) = std::env::var_os("HIPFLEX_PHASE_DUMP") {
+        std::fs::write(path, phase_rows(&clips)).unwrap();
+    }
     println!(
         "\n| exercise | views | reps | worst phase difference (s) | peaks (°) | |\n|---|---|---|---|---|---|"
     );
@@ -418,6 +424,35 @@ fn phase_summary(clips: &[Clip]) -> String {
         within(&|u| u.max(PHASE_TOL_S)),
         sorted[n / 2],
     )
+}
+
+/// One tab-separated row per timed phase (exercise, view, camera offset estimate, rep,
+/// E/C, truth, measured, stated), for calibrating the stated uncertainty
+/// (`HIPFLEX_PHASE_DUMP=FILE`).
+fn phase_rows(clips: &[Clip]) -> String {
+    let mut out = String::new();
+    for c in clips {
+        let v = &c.analysis.view;
+        let offset = match (v.offset_3d_deg, v.offset_2d_deg) {
+            (Some(a), Some(b)) => 0.5 * (a + b),
+            (a, b) => a.or(b).unwrap_or(f64::NAN),
+        };
+        let ok = c.analysis.classification.exercise == c.exercise;
+        for (w, g) in phases(&c.analysis, &c.truth) {
+            let Some(g) = g else { continue };
+            out += &format!(
+                "{}\t{}\t{ok}\t{offset:.1}\t{}\t{}\t{:.3}\t{:.3}\t{:.3}\n",
+                c.exercise,
+                c.view,
+                w.rep,
+                if w.eccentric { "E" } else { "C" },
+                w.seconds,
+                g.seconds,
+                g.stated.unwrap_or(f64::NAN)
+            );
+        }
+    }
+    out
 }
 
 /// Views and pairs (as named in the failure messages) that still miss, each with what was

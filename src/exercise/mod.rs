@@ -449,6 +449,15 @@ fn timing_candidates(
     }
 }
 
+/// The camera's offset from a side view, degrees: the mean of the 3D and the image
+/// estimate, as the peak's uncertainty reads it (`kinematics::uncertainty::rep_evidence`).
+fn view_offset_deg(view: &ViewQuality) -> Option<f64> {
+    match (view.offset_3d_deg, view.offset_2d_deg) {
+        (Some(a), Some(b)) => Some(0.5 * (a + b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Detected (or given) exercise.
 fn classify_clip(
     posture: &PostureSeries,
@@ -689,7 +698,13 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         ));
     }
     notes.extend(reps::set_shape_notes(&seg.reps));
-    notes.extend(reps::timing_notes(&seg, rp.phase_uncertainty_max_s));
+    let phase_floor = reps::view_phase_floor_s(rp, view_offset_deg(&view));
+    reps::apply_phase_floor(&mut seg.reps, phase_floor);
+    notes.extend(reps::timing_notes(
+        &seg,
+        rp.phase_uncertainty_max_s,
+        phase_floor,
+    ));
     label_rows(&mut frames_out, &t, &seg, &holds);
     attach_uncertainty(&mut seg.reps, &frames_out, &view, exercise, cfg);
     if let (Some(track), Some(hip)) = (cross, &cross_hip) {

@@ -1065,12 +1065,31 @@ fn build_rep(c: &SetContext, r: &RepBounds, number: Option<usize>, reasons: Vec<
     }
 }
 
+/// The least phase uncertainty from a camera `view_offset_deg` off a side view (unknown:
+/// the largest), seconds: see `RepParams::phase_uncertainty_base_s`.
+pub fn view_phase_floor_s(p: &RepParams, view_offset_deg: Option<f64>) -> f64 {
+    let off = view_offset_deg.unwrap_or(90.0).clamp(0.0, 90.0);
+    p.phase_uncertainty_base_s + p.phase_uncertainty_offset_s * off.to_radians().sin()
+}
+
+/// Raises each rep's stated phase uncertainty to at least `floor_s` (see
+/// [`view_phase_floor_s`]); reps with nothing fitted keep none.
+pub fn apply_phase_floor(reps: &mut [Rep], floor_s: f64) {
+    for u in reps
+        .iter_mut()
+        .filter_map(|r| r.phase_uncertainty_s.as_mut())
+    {
+        *u = u.max(floor_s);
+    }
+}
+
 /// Notes on the phase times: the angle they were timed on, when it is not the driving
-/// signal, and the counted reps whose phase times are uncertain by more than
-/// `max_s` (`RepParams::phase_uncertainty_max_s`). Phase times bear on the tempo flags
-/// only (amber at most), so those reps' angle flags keep their colour: a rep is not made
-/// uncertain for its timing.
-pub fn timing_notes(seg: &Segmentation, max_s: f64) -> Vec<String> {
+/// signal; that the camera's angle alone leaves them uncertain by more than `max_s`
+/// (`RepParams::phase_uncertainty_max_s`) when its floor `floor_s` is above it; and the
+/// counted reps whose own movements leave them more uncertain than both. Phase times
+/// bear on the tempo flags only (amber at most), so those reps' angle flags keep their
+/// colour: a rep is not made uncertain for its timing.
+pub fn timing_notes(seg: &Segmentation, max_s: f64, floor_s: f64) -> Vec<String> {
     let mut out = Vec::new();
     if seg.timing_signal != "driving" {
         out.push(format!(
@@ -1078,10 +1097,16 @@ pub fn timing_notes(seg: &Segmentation, max_s: f64) -> Vec<String> {
             seg.timing_signal
         ));
     }
+    if floor_s > max_s && seg.reps.iter().any(|r| r.counted) {
+        out.push(format!(
+            "phase times uncertain by at least {floor_s:.2} s from this camera angle (more than {max_s:.2} s): off a side view the angle is distorted near the turning points, where the phases start and end; read the tempo flags with that in mind"
+        ));
+    }
+    let above = max_s.max(floor_s + 1e-9);
     let loose: Vec<(usize, f64)> = seg
         .reps
         .iter()
-        .filter_map(|r| Some((r.number?, r.phase_uncertainty_s.filter(|u| *u > max_s)?)))
+        .filter_map(|r| Some((r.number?, r.phase_uncertainty_s.filter(|u| *u > above)?)))
         .collect();
     if let Some(worst) = loose.iter().map(|x| x.1).reduce(f64::max) {
         let list: Vec<String> = loose.iter().map(|x| x.0.to_string()).collect();
@@ -1543,7 +1568,7 @@ mod tests {
         // A rep stated beyond 0.25 s is named in a note; the reps themselves stay certain
         // (timing bears on the tempo flags only, never on the angle flags' colour).
         assert!(
-            timing_notes(&seg, 0.25)
+            timing_notes(&seg, 0.25, 0.0)
                 .iter()
                 .all(|n| !n.contains("uncertain"))
         );
@@ -1551,7 +1576,7 @@ mod tests {
         for r in loose.reps.iter_mut().filter(|r| r.number == Some(2)) {
             r.phase_uncertainty_s = Some(0.4);
         }
-        let notes = timing_notes(&loose, 0.25);
+        let notes = timing_notes(&loose, 0.25, 0.0);
         assert!(
             notes
                 .iter()
@@ -1565,6 +1590,52 @@ mod tests {
                 r.uncertain_reasons
             );
         }
+    }
+
+    #[test]
+    fn the_camera_angle_sets_a_floor_under_the_phase_uncertainty() {
+        let p = RepParams::default();
+        let side = view_phase_floor_s(&p, Some(0.0));
+        let oblique = view_phase_floor_s(&p, Some(45.0));
+        let front = view_phase_floor_s(&p, Some(90.0));
+        assert!((side - 0.1).abs() < 1e-9, "{side}");
+        assert!(
+            (oblique - (0.1 + 0.4 * 0.5f64.sqrt())).abs() < 1e-9,
+            "{oblique}"
+        );
+        assert!((front - 0.5).abs() < 1e-9, "{front}");
+        // Unknown: the worst case; beyond 90° (a rear estimate) no more than from in front.
+        assert_eq!(view_phase_floor_s(&p, None), front);
+        assert_eq!(view_phase_floor_s(&p, Some(120.0)), front);
+        // The floor raises small statements, leaves larger ones and absent ones alone.
+        let (t, truth, _) = read_through(|x| x);
+        let mut seg = segment_with(&t, &truth, &[]);
+        seg.reps[0].phase_uncertainty_s = Some(0.9);
+        seg.reps[1].phase_uncertainty_s = None;
+        let before: Vec<Option<f64>> = seg.reps.iter().map(|r| r.phase_uncertainty_s).collect();
+        assert!(before[2].is_some_and(|u| u < oblique), "{before:?}");
+        apply_phase_floor(&mut seg.reps, oblique);
+        let after: Vec<Option<f64>> = seg.reps.iter().map(|r| r.phase_uncertainty_s).collect();
+        assert_eq!(after[0], Some(0.9));
+        assert_eq!(after[1], None);
+        assert_eq!(after[2], Some(oblique));
+        // One note for the camera angle; a rep is named only above the floor.
+        let notes = timing_notes(&seg, 0.25, oblique);
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("at least 0.38 s from this camera angle")),
+            "{notes:?}"
+        );
+        let named: Vec<&String> = notes.iter().filter(|n| n.contains("rep(s)")).collect();
+        assert_eq!(named.len(), 1, "{notes:?}");
+        assert!(named[0].contains("rep(s) 1 uncertain"), "{notes:?}");
+        // Side-on the floor stays under 0.25 s: no note for the camera angle.
+        assert!(
+            timing_notes(&seg, 0.25, side)
+                .iter()
+                .all(|n| !n.contains("camera angle"))
+        );
     }
 
     #[test]
