@@ -457,3 +457,29 @@ fn a_long_set_draws_numbers_that_do_not_overlap_and_flags_four_deep() {
         lowest_top - highest_top
     );
 }
+
+/// Each rep's tempo carries how far its phase times may be off, in the JSON, the CSV and
+/// beside the tempo on the page.
+#[test]
+fn the_phase_uncertainty_is_reported_with_the_tempo() {
+    let (report, analysis) = analyse("deadlift.mp4", 2);
+    let rep = report.reps.iter().find(|r| r.counted).unwrap();
+    let u = rep
+        .phase_uncertainty_s
+        .expect("a fitted rep has a phase uncertainty");
+    assert!((0.0..0.25).contains(&u), "{u} s on a clean synthetic set");
+    let json: serde_json::Value = serde_json::to_value(&report).unwrap();
+    assert!(json["reps"][0]["phase_uncertainty_s"].is_f64());
+    let csv = hipflex::report::csv::reps_csv(&report);
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .contains(",phase_uncertainty_s,")
+    );
+    let html = report_html(&report, &hip_flexion_svg(&report, &analysis));
+    assert!(
+        html.contains(&format!("{} ±{u:.2} s", rep.tempo)),
+        "the tempo cell shows the uncertainty"
+    );
+}

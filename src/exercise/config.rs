@@ -212,6 +212,30 @@ pub struct RepParams {
     /// world landmarks' depth flips between frames there (30-90° steps of the 3D hip
     /// angle on the synthetic front and rear deadlifts), the trunk's image length does not.
     pub foreshortened_trunk_min_offset_deg: f64,
+    /// The phases are timed on another angle than the driving signal (the image angle
+    /// where the rep is found in the 3D one, or the reverse) when that angle's movements
+    /// fit one eased movement each with at most this fraction of the driving signal's
+    /// misfit (default 0.5; see `exercise::reps::timing_signal`).
+    pub timing_switch_ratio: f64,
+    /// A rep's phase times are uncertain by this many times the misfit of its movements to
+    /// one eased movement each, or by how far the other signals the phases could be timed
+    /// on, those within `1 / timing_switch_ratio` of the chosen one's misfit, disagree
+    /// (default 3, see `Rep::phase_uncertainty_s`)...
+    pub phase_uncertainty_factor: f64,
+    /// ...and a note names the counted reps above this many seconds (default 0.25: the
+    /// agreement issue 9 asks of two views of one set). The rep is not made uncertain:
+    /// phase times bear only on the tempo flags, which are amber at most.
+    pub phase_uncertainty_max_s: f64,
+    /// The least phase uncertainty of any rep, seconds: this plus
+    /// `phase_uncertainty_offset_s` times the sine of the camera's offset from a side view
+    /// (default 0.1 + 0.4 sin: 0.13 s side-on, 0.38 s at 45°, 0.5 s from in front). A camera
+    /// off the side distorts the angle smoothly near the turning points, where the phase
+    /// boundaries are timed, and a smooth distortion does not show in the misfit.
+    /// Calibrated on the synthetic multi-view set and the hand-marked real clips (see
+    /// `docs/camera-views.md`, "Tempo from any camera").
+    pub phase_uncertainty_base_s: f64,
+    /// See `phase_uncertainty_base_s`.
+    pub phase_uncertainty_offset_s: f64,
 }
 
 impl RepParams {
@@ -257,6 +281,11 @@ impl Default for RepParams {
             jump_speed_deg_s: 400.0,
             jump_share_max: 0.5,
             foreshortened_trunk_min_offset_deg: 60.0,
+            timing_switch_ratio: 0.5,
+            phase_uncertainty_factor: 3.0,
+            phase_uncertainty_max_s: 0.25,
+            phase_uncertainty_base_s: 0.1,
+            phase_uncertainty_offset_s: 0.4,
         }
     }
 }

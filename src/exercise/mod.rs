@@ -426,6 +426,38 @@ fn clean_signals(kin: &[RawKinematics], t: &[f64], cfg: &AnalysisConfig, use_3d:
     }
 }
 
+/// The angles the phases may be timed on besides the driving signal, oriented like it:
+/// the image and the 3D hip angle (the knee's, negated, for Nordic curls).
+fn timing_candidates(
+    hip2: &Cleaned,
+    hip3: &Cleaned,
+    knee2: &Cleaned,
+    knee3: &Cleaned,
+    nordic: bool,
+) -> Vec<(&'static str, Vec<f64>)> {
+    if nordic {
+        let neg = |c: &Cleaned| c.values.iter().map(|x| -x).collect();
+        vec![
+            ("knee_flexion_2d", neg(knee2)),
+            ("knee_flexion_3d", neg(knee3)),
+        ]
+    } else {
+        vec![
+            ("hip_flexion_2d", hip2.values.clone()),
+            ("hip_flexion_3d", hip3.values.clone()),
+        ]
+    }
+}
+
+/// The camera's offset from a side view, degrees: the mean of the 3D and the image
+/// estimate, as the peak's uncertainty reads it (`kinematics::uncertainty::rep_evidence`).
+fn view_offset_deg(view: &ViewQuality) -> Option<f64> {
+    match (view.offset_3d_deg, view.offset_2d_deg) {
+        (Some(a), Some(b)) => Some(0.5 * (a + b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Detected (or given) exercise.
 fn classify_clip(
     posture: &PostureSeries,
@@ -626,6 +658,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         None => hv,
     };
     let v = signal::derivative(&t, drive);
+    let timing = timing_candidates(&hip2, &hip3, &knee2, &knee3, nordic);
     let input = reps::SegmentInput {
         t: &t,
         e: drive,
@@ -641,6 +674,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         leg_px,
         working_eccentric: nordic,
         nordic,
+        timing: &timing,
     };
     let mut seg = reps::segment(&input, &v, rp);
     let holds = reps::holds(
@@ -664,6 +698,13 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         ));
     }
     notes.extend(reps::set_shape_notes(&seg.reps));
+    let phase_floor = reps::view_phase_floor_s(rp, view_offset_deg(&view));
+    reps::apply_phase_floor(&mut seg.reps, phase_floor);
+    notes.extend(reps::timing_notes(
+        &seg,
+        rp.phase_uncertainty_max_s,
+        phase_floor,
+    ));
     label_rows(&mut frames_out, &t, &seg, &holds);
     attach_uncertainty(&mut seg.reps, &frames_out, &view, exercise, cfg);
     if let (Some(track), Some(hip)) = (cross, &cross_hip) {

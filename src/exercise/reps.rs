@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::config::RepParams;
 use super::tempo::{
-    EaseFit, constant_speed_evidence, first_exceeding, movement_boundary, pause_region, set_shape,
+    EaseFit, constant_speed_evidence, first_exceeding, matched_turns, movement_boundary,
+    movement_misfit, pause_region, set_shape,
 };
 use crate::common::Tempo;
 use crate::signal::percentile;
@@ -177,6 +178,13 @@ pub struct Rep {
     /// `kinematics::uncertainty`).
     #[serde(default)]
     pub peak_hip_flexion_uncertainty_deg: Option<f64>,
+    /// How far the phase boundaries may be off, seconds: the larger of
+    /// `RepParams::phase_uncertainty_factor` times the larger misfit of the rep's two
+    /// movements on the signal they were timed on (see `exercise::tempo::movement_misfit`)
+    /// and the largest difference of its eccentric or concentric duration timed on another
+    /// signal that reads the movement about as evenly; `None` where nothing could be fitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase_uncertainty_s: Option<f64>,
     /// The rep's peak loaded hip flexion on the other model size's landmarks
     /// (`--cross-check`), degrees.
     #[serde(default)]
@@ -295,6 +303,9 @@ pub struct SegmentInput<'a> {
     pub working_eccentric: bool,
     /// Compute the Nordic break point on the knee angle.
     pub nordic: bool,
+    /// Other signals the phases may be timed on (name, filtered values oriented like `e`),
+    /// see [`Segmentation::timing_signal`].
+    pub timing: &'a [(&'static str, Vec<f64>)],
 }
 
 /// Result of [`segment`].
@@ -306,6 +317,10 @@ pub struct Segmentation {
     pub range: f64,
     pub top_level: f64,
     pub bottom_level: f64,
+    /// The signal the phase boundaries were timed on: the driving signal, or another one
+    /// of [`SegmentInput::timing`] whose movements fit one eased movement much better (the
+    /// better-conditioned signal in this view; see `timing_signal`).
+    pub timing_signal: &'static str,
 }
 
 fn opt(x: f64) -> Option<f64> {
@@ -335,19 +350,157 @@ fn peak_of(x: &[f64], t: &[f64], lo: usize, hi: usize, max: bool) -> (Option<f64
     (best.map(|b| b.0), best.map(|b| b.1))
 }
 
-/// The set a rep belongs to: its turning points, levels and movement shape.
+/// The set a rep belongs to: its turning points, levels and the signals its phases are
+/// timed on.
 struct SetContext<'a> {
     s: &'a SegmentInput<'a>,
     v: &'a [f64],
     p: &'a RepParams,
     ext: Vec<Extreme>,
     fit: EaseFit,
-    shape: f64,
     first_valid: usize,
     last_valid: usize,
     range: f64,
     top_level: f64,
     bottom_level: f64,
+    /// The signals the phases could be timed on: the driving signal first (which alone
+    /// decides which reps there are, their sample ranges and whether they count), then
+    /// the others that move through every movement (see `timing_signal`).
+    timings: Vec<Timing<'a>>,
+    /// Index in `timings` of the signal the phase durations are timed on.
+    chosen: usize,
+}
+
+/// The signal the phases are timed on, with its turning points (one per entry of
+/// `SetContext::ext`), its speed, movement shape and each movement's misfit (seconds;
+/// movement `j` runs from turning point `j` to `j + 1`).
+struct Timing<'a> {
+    name: &'static str,
+    e: &'a [f64],
+    v: Vec<f64>,
+    turns: Vec<usize>,
+    shape: f64,
+    misfit: Vec<Option<f64>>,
+}
+
+impl<'a> Timing<'a> {
+    /// `e` (speed `v`) timed at the turning points `turns`.
+    fn of(
+        name: &'static str,
+        t: &[f64],
+        (e, v): (&'a [f64], Vec<f64>),
+        turns: Vec<usize>,
+        fit: &EaseFit,
+        margin: f64,
+    ) -> Timing<'a> {
+        let evidence: Vec<f64> = turns
+            .windows(2)
+            .filter_map(|w| constant_speed_evidence(t, e, w[0], w[1], fit))
+            .collect();
+        let shape = set_shape(&evidence, margin);
+        let misfit = turns
+            .windows(2)
+            .map(|w| movement_misfit(t, e, w[0], w[1], fit, shape))
+            .collect();
+        Timing {
+            name,
+            e,
+            v,
+            turns,
+            shape,
+            misfit,
+        }
+    }
+    /// Mean misfit over the movements that could be fitted (infinite when none).
+    fn score(&self) -> f64 {
+        let m: Vec<f64> = self.misfit.iter().flatten().copied().collect();
+        if m.is_empty() {
+            f64::INFINITY
+        } else {
+            m.iter().sum::<f64>() / m.len() as f64
+        }
+    }
+}
+
+/// The signal to time the phases on: the driving signal unless another of
+/// `s.timing` (moving through every one of the set's movements) fits one eased movement
+/// per movement with at most `RepParams::timing_switch_ratio` times the driving signal's misfit.
+/// A camera off the side view distorts each angle differently (depth read off one camera
+/// flattens the 3D angle near full extension; the image angle is foreshortened evenly), so
+/// the phase boundaries fitted to the evenly-read signal do not move with the view.
+/// Returns the driving signal and the others that move through every movement, and the
+/// index of the chosen one.
+fn timing_signal<'a>(
+    s: &SegmentInput<'a>,
+    v: &[f64],
+    ext: &[Extreme],
+    fit: &EaseFit,
+    p: &RepParams,
+) -> (Vec<Timing<'a>>, usize) {
+    let drive = Timing::of(
+        "driving",
+        s.t,
+        (s.e, v.to_vec()),
+        ext.iter().map(|x| x.i).collect(),
+        fit,
+        p.boundary_linear_margin,
+    );
+    let turns: Vec<(usize, bool)> = ext.iter().map(|x| (x.i, x.bottom)).collect();
+    let c_range = percentile(s.e, p.range_percentile) - percentile(s.e, 100.0 - p.range_percentile);
+    let limit = p.timing_switch_ratio * drive.score();
+    let mut all = vec![drive];
+    for (name, x) in s.timing {
+        let range = percentile(x, p.range_percentile) - percentile(x, 100.0 - p.range_percentile);
+        if range.is_nan() || range < p.min_range_deg {
+            continue;
+        }
+        // Every movement in the same direction; the set's full movements (half its range
+        // or more in the driving signal) over a quarter of this signal's range.
+        let min_move: Vec<f64> = ext
+            .windows(2)
+            .map(|w| {
+                let share = (s.e[w[1].i] - s.e[w[0].i]).abs() / c_range;
+                if share >= p.min_rep_fraction {
+                    p.turning_fraction * range
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let Some(tt) = matched_turns(x, &turns, &min_move) else {
+            continue;
+        };
+        let v = crate::signal::derivative(s.t, x);
+        let cand = Timing::of(name, s.t, (x, v), tt, fit, p.boundary_linear_margin);
+        all.push(cand);
+    }
+    let best = (1..all.len())
+        .filter(|&k| all[k].score() < limit)
+        .min_by(|&x, &y| all[x].score().total_cmp(&all[y].score()))
+        .unwrap_or(0);
+    (all, best)
+}
+
+/// When one rep's phases start and end on one signal, seconds.
+#[derive(Clone, Copy, Debug)]
+struct PhaseTimes {
+    ecc_start: Option<f64>,
+    b_in: f64,
+    b_out: f64,
+    /// Arrival at and departure from the top after the bottom.
+    top_after: Option<(f64, f64)>,
+    /// See [`Rep::phase_uncertainty_s`].
+    uncertainty_s: Option<f64>,
+}
+
+impl PhaseTimes {
+    /// Eccentric and concentric durations.
+    fn durations(&self) -> (Option<f64>, Option<f64>) {
+        (
+            self.ecc_start.map(|ts| self.b_in - ts),
+            self.top_after.map(|(arrive, _)| arrive - self.b_out),
+        )
+    }
 }
 
 /// Turning points, phase boundaries (seconds) and sample range of one rep.
@@ -364,12 +517,13 @@ struct RepBounds {
     bl: usize,
     br: usize,
     tnr: Option<(usize, usize)>,
-    ecc_start: Option<f64>,
-    b_in: f64,
-    b_out: f64,
+    /// The phases on the driving signal: they set the rep's sample range and whether it
+    /// counts (the walk-off window after its lift).
+    drive: PhaseTimes,
+    /// The phases as reported (durations, frame labels): on the signal chosen to time
+    /// them, inside the driving signal's turning points around the rep.
+    phases: PhaseTimes,
     next_extreme: Option<usize>,
-    /// Arrival at and departure from the top after the bottom.
-    top_after: Option<(f64, f64)>,
     start: usize,
     end: usize,
 }
@@ -386,22 +540,22 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         range: if range.is_finite() { range } else { 0.0 },
         top_level,
         bottom_level,
+        timing_signal: "driving",
     };
     if range.is_nan() || range < p.min_range_deg {
         return seg;
     }
     let ext = turning_points(s.e, p.turning_fraction * range);
-    // One movement shape for the set, from all its movements (see `set_shape`).
+    // One movement shape for the set per timing signal, from all its movements (see
+    // `set_shape`).
     let fit = p.ease_fit();
-    let evidence: Vec<f64> = ext
-        .windows(2)
-        .filter_map(|w| constant_speed_evidence(s.t, s.e, w[0].i, w[1].i, &fit))
-        .collect();
+    let (timings, chosen) = timing_signal(s, v, &ext, &fit, p);
     let c = SetContext {
         s,
         v,
         p,
-        shape: set_shape(&evidence, p.boundary_linear_margin),
+        timings,
+        chosen,
         fit,
         first_valid: s.e.iter().position(|x| x.is_finite()).unwrap_or(0),
         last_valid: s.e.iter().rposition(|x| x.is_finite()).unwrap_or(0),
@@ -410,6 +564,7 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
         bottom_level,
         ext,
     };
+    seg.timing_signal = c.timings[c.chosen].name;
     let bottoms: Vec<usize> = (0..c.ext.len()).filter(|&j| c.ext[j].bottom).collect();
     let mut count = 0usize;
     for (k, &j) in bottoms.iter().enumerate() {
@@ -427,7 +582,9 @@ pub fn segment(s: &SegmentInput, v: &[f64], p: &RepParams) -> Segmentation {
     seg
 }
 
-/// Phase boundaries of the rep around the bottom `c.ext[j]`.
+/// Phase boundaries of the rep around the bottom `c.ext[j]`. Which reps there are, their
+/// sample ranges and whether they count follow the driving signal alone; only the reported
+/// phase times may come from another signal (see [`reported_phases`]).
 fn rep_bounds(c: &SetContext, j: usize) -> RepBounds {
     let (s, v, p, ext) = (c.s, c.v, c.p, &c.ext);
     let n = s.e.len();
@@ -438,64 +595,35 @@ fn rep_bounds(c: &SetContext, j: usize) -> RepBounds {
     let con_amp = tn.map(|x| s.e[b.i] - s.e[x.i]);
     let rom = ecc_amp.unwrap_or(0.0).max(con_amp.unwrap_or(0.0));
     let band = p.pause_band_fraction * rom;
-    // Pause threshold: the absolute one, lowered for slow reps to a fraction of the
-    // rep's peak speed (a deliberate slow lowering is movement from start to end).
-    let rep_peak_speed = {
-        let a = tp.map(|x| x.i).unwrap_or(b.i);
-        let z = tn.map(|x| x.i).unwrap_or(b.i);
-        (a..=z.min(n - 1))
-            .filter(|&k| v[k].is_finite())
-            .fold(0.0f64, |m, k| m.max(v[k].abs()))
-    };
-    let vthr = if rep_peak_speed > 0.0 {
-        p.pause_velocity_deg_s
-            .min(p.pause_speed_fraction * rep_peak_speed)
-    } else {
-        p.pause_velocity_deg_s
-    };
+    let vthr = pause_speed(
+        p,
+        v,
+        tp.map(|x| x.i).unwrap_or(b.i),
+        tn.map(|x| x.i).unwrap_or(b.i),
+    );
     let (bl, br) = pause_region(s.e, v, b.i, true, band, vthr);
-    let tpr = tp.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
     let tnr = tn.map(|x| pause_region(s.e, v, x.i, false, band, vthr));
-    // Movement starts and ends (seconds): fitted to each movement's eased start and
-    // stop (`movement_boundary`); where that fails (a gap, the clip's start or end),
-    // the fallback pause regions' edge samples.
-    let bound = |a: usize, other: Option<usize>, fallback: usize| {
-        other
-            .and_then(|o| movement_boundary(s.t, s.e, a, o, &c.fit, c.shape))
-            .unwrap_or(s.t[fallback])
-    };
-    let ecc_start = tp.map(|x| bound(x.i, Some(b.i), tpr.map(|r| r.1).unwrap_or(x.i)));
-    let mut b_in = bound(b.i, tp.map(|x| x.i), bl);
-    let mut b_out = bound(b.i, tn.map(|x| x.i), br);
-    if b_out < b_in {
-        // No pause: the movement turns at once.
-        let mid = 0.5 * (b_in + b_out);
-        (b_in, b_out) = (mid, mid);
-    }
+    let drive = phase_times_on(c, &c.timings[0], j);
     let next_extreme = ext.get(j + 2).map(|x| x.i);
-    let top_after = tn.zip(tnr).map(|(x, r)| {
-        let arrive = bound(x.i, Some(b.i), r.0);
-        let leave = bound(x.i, next_extreme, r.1);
-        if leave < arrive {
-            let mid = 0.5 * (arrive + leave);
-            (mid, mid)
-        } else {
-            (arrive, leave)
-        }
-    });
     // Sample ranges: the rep runs from the last sample before its first movement to
     // the last sample before the next rep's first movement.
     let last_at_or_before =
         |tb: f64, lo: usize, hi: usize| (lo..=hi).rev().find(|&k| s.t[k] <= tb).unwrap_or(lo);
-    let start = match (tp, ecc_start) {
+    let start = match (tp, drive.ecc_start) {
         (Some(x), Some(ts)) => last_at_or_before(ts, x.i, b.i),
         _ => bl,
     };
-    let end = match (tn, tnr, next_extreme, top_after) {
+    let end = match (tn, tnr, next_extreme, drive.top_after) {
         (Some(x), _, Some(ne), Some((_, leave))) => last_at_or_before(leave, x.i, ne),
         (_, Some(r), _, _) => r.1,
         _ => br,
     };
+    // The reported phases stay between the driving signal's turning points around the rep
+    // (the top before it and the next rep's top after it).
+    let window = (
+        tp.map(|x| s.t[x.i]).unwrap_or(s.t[start]),
+        next_extreme.map(|k| s.t[k]).unwrap_or(s.t[end.min(n - 1)]),
+    );
     RepBounds {
         tp,
         b,
@@ -507,13 +635,131 @@ fn rep_bounds(c: &SetContext, j: usize) -> RepBounds {
         bl,
         br,
         tnr,
+        phases: reported_phases(c, j, &drive, window),
+        drive,
+        next_extreme,
+        start,
+        end,
+    }
+}
+
+/// The rep's phases as reported: timed on the chosen signal (the driving signal's own
+/// where that is the one), kept within `(lo, hi)` seconds, with their uncertainty: the
+/// chosen signal's misfit, or how far the other signals that read the movement about as
+/// evenly (within the switching ratio of the chosen one's misfit) disagree, if more. A
+/// signal read much less evenly disagrees by its own error (the 3D angle side-on).
+fn reported_phases(c: &SetContext, j: usize, drive: &PhaseTimes, window: (f64, f64)) -> PhaseTimes {
+    let on = |k: usize| {
+        if k == 0 {
+            *drive
+        } else {
+            phase_times_on(c, &c.timings[k], j)
+        }
+    };
+    let mut ph = on(c.chosen);
+    if c.chosen != 0 {
+        ph = within(ph, window);
+    }
+    let (ecc, con) = ph.durations();
+    let comparable = c.timings[c.chosen].score() / c.p.timing_switch_ratio;
+    for k in (0..c.timings.len()).filter(|&k| k != c.chosen) {
+        if c.timings[k].score() > comparable {
+            continue;
+        }
+        let o = on(k).durations();
+        let d = [(ecc, o.0), (con, o.1)]
+            .iter()
+            .filter_map(|(a, b)| Some((a.as_ref()? - b.as_ref()?).abs()))
+            .fold(0.0f64, f64::max);
+        ph.uncertainty_s = Some(ph.uncertainty_s.map_or(d, |u| u.max(d)));
+    }
+    ph
+}
+
+/// `ph` with every boundary moved inside `(lo, hi)` seconds, in order.
+fn within(ph: PhaseTimes, (lo, hi): (f64, f64)) -> PhaseTimes {
+    let clamp = |x: f64, a: f64, b: f64| x.max(a).min(b.max(a));
+    let b_in = clamp(ph.b_in, lo, hi);
+    let b_out = clamp(ph.b_out, b_in, hi);
+    PhaseTimes {
+        ecc_start: ph.ecc_start.map(|x| clamp(x, lo, b_in)),
+        b_in,
+        b_out,
+        top_after: ph.top_after.map(|(arrive, leave)| {
+            let arrive = clamp(arrive, b_out, hi);
+            (arrive, clamp(leave, arrive, hi))
+        }),
+        uncertainty_s: ph.uncertainty_s,
+    }
+}
+
+/// The phases of the rep around the bottom `c.ext[j]` timed on `tm`, at its turning points.
+fn phase_times_on(c: &SetContext, tm: &Timing, j: usize) -> PhaseTimes {
+    let (s, p, ext) = (c.s, c.p, &c.ext);
+    let (e, tv) = (tm.e, &tm.v[..]);
+    let at = |k: usize| tm.turns[k];
+    let tb = at(j);
+    let ttp = j.checked_sub(1).map(at);
+    let ttn = ext.get(j + 1).map(|_| at(j + 1));
+    let tne = ext.get(j + 2).map(|_| at(j + 2));
+    let amp = |x: Option<usize>| x.map(|x| (e[tb] - e[x]).abs()).unwrap_or(0.0);
+    let band = p.pause_band_fraction * amp(ttp).max(amp(ttn));
+    let tvthr = pause_speed(p, tv, ttp.unwrap_or(tb), ttn.unwrap_or(tb));
+    let (tbl, tbr) = pause_region(e, tv, tb, true, band, tvthr);
+    let tpr = ttp.map(|x| pause_region(e, tv, x, false, band, tvthr));
+    let ttnr = ttn.map(|x| pause_region(e, tv, x, false, band, tvthr));
+    // Movement starts and ends (seconds): fitted to each movement's eased start and
+    // stop (`movement_boundary`); where that fails (a gap, the clip's start or end),
+    // the fallback pause regions' edge samples.
+    let bound = |a: usize, other: Option<usize>, fallback: usize| {
+        other
+            .and_then(|o| movement_boundary(s.t, e, a, o, &c.fit, tm.shape))
+            .unwrap_or(s.t[fallback])
+    };
+    let ecc_start = ttp.map(|x| bound(x, Some(tb), tpr.map(|r| r.1).unwrap_or(x)));
+    let mut b_in = bound(tb, ttp, tbl);
+    let mut b_out = bound(tb, ttn, tbr);
+    if b_out < b_in {
+        // No pause: the movement turns at once.
+        let mid = 0.5 * (b_in + b_out);
+        (b_in, b_out) = (mid, mid);
+    }
+    let top_after = ttn.zip(ttnr).map(|(x, r)| {
+        let arrive = bound(x, Some(tb), r.0);
+        let leave = bound(x, tne, r.1);
+        if leave < arrive {
+            let mid = 0.5 * (arrive + leave);
+            (mid, mid)
+        } else {
+            (arrive, leave)
+        }
+    });
+    let misfit = |k: Option<usize>| k.and_then(|k| tm.misfit.get(k).copied().flatten());
+    let uncertainty_s = misfit(j.checked_sub(1))
+        .into_iter()
+        .chain(misfit(Some(j)))
+        .reduce(f64::max)
+        .map(|m| p.phase_uncertainty_factor * m);
+    PhaseTimes {
         ecc_start,
         b_in,
         b_out,
-        next_extreme,
         top_after,
-        start,
-        end,
+        uncertainty_s,
+    }
+}
+
+/// Pause speed threshold: the absolute one, lowered for slow reps to a fraction of the
+/// peak speed between samples `a` and `z` (a deliberate slow lowering is movement from
+/// start to end).
+fn pause_speed(p: &RepParams, v: &[f64], a: usize, z: usize) -> f64 {
+    let peak = (a..=z.min(v.len() - 1))
+        .filter(|&k| v[k].is_finite())
+        .fold(0.0f64, |m, k| m.max(v[k].abs()));
+    if peak > 0.0 {
+        p.pause_velocity_deg_s.min(p.pause_speed_fraction * peak)
+    } else {
+        p.pause_velocity_deg_s
     }
 }
 
@@ -661,7 +907,7 @@ fn incomplete_lift(c: &SetContext, r: &RepBounds, last: bool) -> Option<String> 
     if 2 * inside < window(top.i).count() {
         return Some("not counted: the lift does not end in the exercise's position".into());
     }
-    let arrive = r.top_after.map(|x| x.0).unwrap_or(s.t[top.i]);
+    let arrive = r.drive.top_after.map(|x| x.0).unwrap_or(s.t[top.i]);
     if last
         && walks_off(
             s,
@@ -715,11 +961,11 @@ fn walks_off(s: &SegmentInput, from: usize, until: f64, fraction: f64) -> bool {
 fn label_phases(labels: &mut [Option<(usize, Phase)>], c: &SetContext, r: &RepBounds, idx: usize) {
     for (k, label) in labels.iter_mut().enumerate().take(r.end + 1).skip(r.start) {
         let tk = c.s.t[k];
-        let ph = if k < r.b.i && tk < r.b_in {
+        let ph = if k < r.b.i && tk < r.phases.b_in {
             Phase::Eccentric
-        } else if tk <= r.b_out || k == r.b.i {
+        } else if tk <= r.phases.b_out || k == r.b.i {
             Phase::BottomPause
-        } else if r.top_after.is_some_and(|(arrive, _)| tk >= arrive) {
+        } else if r.phases.top_after.is_some_and(|(arrive, _)| tk >= arrive) {
             Phase::TopPause
         } else {
             Phase::Concentric
@@ -734,16 +980,16 @@ fn label_phases(labels: &mut [Option<(usize, Phase)>], c: &SetContext, r: &RepBo
 fn build_rep(c: &SetContext, r: &RepBounds, number: Option<usize>, reasons: Vec<String>) -> Rep {
     let (s, p) = (c.s, c.p);
     let (start, end) = (r.start, r.end);
-    let eccentric_s = r.ecc_start.map(|ts| r.b_in - ts);
-    let bottom_pause = r.b_out - r.b_in;
+    let ph = &r.phases;
+    let (eccentric_s, concentric_s) = ph.durations();
+    let bottom_pause = ph.b_out - ph.b_in;
     // A pause that runs into the clip's start or end has no known length (the person
     // may have been setting up, or stayed there after the recording stopped): not
     // timed, so it can neither show as a long pause nor be flagged as one.
     let pause_unbounded =
         (r.tp.is_none() && r.bl <= c.first_valid) || (r.tn.is_none() && r.br >= c.last_valid);
     let bottom_pause_s = (!pause_unbounded).then_some(bottom_pause);
-    let concentric_s = r.top_after.map(|(arrive, _)| arrive - r.b_out);
-    let top_pause_s = r
+    let top_pause_s = ph
         .top_after
         .filter(|_| r.next_extreme.is_some() || r.tnr.is_none_or(|x| x.1 < c.last_valid))
         .map(|(arrive, leave)| leave - arrive);
@@ -814,8 +1060,62 @@ fn build_rep(c: &SetContext, r: &RepBounds, number: Option<usize>, reasons: Vec<
         uncertain_reasons: reasons,
         peak_hip_flexion_uncertainty_deg: None,
         peak_loaded_hip_flexion_cross_check_deg: None,
+        phase_uncertainty_s: ph.uncertainty_s,
         series,
     }
+}
+
+/// The least phase uncertainty from a camera `view_offset_deg` off a side view (unknown:
+/// the largest), seconds: see `RepParams::phase_uncertainty_base_s`.
+pub fn view_phase_floor_s(p: &RepParams, view_offset_deg: Option<f64>) -> f64 {
+    let off = view_offset_deg.unwrap_or(90.0).clamp(0.0, 90.0);
+    p.phase_uncertainty_base_s + p.phase_uncertainty_offset_s * off.to_radians().sin()
+}
+
+/// Raises each rep's stated phase uncertainty to at least `floor_s` (see
+/// [`view_phase_floor_s`]); reps with nothing fitted keep none.
+pub fn apply_phase_floor(reps: &mut [Rep], floor_s: f64) {
+    for u in reps
+        .iter_mut()
+        .filter_map(|r| r.phase_uncertainty_s.as_mut())
+    {
+        *u = u.max(floor_s);
+    }
+}
+
+/// Notes on the phase times: the angle they were timed on, when it is not the driving
+/// signal; that the camera's angle alone leaves them uncertain by more than `max_s`
+/// (`RepParams::phase_uncertainty_max_s`) when its floor `floor_s` is above it; and the
+/// counted reps whose own movements leave them more uncertain than both. Phase times
+/// bear on the tempo flags only (amber at most), so those reps' angle flags keep their
+/// colour: a rep is not made uncertain for its timing.
+pub fn timing_notes(seg: &Segmentation, max_s: f64, floor_s: f64) -> Vec<String> {
+    let mut out = Vec::new();
+    if seg.timing_signal != "driving" {
+        out.push(format!(
+            "phases timed on {}: its movements read as one eased movement each more closely than the driving signal's in this view",
+            seg.timing_signal
+        ));
+    }
+    if floor_s > max_s && seg.reps.iter().any(|r| r.counted) {
+        out.push(format!(
+            "phase times uncertain by at least {floor_s:.2} s from this camera angle (more than {max_s:.2} s): off a side view the angle is distorted near the turning points, where the phases start and end; read the tempo flags with that in mind"
+        ));
+    }
+    let above = max_s.max(floor_s + 1e-9);
+    let loose: Vec<(usize, f64)> = seg
+        .reps
+        .iter()
+        .filter_map(|r| Some((r.number?, r.phase_uncertainty_s.filter(|u| *u > above)?)))
+        .collect();
+    if let Some(worst) = loose.iter().map(|x| x.1).reduce(f64::max) {
+        let list: Vec<String> = loose.iter().map(|x| x.0.to_string()).collect();
+        out.push(format!(
+            "phase times of rep(s) {} uncertain by more than {max_s:.2} s (up to {worst:.2} s): the angle they are timed on does not follow one smooth movement each; read their tempo flags with that in mind",
+            list.join(", ")
+        ));
+    }
+    out
 }
 
 /// What kind of set the reps make, where it is not a plain set: a single repetition, a
@@ -1048,6 +1348,7 @@ mod tests {
             leg_px: f64::NAN,
             working_eccentric: false,
             nordic: false,
+            timing: &[],
         };
         segment(&input, &v, &RepParams::default()).reps
     }
@@ -1146,6 +1447,7 @@ mod tests {
             leg_px: f64::NAN,
             working_eccentric: false,
             nordic: false,
+            timing: &[],
         };
         segment(&input, &v, &RepParams::default()).reps
     }
@@ -1162,5 +1464,197 @@ mod tests {
         // The same lift over 0.5 s (about 220°/s at its fastest) is a rep.
         let real = hinge_returning(12);
         assert_eq!(real.iter().filter(|r| r.counted).count(), 1);
+    }
+
+    /// Three reps of an eased 2-0.5-1-0.5 s tempo, 60° deep, at 30 fps: the true angle, and
+    /// the same through `read` (what a camera off the side makes of it).
+    fn read_through(read: impl Fn(f64) -> f64) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let tempo = [2.0, 0.5, 1.0, 0.5];
+        let t: Vec<f64> = (0..(13.0 * 30.0) as usize)
+            .map(|k| k as f64 / 30.0)
+            .collect();
+        let truth: Vec<f64> = t
+            .iter()
+            .map(|&tk| {
+                let rep = 4.0;
+                let x = tk - 1.0;
+                if !(0.0..3.0 * rep).contains(&x) {
+                    return 0.0;
+                }
+                let s = x % rep;
+                let ease = crate::exercise::tempo::eased_progress;
+                60.0 * if s < tempo[0] {
+                    ease(s / tempo[0], 1.0)
+                } else if s < tempo[0] + tempo[1] {
+                    1.0
+                } else if s < tempo[0] + tempo[1] + tempo[2] {
+                    1.0 - ease((s - tempo[0] - tempo[1]) / tempo[2], 1.0)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let drive = truth.iter().map(|&x| read(x)).collect();
+        (t, truth, drive)
+    }
+
+    fn segment_with(t: &[f64], e: &[f64], timing: &[(&'static str, Vec<f64>)]) -> Segmentation {
+        let n = t.len();
+        let v = crate::signal::derivative(t, e);
+        let none = vec![false; n];
+        let yes = vec![true; n];
+        let input = SegmentInput {
+            t,
+            e,
+            e_raw: e,
+            filled: &none,
+            hip: e,
+            hip_2d: e,
+            hip_3d: e,
+            knee: e,
+            loaded: &yes,
+            in_position: &yes,
+            ankles: &vec![[None, None]; n],
+            leg_px: f64::NAN,
+            working_eccentric: false,
+            nordic: false,
+            timing,
+        };
+        segment(&input, &v, &RepParams::default())
+    }
+
+    #[test]
+    fn phases_are_timed_on_the_angle_that_reads_the_movement_evenly() {
+        // The driving angle reads nothing of the first 25° out of full extension (as depth
+        // off one camera does near extension), so its movements seem to start late and
+        // stop early; the other angle reads the movement evenly, at 0.8 of its size (an
+        // image angle foreshortened by the camera's yaw).
+        let (t, truth, drive) = read_through(|x| x.max(25.0));
+        let even: Vec<f64> = truth.iter().map(|x| 0.8 * x).collect();
+        let alone = segment_with(&t, &drive, &[]);
+        let seg = segment_with(&t, &drive, &[("even", even)]);
+        assert_eq!(alone.timing_signal, "driving");
+        assert_eq!(seg.timing_signal, "even");
+        let counted: Vec<&Rep> = seg.reps.iter().filter(|r| r.counted).collect();
+        assert_eq!(counted.len(), 3);
+        // Which reps there are, their spans and whether they count follow the driving
+        // signal alone: only the phase times move.
+        let spans = |s: &Segmentation| {
+            s.reps
+                .iter()
+                .map(|r| (r.number, r.start_s, r.end_s, r.bottom_s, r.uncertain))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(spans(&seg), spans(&alone));
+        for r in &counted {
+            assert!((r.eccentric_s.unwrap() - 2.0).abs() < 0.05, "{}", r.tempo);
+            assert!((r.concentric_s.unwrap() - 1.0).abs() < 0.05, "{}", r.tempo);
+            // The even angle fits one eased movement per movement: its timing is certain;
+            // the driving angle, read much less evenly, does not count against it.
+            let u = r.phase_uncertainty_s.unwrap();
+            assert!(u < 0.1, "uncertainty {u}");
+        }
+        // Timed on the driving angle alone, the phases are off by more than 0.25 s.
+        let off = alone
+            .reps
+            .iter()
+            .filter(|r| r.counted)
+            .any(|r| (r.eccentric_s.unwrap() - 2.0).abs() > 0.25);
+        assert!(
+            off,
+            "{:?}",
+            alone.reps.iter().map(|r| r.tempo).collect::<Vec<_>>()
+        );
+        // A rep stated beyond 0.25 s is named in a note; the reps themselves stay certain
+        // (timing bears on the tempo flags only, never on the angle flags' colour).
+        assert!(
+            timing_notes(&seg, 0.25, 0.0)
+                .iter()
+                .all(|n| !n.contains("uncertain"))
+        );
+        let mut loose = segment_with(&t, &drive, &[]);
+        for r in loose.reps.iter_mut().filter(|r| r.number == Some(2)) {
+            r.phase_uncertainty_s = Some(0.4);
+        }
+        let notes = timing_notes(&loose, 0.25, 0.0);
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("rep(s) 2 uncertain by more than 0.25 s (up to 0.40 s)")),
+            "{notes:?}"
+        );
+        for r in alone.reps.iter().filter(|r| r.counted) {
+            assert!(
+                r.uncertain_reasons.iter().all(|x| !x.contains("phase")),
+                "{:?}",
+                r.uncertain_reasons
+            );
+        }
+    }
+
+    #[test]
+    fn the_camera_angle_sets_a_floor_under_the_phase_uncertainty() {
+        let p = RepParams::default();
+        let side = view_phase_floor_s(&p, Some(0.0));
+        let oblique = view_phase_floor_s(&p, Some(45.0));
+        let front = view_phase_floor_s(&p, Some(90.0));
+        assert!((side - 0.1).abs() < 1e-9, "{side}");
+        assert!(
+            (oblique - (0.1 + 0.4 * 0.5f64.sqrt())).abs() < 1e-9,
+            "{oblique}"
+        );
+        assert!((front - 0.5).abs() < 1e-9, "{front}");
+        // Unknown: the worst case; beyond 90° (a rear estimate) no more than from in front.
+        assert_eq!(view_phase_floor_s(&p, None), front);
+        assert_eq!(view_phase_floor_s(&p, Some(120.0)), front);
+        // The floor raises small statements, leaves larger ones and absent ones alone.
+        let (t, truth, _) = read_through(|x| x);
+        let mut seg = segment_with(&t, &truth, &[]);
+        seg.reps[0].phase_uncertainty_s = Some(0.9);
+        seg.reps[1].phase_uncertainty_s = None;
+        let before: Vec<Option<f64>> = seg.reps.iter().map(|r| r.phase_uncertainty_s).collect();
+        assert!(before[2].is_some_and(|u| u < oblique), "{before:?}");
+        apply_phase_floor(&mut seg.reps, oblique);
+        let after: Vec<Option<f64>> = seg.reps.iter().map(|r| r.phase_uncertainty_s).collect();
+        assert_eq!(after[0], Some(0.9));
+        assert_eq!(after[1], None);
+        assert_eq!(after[2], Some(oblique));
+        // One note for the camera angle; a rep is named only above the floor.
+        let notes = timing_notes(&seg, 0.25, oblique);
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("at least 0.38 s from this camera angle")),
+            "{notes:?}"
+        );
+        let named: Vec<&String> = notes.iter().filter(|n| n.contains("rep(s)")).collect();
+        assert_eq!(named.len(), 1, "{notes:?}");
+        assert!(named[0].contains("rep(s) 1 uncertain"), "{notes:?}");
+        // Side-on the floor stays under 0.25 s: no note for the camera angle.
+        assert!(
+            timing_notes(&seg, 0.25, side)
+                .iter()
+                .all(|n| !n.contains("camera angle"))
+        );
+    }
+
+    #[test]
+    fn angles_that_agree_leave_the_phases_certain() {
+        // Two angles that read the movement alike (one offset and scaled): the driving one
+        // times the phases, and they agree within a few hundredths of a second.
+        let (t, truth, drive) = read_through(|x| x);
+        let other: Vec<f64> = truth.iter().map(|x| 10.0 + 0.7 * x).collect();
+        let seg = segment_with(&t, &drive, &[("other", other)]);
+        assert_eq!(seg.timing_signal, "driving");
+        for r in seg.reps.iter().filter(|r| r.counted) {
+            assert!(r.phase_uncertainty_s.unwrap() < 0.1, "{r:?}");
+            assert!(
+                !r.uncertain_reasons
+                    .iter()
+                    .any(|x| x.contains("phase times")),
+                "{:?}",
+                r.uncertain_reasons
+            );
+        }
     }
 }

@@ -141,6 +141,57 @@ pub fn set_shape(evidence: &[f64], margin: f64) -> f64 {
     if mean.exp() > margin { 0.0 } else { 1.0 }
 }
 
+/// How far the movement between turning points `a` and `b` departs from one movement of
+/// shape `shape` (see [`movement_boundary`]): the RMS residual of the fit, seconds. A
+/// signal that reads its range unevenly (flat for the first part of a movement and then
+/// jumping, as depth read off a single camera does near full extension, or the trunk's
+/// foreshortening near upright) times its crossings unevenly, and the movement's start and
+/// stop fitted to them are that much in doubt. `None` where there are no crossings to fit.
+pub fn movement_misfit(
+    t: &[f64],
+    e: &[f64],
+    a: usize,
+    b: usize,
+    p: &EaseFit,
+    shape: f64,
+) -> Option<f64> {
+    let c = crossings(t, e, a, b, p)?;
+    fit_shape(&c.pts, shape).map(|f| f.2)
+}
+
+/// The turning points of another signal that correspond to the driving signal's: for each
+/// of `turns` (sample, is a bottom), the other signal's maximum (bottom) or minimum (top)
+/// between the midpoints to the neighbouring turning points. `None` when a window holds
+/// no finite sample or the other signal does not move between two turning points in the
+/// driving signal's direction by at least that movement's entry of `min_move`.
+pub fn matched_turns(e: &[f64], turns: &[(usize, bool)], min_move: &[f64]) -> Option<Vec<usize>> {
+    let n = e.len();
+    let mut out = Vec::with_capacity(turns.len());
+    for (j, &(i, bottom)) in turns.iter().enumerate() {
+        let lo = if j == 0 {
+            0
+        } else {
+            (turns[j - 1].0 + i).div_ceil(2)
+        };
+        let hi = turns.get(j + 1).map(|x| (x.0 + i) / 2).unwrap_or(n - 1);
+        let best = (lo..=hi.min(n - 1))
+            .filter(|&k| e[k].is_finite())
+            .max_by(|&x, &y| {
+                let o = e[x].total_cmp(&e[y]);
+                let o = if bottom { o } else { o.reverse() };
+                // Ties: the sample nearest the driving signal's turning point.
+                o.then_with(|| i.abs_diff(y).cmp(&i.abs_diff(x)))
+            })?;
+        out.push(best);
+    }
+    let moves = out.windows(2).enumerate().all(|(j, w)| {
+        let want = if turns[j + 1].1 { 1.0 } else { -1.0 };
+        let d = want * (e[w[1]] - e[w[0]]);
+        d > 0.0 && d >= min_move.get(j).copied().unwrap_or(0.0)
+    });
+    moves.then_some(out)
+}
+
 /// The crossings of one movement: (progress from 0 at its start to 1 at its end, time) for
 /// every level near `a` and, when it can be timed, near `b`; and the first crossing near
 /// `a` (seconds).
@@ -410,6 +461,24 @@ mod tests {
             })
             .collect();
         assert!((stops[0] - stops[1]).abs() < 0.02, "{stops:?}");
+    }
+
+    #[test]
+    fn matched_turns_follow_the_other_signal_and_refuse_one_that_does_not_move() {
+        // The driving signal turns at samples 2 (top), 6 (bottom), 10 (top); the other one
+        // a sample later at its bottom.
+        let turns = [(2, false), (6, true), (10, false)];
+        let other = [
+            5.0, 4.0, 3.0, 4.0, 8.0, 12.0, 15.0, 16.0, 10.0, 4.0, 2.0, 3.0,
+        ];
+        assert_eq!(
+            matched_turns(&other, &turns, &[5.0, 5.0]),
+            Some(vec![2, 7, 10])
+        );
+        // Moving less than asked, or the wrong way, is no match.
+        assert_eq!(matched_turns(&other, &turns, &[20.0, 5.0]), None);
+        let flipped: Vec<f64> = other.iter().map(|x| -x).collect();
+        assert_eq!(matched_turns(&flipped, &turns, &[0.0, 0.0]), None);
     }
 
     #[test]

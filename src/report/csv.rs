@@ -11,7 +11,7 @@ fn o(v: Option<f64>) -> String {
         .unwrap_or_default()
 }
 
-const REPS_HEADER: [&str; 26] = [
+const REPS_HEADER: [&str; 27] = [
     "rep",
     "counted",
     "start_s",
@@ -22,6 +22,7 @@ const REPS_HEADER: [&str; 26] = [
     "bottom_pause_s",
     "concentric_s",
     "top_pause_s",
+    "phase_uncertainty_s",
     "range_of_motion_deg",
     "peak_hip_flexion_deg",
     "peak_hip_flexion_uncertainty_deg",
@@ -60,6 +61,7 @@ pub fn reps_csv(r: &Report) -> String {
                 o(p.bottom_pause_s),
                 o(p.concentric_s),
                 o(p.top_pause_s),
+                o(p.phase_uncertainty_s),
                 format!("{:.1}", p.range_of_motion_deg),
                 o(p.peak_hip_flexion_deg),
                 o(p.peak_hip_flexion_uncertainty_deg),

@@ -385,7 +385,7 @@ fn rep_row(rep: &super::RepOut) -> Markup {
         tr class=(class) data-t=(format!("{:.3}", rep.start_s)) data-end=(format!("{:.3}", rep.end_s)) data-rep=[rep.number.filter(|_| rep.counted)] {
             td { (label) }
             td.num { (format!("{:.1}–{:.1}", rep.start_s, rep.end_s)) }
-            td.tempo { (rep.tempo) }
+            td.tempo { (super::tempo_with_uncertainty(rep)) }
             td.num { (super::peak_with_interval(rep.peak_hip_flexion_deg, rep.peak_hip_flexion_uncertainty_deg)) }
             td.num { (deg(rep.peak_hip_flexion_2d_deg)) }
             td.num { (deg(rep.peak_hip_flexion_3d_deg)) }

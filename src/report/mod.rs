@@ -85,6 +85,15 @@ pub struct FlagOut {
     pub uncertain: bool,
 }
 
+/// A rep's tempo with how far its phase times may be off, as the terminal and the page
+/// show it: `1.5-0.3-1.0-0.5 ±0.08 s`.
+pub fn tempo_with_uncertainty(rep: &RepOut) -> String {
+    match rep.phase_uncertainty_s {
+        Some(u) if u.is_finite() => format!("{} ±{u:.2} s", rep.tempo),
+        _ => rep.tempo.clone(),
+    }
+}
+
 /// Per-rep metrics as reported.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RepOut {
@@ -100,6 +109,10 @@ pub struct RepOut {
     pub bottom_pause_s: Option<f64>,
     pub concentric_s: Option<f64>,
     pub top_pause_s: Option<f64>,
+    /// How far each phase time above may be off, seconds (see `docs/camera-views.md`,
+    /// "Tempo from any camera"); `None` where the movement could not be fitted.
+    #[serde(default)]
+    pub phase_uncertainty_s: Option<f64>,
     pub range_of_motion_deg: f64,
     pub peak_hip_flexion_deg: Option<f64>,
     /// Half-width h of the interval `peak ± h` around the peak hip flexion, degrees (the
@@ -283,6 +296,7 @@ pub fn rep_out(r: &Rep, cap: Option<f64>, flags: &[FlagOut]) -> RepOut {
         bottom_pause_s: r.bottom_pause_s,
         concentric_s: r.concentric_s,
         top_pause_s: r.top_pause_s,
+        phase_uncertainty_s: r.phase_uncertainty_s,
         range_of_motion_deg: r.range_of_motion_deg,
         peak_hip_flexion_deg: r.peak_hip_flexion_deg,
         peak_hip_flexion_uncertainty_deg: r.peak_hip_flexion_uncertainty_deg,

@@ -649,6 +649,13 @@ pub fn annotate<F: crate::frame_store::Frames + ?Sized>(
         })
         .map(|w| w.frame)
         .unwrap_or(frames.len() / 2);
+    // Without the annotated video, the pass ends at the last frame a picture needs.
+    let last_needed = wanted
+        .iter()
+        .map(|w| w.frame)
+        .chain([thumb_index])
+        .max()
+        .unwrap_or(0);
     let mut done = Annotated::default();
     let kdir = keyframe_dir.path().to_path_buf();
     done.keyframe_dir = Some(keyframe_dir);
@@ -664,6 +671,9 @@ pub fn annotate<F: crate::frame_store::Frames + ?Sized>(
                 i as u64 + 1,
                 info.frame_count_hint,
             );
+        }
+        if writer.is_none() && i > last_needed {
+            break;
         }
         if writer.is_none() && key.is_none() && i != thumb_index {
             continue;

@@ -56,7 +56,7 @@ pub fn render(r: &Report, colour: bool) -> String {
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "{:>5}  {:>13}  {:>19}  {:>11}  {:>8}  {:>9}  flags",
+        "{:>5}  {:>13}  {:>25}  {:>11}  {:>8}  {:>9}  flags",
         "rep", "time (s)", "tempo ecc-p-con-p", "peak hip", "hip 3D", "above cap"
     );
     for rep in &r.reps {
@@ -65,11 +65,11 @@ pub fn render(r: &Report, colour: bool) -> String {
             .map(|n| n.to_string())
             .unwrap_or_else(|| "part".into());
         let row = format!(
-            "{:>5}  {:>6.1}-{:<6.1}  {:>19}  {:>11}  {:>8}  {:>9}  {}{}",
+            "{:>5}  {:>6.1}-{:<6.1}  {:>25}  {:>11}  {:>8}  {:>9}  {}{}",
             label,
             rep.start_s,
             rep.end_s,
-            rep.tempo,
+            super::tempo_with_uncertainty(rep),
             super::peak_with_interval(
                 rep.peak_hip_flexion_deg,
                 rep.peak_hip_flexion_uncertainty_deg
