@@ -132,6 +132,10 @@ struct Signals {
     hip3: Cleaned,
     knee2: Cleaned,
     knee3: Cleaned,
+    /// The hip and knee angles in the body's sagittal plane (world landmarks), to time
+    /// the phases on only.
+    hip_sag: Cleaned,
+    knee_sag: Cleaned,
     trunk: Cleaned,
     height: Cleaned,
     posture: PostureSeries,
@@ -398,6 +402,8 @@ fn clean_signals(kin: &[RawKinematics], t: &[f64], cfg: &AnalysisConfig, use_3d:
     let hip3 = clean(&gate(|k| k.hip_flexion_3d, |k| k.conf_hip));
     let knee2 = clean(&gate(|k| k.knee_flexion_2d, |k| k.conf_knee));
     let knee3 = clean(&gate(|k| k.knee_flexion_3d, |k| k.conf_knee));
+    let hip_sag = clean(&gate(|k| k.hip_flexion_sagittal_3d, |k| k.conf_hip));
+    let knee_sag = clean(&gate(|k| k.knee_flexion_sagittal_3d, |k| k.conf_knee));
     let trunk = clean(&gate(|k| k.trunk_inclination, |k| k.conf_trunk));
     let (hip, knee) = if use_3d {
         (&hip3, &knee3)
@@ -421,32 +427,44 @@ fn clean_signals(kin: &[RawKinematics], t: &[f64], cfg: &AnalysisConfig, use_3d:
         hip3,
         knee2,
         knee3,
+        hip_sag,
+        knee_sag,
         trunk,
         posture,
     }
 }
 
 /// The angles the phases may be timed on besides the driving signal, oriented like it:
-/// the image and the 3D hip angle (the knee's, negated, for Nordic curls).
+/// the image, the 3D and the sagittal-plane 3D hip angle, each given as `[image, 3D,
+/// sagittal]` (the knee's, negated, for Nordic curls), and for hinges the trunk's pitch
+/// from vertical off the world landmarks (`trunk_pitch`). The sagittal angles and the
+/// trunk pitch are signed and pass through their upright or straight value steadily,
+/// where the 3D angle bottoms out at its out-of-plane part and the driving signal off the
+/// side (the unsigned 3D hip, the trunk's foreshortened pitch) reads a magnitude.
 fn timing_candidates(
-    hip2: &Cleaned,
-    hip3: &Cleaned,
-    knee2: &Cleaned,
-    knee3: &Cleaned,
-    nordic: bool,
+    hip: [&Cleaned; 3],
+    knee: [&Cleaned; 3],
+    trunk_pitch: Vec<f64>,
+    exercise: Exercise,
 ) -> Vec<(&'static str, Vec<f64>)> {
-    if nordic {
+    if exercise == Exercise::Nordic {
         let neg = |c: &Cleaned| c.values.iter().map(|x| -x).collect();
-        vec![
-            ("knee_flexion_2d", neg(knee2)),
-            ("knee_flexion_3d", neg(knee3)),
-        ]
-    } else {
-        vec![
-            ("hip_flexion_2d", hip2.values.clone()),
-            ("hip_flexion_3d", hip3.values.clone()),
-        ]
+        return vec![
+            ("knee_flexion_2d", neg(knee[0])),
+            ("knee_flexion_3d", neg(knee[1])),
+            ("knee_flexion_sagittal_3d", neg(knee[2])),
+        ];
     }
+    let mut out = vec![
+        ("hip_flexion_2d", hip[0].values.clone()),
+        ("hip_flexion_3d", hip[1].values.clone()),
+        ("hip_flexion_sagittal_3d", hip[2].values.clone()),
+    ];
+    // A hinge's trunk pitch carries most of its hip flexion (see `foreshortened_trunk`).
+    if exercise == Exercise::Deadlift {
+        out.push(("trunk_pitch_3d", trunk_pitch));
+    }
+    out
 }
 
 /// The camera's offset from a side view, degrees: the mean of the 3D and the image
@@ -611,13 +629,16 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         hip3,
         knee2,
         knee3,
+        hip_sag,
+        knee_sag,
         trunk,
         height,
-        posture,
+        mut posture,
     } = sig;
     let postures: Vec<Posture> = (0..t.len())
         .map(|i| classify::posture(&posture, i, &cfg.classify))
         .collect();
+    let trunk_pitch = std::mem::take(&mut posture.trunk_pitch);
     drop(posture);
     let (hip, knee, angle_source): (&Cleaned, &Cleaned, &str) = if view.use_3d {
         (&hip3, &knee3, "3d")
@@ -658,7 +679,13 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         None => hv,
     };
     let v = signal::derivative(&t, drive);
-    let timing = timing_candidates(&hip2, &hip3, &knee2, &knee3, nordic);
+    let timing = timing_candidates(
+        [&hip2, &hip3, &hip_sag],
+        [&knee2, &knee3, &knee_sag],
+        trunk_pitch,
+        exercise,
+    );
+    drop((hip_sag, knee_sag));
     let input = reps::SegmentInput {
         t: &t,
         e: drive,
@@ -826,6 +853,42 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn timing_candidates_are_the_signed_angles_of_the_exercise() {
+        let c = |x: f64| Cleaned {
+            values: vec![x],
+            filled: vec![false],
+            outlier: vec![false],
+            resampled: false,
+        };
+        let (a, b, s) = (c(1.0), c(2.0), c(3.0));
+        let names = |ex| {
+            timing_candidates([&a, &b, &s], [&a, &b, &s], vec![4.0], ex)
+                .into_iter()
+                .map(|(n, x)| (n, x[0]))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(Exercise::Deadlift),
+            [
+                ("hip_flexion_2d", 1.0),
+                ("hip_flexion_3d", 2.0),
+                ("hip_flexion_sagittal_3d", 3.0),
+                ("trunk_pitch_3d", 4.0)
+            ]
+        );
+        assert_eq!(names(Exercise::Bridge).len(), 3);
+        // Nordic curls are timed on minus the knee angle, like their driving signal.
+        assert_eq!(
+            names(Exercise::Nordic),
+            [
+                ("knee_flexion_2d", -1.0),
+                ("knee_flexion_3d", -2.0),
+                ("knee_flexion_sagittal_3d", -3.0)
+            ]
+        );
     }
 
     #[test]

@@ -77,6 +77,11 @@ pub fn signed_angle_deg(a: V3, b: V3, n: V3) -> f64 {
     a.cross(b).dot(n).atan2(a.dot(b)).to_degrees()
 }
 
+/// `v` less its component along the unit normal `n`: its projection onto the plane across `n`.
+pub fn in_plane(v: V3, n: V3) -> V3 {
+    v.minus(n.scale(v.dot(n)))
+}
+
 /// Normal of the image plane.
 pub const IMAGE_NORMAL: V3 = V3::new(0.0, 0.0, 1.0);
 

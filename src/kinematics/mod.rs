@@ -16,7 +16,7 @@ pub mod view;
 use serde::{Deserialize, Serialize};
 
 use crate::pose::{Landmark, Pose, PoseFrame, idx};
-use geom::{IMAGE_NORMAL, V3, angle_deg, signed_angle_deg, signed_sin};
+use geom::{IMAGE_NORMAL, V3, angle_deg, in_plane, signed_angle_deg, signed_sin};
 pub use view::{ViewAngle, ViewParams, ViewPart, ViewQuality, ViewVerdict, view_quality};
 
 /// Body side.
@@ -74,6 +74,17 @@ pub struct RawKinematics {
     pub hip_flexion_3d: Option<f64>,
     pub knee_flexion_2d: Option<f64>,
     pub knee_flexion_3d: Option<f64>,
+    /// Hip flexion in the body's sagittal plane from the world landmarks: the signed angle
+    /// from the trunk-line continuation to the thigh, both projected onto the plane across
+    /// the left-right axis (see [`sagittal_angle_deg`]); positive in flexion. Unlike
+    /// `hip_flexion_3d` (the full 3D angle, signed) it carries no out-of-plane part, so it
+    /// passes through 0 at full extension instead of bottoming out at the size of that
+    /// part (15-20° of landmark noise and abduction read off one camera). Used to time
+    /// phases only.
+    pub hip_flexion_sagittal_3d: Option<f64>,
+    /// Knee flexion in the same plane: the signed angle from the thigh to the shank,
+    /// positive in flexion. Used to time phases only.
+    pub knee_flexion_sagittal_3d: Option<f64>,
     pub trunk_inclination: Option<f64>,
     /// Near-side thigh (knee -> hip) angle from image up.
     pub thigh_inclination: Option<f64>,
@@ -267,6 +278,23 @@ fn sagittal_forward(w: &[V3], facing_3d: i8) -> Option<V3> {
         .cross(down)
         .unit()
         .map(|f| f.scale(facing_3d as f64))
+}
+
+/// Smallest share of a segment's length that must lie in the sagittal plane for its angle
+/// there to be read: a segment seen along the left-right axis has no direction in it.
+const MIN_IN_PLANE_SHARE: f64 = 0.3;
+
+/// Signed angle from `a` to `b` about the unit normal `n`, both projected onto the plane
+/// across `n`, degrees; `None` when either lies too close to `n` (see
+/// [`MIN_IN_PLANE_SHARE`]).
+fn sagittal_angle_deg(a: V3, b: V3, n: V3) -> Option<f64> {
+    let (ap, bp) = (in_plane(a, n), in_plane(b, n));
+    let enough = |v: V3, p: V3| p.norm() >= MIN_IN_PLANE_SHARE * v.norm() && p.norm() > 1e-12;
+    if !enough(a, ap) || !enough(b, bp) {
+        return None;
+    }
+    let x = signed_angle_deg(ap, bp, n);
+    x.is_finite().then_some(x)
 }
 
 fn usable(p: &Pose) -> bool {
@@ -471,6 +499,12 @@ fn fill_angles(k: &mut RawKinematics, pose: &Pose, side: Side, p: &KinematicsPar
         let mag = angle_deg(wtrunk.negated(), wthigh);
         let sgn = signed_sin(wtrunk.negated(), wthigh, nrm) * k.facing_3d as f64;
         k.hip_flexion_3d = ok(if sgn < 0.0 { -mag } else { mag });
+        let f3 = k.facing_3d as f64;
+        k.hip_flexion_sagittal_3d =
+            sagittal_angle_deg(wtrunk.negated(), wthigh, nrm).map(|a| f3 * a);
+        // The shank rotates posteriorly from the thigh as the knee bends (see
+        // `facing_evidence`).
+        k.knee_flexion_sagittal_3d = sagittal_angle_deg(wthigh, wshank, nrm).map(|a| -f3 * a);
     }
     k.knee_flexion_3d = ok(angle_deg(wthigh, wshank));
     if let Some(fwd) = sagittal_forward(&wp, k.facing_3d) {
@@ -490,4 +524,35 @@ fn fill_angles(k: &mut RawKinematics, pose: &Pose, side: Side, p: &KinematicsPar
     k.conf_knee = vis(l, h_i).min(vis(l, k_i)).min(vis(l, a_i));
     let _ = s_i;
     k.low_confidence = k.conf_hip < p.min_confidence || k.conf_knee < p.min_confidence;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// World coordinates (y down) with the left-right axis along x: the trunk-line
+    /// continuation straight down, the thigh `flex` degrees forward and `abd` degrees out
+    /// of the sagittal plane.
+    fn thigh(flex: f64, abd: f64) -> V3 {
+        let (f, a) = (flex.to_radians(), abd.to_radians());
+        V3::new(a.sin(), a.cos() * f.cos(), a.cos() * f.sin())
+    }
+
+    #[test]
+    fn the_sagittal_angle_passes_through_extension_where_the_3d_one_bottoms_out() {
+        let lateral = V3::new(1.0, 0.0, 0.0);
+        let down = V3::new(0.0, 1.0, 0.0);
+        let mut last = f64::NEG_INFINITY;
+        for flex in [-10.0, -5.0, -1.0, 0.0, 1.0, 5.0, 10.0] {
+            let s = sagittal_angle_deg(down, thigh(flex, 15.0), lateral).unwrap();
+            assert!((s - flex).abs() < 1e-9, "{flex}: {s}");
+            assert!(s > last);
+            last = s;
+            // The full 3D angle carries the 15 degrees out of the plane.
+            assert!(angle_deg(down, thigh(flex, 15.0)) >= 15.0 - 1e-9);
+        }
+        // A thigh along the left-right axis has no direction in the plane.
+        assert_eq!(sagittal_angle_deg(down, thigh(5.0, 80.0), lateral), None);
+        assert!(sagittal_angle_deg(down, thigh(5.0, 60.0), lateral).is_some());
+    }
 }
