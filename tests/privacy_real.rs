@@ -1004,5 +1004,5 @@ fn the_face_detector_finds_a_small_face_in_the_scan_windows() {
     let whole = det
         .detect_raw(frame, Window::whole(w, h), MEDIAPIPE_MIN_SCORE)
         .unwrap();
-    assert!(!whole.iter().any(|f| in_head(f)), "{whole:?}");
+    assert!(!whole.iter().any(in_head), "{whole:?}");
 }
