@@ -40,8 +40,9 @@ pub const MEDIAPIPE_MIN_SCORE: f32 = 0.6;
 /// `crate::privacy::find_faces`.
 pub const SCAN_MIN_SCORE: f32 = 0.4;
 /// Windows are squares of this fraction of the frame's short side (measured on the man
-/// above, 16 scans: found on 8 with half the height, 7 with 1/2.2, 5 with 1/2.5, 4 with
-/// 1/1.8, none with 1/3: the model finds faces best at 12-15 px of its input).
+/// above, 16 scans, scores of 0.4 or more: found on 8 with half the height, 7 with 1/2.2,
+/// 5 with 1/2.5, 4 with 1/1.8; at 0.5, none with 1/3: the model finds faces best at 12-15 px
+/// of its input).
 pub const WINDOW_FRACTION: f32 = 0.5;
 /// Neighbouring windows overlap by this fraction of their side (a face on the seam is
 /// whole in one of them).
