@@ -34,6 +34,18 @@ impl ModelSize {
 }
 
 pub const DETECTOR_FILE: &str = "pose_detection.onnx";
+/// BlazeFace full-range, for the privacy scan (`crate::pose::face_detector`).
+pub const FACE_DETECTOR_FILE: &str = "face_detection_full_range.onnx";
+
+/// The verified face detector in `dir` (or the default dir).
+pub fn face_detector_file(dir: Option<&Path>) -> Result<PathBuf> {
+    let path = dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(default_models_dir)
+        .join(FACE_DETECTOR_FILE);
+    verify(&path)?;
+    Ok(path)
+}
 
 /// Paths of a verified detector + landmark model pair.
 #[derive(Clone, Debug)]

@@ -247,12 +247,14 @@ impl<'t> FrameTracker<'t> {
 
 /// The other people's faces (see [`privacy::find_faces`]), looked for on the frames of
 /// the tracking pass every [`privacy::SCAN_STEP_S`]: no extra decoding pass, no copy of
-/// the frame, and the tracking state is not touched.
+/// the frame, and the tracking state is not touched. The face detector is loaded at the
+/// first scan.
 #[derive(Default)]
 struct FaceScan {
     next_t: f64,
     tracks: Vec<crate::pose::Roi>,
     found: OtherFaces,
+    face_detector: Option<crate::pose::face_detector::FaceDetector>,
 }
 
 impl FaceScan {
@@ -262,7 +264,22 @@ impl FaceScan {
         }
         self.next_t = d.timestamp_s + privacy::SCAN_STEP_S;
         let own = own.map(|p| p.image.as_slice());
-        let faces = privacy::find_faces(tracker, &d.image, own, &mut self.tracks)?;
+        let face_detector =
+            match &mut self.face_detector {
+                Some(f) => f,
+                None => self.face_detector.insert(
+                    crate::pose::face_detector::FaceDetector::for_options(tracker.options())?,
+                ),
+            };
+        let recent = self.found.samples.last().map_or(&[][..], |s| &s.faces[..]);
+        let faces = privacy::find_faces(
+            tracker,
+            face_detector,
+            &d.image,
+            own,
+            recent,
+            &mut self.tracks,
+        )?;
         self.found.samples.push(privacy::FaceSample {
             index: d.index as usize,
             t: d.timestamp_s,

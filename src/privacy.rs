@@ -8,10 +8,12 @@
 //! turned away from the camera. Where the pose is
 //! lost, the last and next known regions stay blurred; before the person is first
 //! found, the whole frame is (but for a short lead-in, see [`plan`]). Everyone's faces
-//! are found by the person detector, which keys on faces, on sampled frames of the
-//! tracking pass, and the other people's (once found again on another sample, so that
-//! a pose read once into an object blurs nothing) are kept blurred between samples and
-//! for a margin either side. Nothing else in the image is touched.
+//! are looked for on sampled frames of the tracking pass, by the person detector (which
+//! keys on faces) and by a face detector (BlazeFace full range, on the whole frame and on
+//! overlapping windows of it, for people too far away for the person detector), and the
+//! other people's (once found again on another sample, so that a pose read once into an
+//! object blurs nothing) are kept blurred between samples and for a margin either side.
+//! Nothing else in the image is touched.
 
 use opencv::core::{Mat, Rect, Size};
 use opencv::imgproc;
@@ -19,6 +21,7 @@ use opencv::prelude::*;
 
 use crate::error::Result;
 use crate::pose::detector::ROI_SCALE;
+use crate::pose::face_detector::{Face, FaceDetector, SCAN_MIN_SCORE};
 use crate::pose::geometry::{alignment_rect, square_long_scaled};
 use crate::pose::{Landmark, PoseFrame, PoseTracker, Roi, idx};
 
@@ -72,6 +75,35 @@ pub const HOLD_OTHERS_S: f64 = 0.6;
 /// gone on the next scan, and would blur a patch of the scene for a second
 /// (tracks' confirmation on two hits, as multi-target trackers do).
 pub const CONFIRM_OTHERS_S: f64 = 2.0 * HOLD_OTHERS_S;
+/// Half the head box around a face the face detector found, as a multiple of its box's
+/// longer side (the box runs from the brows to the chin and cheek to cheek): the union
+/// of two squares of this half size, around the box's centre and around the middle of
+/// the ear keypoints, reaches past the crown (about a box above the centre) and the
+/// back of the head (about a box behind the ears in profile).
+pub const HEAD_HALF_PER_FACE_BOX: f32 = 1.1;
+/// A face found by the face detector is taken for a person's only if the landmark model,
+/// run on the region a person with that face would fill, finds a pose whose head holds
+/// the face: the hips are put this many face boxes below the face (an upright person,
+/// as the face detector only finds faces about upright: head to hips about 3 head
+/// heights, a head about 1.5 boxes) ...
+pub const HIPS_BELOW_FACE_BOXES: f32 = 4.5;
+/// ... and the region (a square around the hips) reaches this many face boxes from them
+/// each way before the detector's margin (`ROI_SCALE`): the whole standing body.
+pub const BODY_REACH_FACE_BOXES: f32 = 6.5;
+/// The smallest head region (its shorter side, in face boxes) of a pose that confirms a
+/// face: a head with that face is about 1.5 boxes high, and its region (see
+/// [`HEAD_HALF_PER_HEAD`]) about 3 boxes across. Measured: 2.2-4.0 on the people in
+/// `rdl_sebitzu_1` and `nordic_fittransformer_1`; 1.75 and 1.8 on the tiny poses the
+/// landmark model read into a rack's upright and the floor around faces scored 0.41-0.47.
+pub const MIN_POSE_HEAD_PER_FACE_BOX: f32 = 2.0;
+/// The second region tried: centred this many face boxes below the face, reaching this
+/// many each way (head to hips, for a person half hidden or bent over).
+pub const UPPER_BODY_FACE_BOXES: (f32, f32) = (2.5, 4.0);
+/// A face whose centre lies on the followed person's body (within this many of their
+/// head heights of a limb or inside the trunk) is not looked at: a face there would be
+/// hidden by them, so it is a pattern on their clothes or skin (the face detector scores
+/// a lifter's seat from behind 0.4-0.5).
+pub const BODY_MARGIN_HEADS: f32 = 0.6;
 
 /// An axis-aligned box in frame pixels.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -251,11 +283,15 @@ fn roi_around(lm: &[Landmark], w: f32, h: f32) -> Option<Roi> {
 /// looked for again where they were, since the detector misses a face now and then
 /// (turned away, close to another body). Each gets one landmark pass on the image as
 /// it is; the poses whose head lies in the followed person's head region, or in a head
-/// already found, are dropped. `tracks` becomes the regions of the people found.
+/// already found, are dropped. Then the faces `face_detector` finds that none of these
+/// holds are added (see [`faces_found_by_face_detector`]; `recent` are the regions this
+/// returned on the previous scan). `tracks` becomes the regions of the people found.
 pub fn find_faces(
     tracker: &mut PoseTracker,
+    face_detector: &mut FaceDetector,
     image: &Mat,
     own: Option<&[Landmark]>,
+    recent: &[Region],
     tracks: &mut Vec<Roi>,
 ) -> Result<Vec<Region>> {
     let (w, h) = (image.cols() as f32, image.rows() as f32);
@@ -281,7 +317,189 @@ pub fn find_faces(
         found.push(head);
         tracks.extend(roi_around(&p.image, w, h));
     }
+    let mut scan = FaceScanFrame {
+        image,
+        own,
+        recent,
+        found: &mut found,
+        tracks,
+    };
+    faces_found_by_face_detector(tracker, face_detector, &mut scan)?;
     Ok(found)
+}
+
+/// Adds to `found` the head regions ([`face_head_region`]) of the faces `face_detector`
+/// finds on the whole of `image` and on windows of it, but those in the followed
+/// person's head region or on their body ([`on_body`]), those a head in `found` already
+/// holds, and those that neither the landmark model takes for a person's
+/// ([`HIPS_BELOW_FACE_BOXES`]: the face detector, let down to [`SCAN_MIN_SCORE`], also
+/// scores parts of a rack 0.4-0.5, again and again) nor overlap, with their head region,
+/// a region of someone else found on the previous scan (`recent`: a person bent over,
+/// whose pose the landmark model does not find from the face alone). The poses found this way join `tracks`.
+fn faces_found_by_face_detector(
+    tracker: &mut PoseTracker,
+    face_detector: &mut FaceDetector,
+    scan: &mut FaceScanFrame<'_>,
+) -> Result<()> {
+    let FaceScanFrame {
+        image,
+        own,
+        recent,
+        found,
+        tracks,
+    } = scan;
+    let (image, own) = (*image, *own);
+    let (w, h) = (image.cols() as f32, image.rows() as f32);
+    let mine = own.and_then(head_region);
+    for face in face_detector.scan(image, SCAN_MIN_SCORE)? {
+        let (cx, cy) = face_centre(&face);
+        if mine.iter().chain(found.iter()).any(|o| o.contains(cx, cy))
+            || own.is_some_and(|lm| on_body(lm, cx, cy))
+        {
+            continue;
+        }
+        let mut pose = None;
+        for roi in rois_below_face(&face) {
+            let p = tracker.landmarks_in_roi(image, &roi)?;
+            if let Some(p) =
+                p.filter(|p| head_region(&p.image).is_some_and(|r| holds_face(&r, &face)))
+            {
+                pose = Some(p);
+                break;
+            }
+        }
+        match pose {
+            Some(p) => tracks.extend(roi_around(&p.image, w, h)),
+            None if recent.iter().any(|r| r.overlaps(&face_head_region(&face))) => {}
+            None => continue,
+        }
+        found.push(face_head_region(&face));
+    }
+    Ok(())
+}
+
+/// One scan's frame and what is known on it, for [`faces_found_by_face_detector`].
+struct FaceScanFrame<'a> {
+    image: &'a Mat,
+    own: Option<&'a [Landmark]>,
+    recent: &'a [Region],
+    found: &'a mut Vec<Region>,
+    tracks: &'a mut Vec<Roi>,
+}
+
+/// Whether a pose's head region `r` holds the face `f`: the face's centre lies in it, and
+/// it is as large as a head with that face (at least [`MIN_POSE_HEAD_PER_FACE_BOX`]).
+fn holds_face(r: &Region, f: &Face) -> bool {
+    let (cx, cy) = face_centre(f);
+    let side = (r.x1 - r.x0).min(r.y1 - r.y0);
+    r.contains(cx, cy) && side >= MIN_POSE_HEAD_PER_FACE_BOX * f.bbox[2].max(f.bbox[3])
+}
+
+fn face_centre(f: &Face) -> (f32, f32) {
+    (f.bbox[0] + f.bbox[2] / 2.0, f.bbox[1] + f.bbox[3] / 2.0)
+}
+
+/// The whole head around a face the face detector found (frame pixels): see
+/// [`HEAD_HALF_PER_FACE_BOX`], at least [`MIN_HALF_PX`].
+pub fn face_head_region(f: &Face) -> Region {
+    let half = (HEAD_HALF_PER_FACE_BOX * f.bbox[2].max(f.bbox[3])).max(MIN_HALF_PX);
+    let (cx, cy) = face_centre(f);
+    // Keypoints 4 and 5: the ear tragions.
+    let (ex, ey) = (
+        (f.keypoints[4][0] + f.keypoints[5][0]) / 2.0,
+        (f.keypoints[4][1] + f.keypoints[5][1]) / 2.0,
+    );
+    let (a, b) = (Region::square(cx, cy, half), Region::square(ex, ey, half));
+    Region {
+        x0: a.x0.min(b.x0),
+        y0: a.y0.min(b.y0),
+        x1: a.x1.max(b.x1),
+        y1: a.y1.max(b.y1),
+    }
+}
+
+/// The landmark model's regions for an upright person with face `f`, tried in turn: the
+/// whole body (see [`HIPS_BELOW_FACE_BOXES`] and [`BODY_REACH_FACE_BOXES`]), then the
+/// upper body only ([`UPPER_BODY_FACE_BOXES`]).
+fn rois_below_face(f: &Face) -> [Roi; 2] {
+    let (cx, cy) = face_centre(f);
+    let b = f.bbox[2].max(f.bbox[3]);
+    let square = |below: f32, reach: f32| Roi {
+        cx,
+        cy: cy + below * b,
+        width: 2.0 * reach * b * ROI_SCALE,
+        height: 2.0 * reach * b * ROI_SCALE,
+        rotation: 0.0,
+    };
+    let (below, reach) = UPPER_BODY_FACE_BOXES;
+    [
+        square(HIPS_BELOW_FACE_BOXES, BODY_REACH_FACE_BOXES),
+        square(below, reach),
+    ]
+}
+
+/// The trunk (shoulders and hips) and limbs of a pose, as segments.
+const BODY_SEGMENTS: [(usize, usize); 12] = [
+    (idx::LEFT_SHOULDER, idx::LEFT_ELBOW),
+    (idx::LEFT_ELBOW, idx::LEFT_WRIST),
+    (idx::RIGHT_SHOULDER, idx::RIGHT_ELBOW),
+    (idx::RIGHT_ELBOW, idx::RIGHT_WRIST),
+    (idx::LEFT_HIP, idx::LEFT_KNEE),
+    (idx::LEFT_KNEE, idx::LEFT_ANKLE),
+    (idx::RIGHT_HIP, idx::RIGHT_KNEE),
+    (idx::RIGHT_KNEE, idx::RIGHT_ANKLE),
+    (idx::LEFT_SHOULDER, idx::LEFT_HIP),
+    (idx::RIGHT_SHOULDER, idx::RIGHT_HIP),
+    (idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER),
+    (idx::LEFT_HIP, idx::RIGHT_HIP),
+];
+
+fn segment_distance(p: (f32, f32), a: &Landmark, b: &Landmark) -> f32 {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 > 0.0 {
+        (((p.0 - a.x) * dx + (p.1 - a.y) * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (p.0 - (a.x + t * dx)).hypot(p.1 - (a.y + t * dy))
+}
+
+fn in_triangle(p: (f32, f32), a: &Landmark, b: &Landmark, c: &Landmark) -> bool {
+    let side = |u: &Landmark, v: &Landmark| (v.x - u.x) * (p.1 - u.y) - (v.y - u.y) * (p.0 - u.x);
+    let (s1, s2, s3) = (side(a, b), side(b, c), side(c, a));
+    (s1 >= 0.0 && s2 >= 0.0 && s3 >= 0.0) || (s1 <= 0.0 && s2 <= 0.0 && s3 <= 0.0)
+}
+
+/// Whether `(x, y)` lies on the body of the pose `lm` (pixels, BlazePose's 33): inside
+/// the trunk (any triangle of shoulders and hips, whichever way they are ordered) or
+/// within [`BODY_MARGIN_HEADS`] head heights of a limb or trunk edge. The head is not
+/// part of it.
+pub fn on_body(lm: &[Landmark], x: f32, y: f32) -> bool {
+    if lm.len() <= idx::RIGHT_ANKLE {
+        return false;
+    }
+    let Some(head) = head_height_px(lm) else {
+        return false;
+    };
+    let p = (x, y);
+    let trunk = [
+        idx::LEFT_SHOULDER,
+        idx::RIGHT_SHOULDER,
+        idx::RIGHT_HIP,
+        idx::LEFT_HIP,
+    ];
+    let inside = (0..4).any(|skip| {
+        let t: Vec<&Landmark> = (0..4)
+            .filter(|&k| k != skip)
+            .map(|k| &lm[trunk[k]])
+            .collect();
+        in_triangle(p, t[0], t[1], t[2])
+    });
+    inside
+        || BODY_SEGMENTS
+            .iter()
+            .any(|&(a, b)| segment_distance(p, &lm[a], &lm[b]) <= BODY_MARGIN_HEADS * head)
 }
 
 /// The faces the detector found on one sampled frame.
@@ -780,6 +998,75 @@ mod tests {
         assert_eq!(plan(&frames, &faces)[0], Blur::Whole);
         // Nothing detected and nobody tracked: the whole frame.
         assert_eq!(plan(&frames, &OtherFaces::default())[0], Blur::Whole);
+    }
+
+    fn face(x: f32, y: f32, side: f32) -> Face {
+        // Eyes, nose, mouth inside the box; ear tragions at its sides, a little low.
+        let (cx, cy) = (x + side / 2.0, y + side / 2.0);
+        Face {
+            score: 0.5,
+            bbox: [x, y, side, side],
+            keypoints: [
+                [cx - 0.2 * side, cy - 0.1 * side],
+                [cx + 0.2 * side, cy - 0.1 * side],
+                [cx, cy + 0.1 * side],
+                [cx, cy + 0.3 * side],
+                [x, cy + 0.05 * side],
+                [x + side, cy + 0.05 * side],
+            ],
+        }
+    }
+
+    #[test]
+    fn a_found_face_becomes_a_whole_head_box() {
+        // A 30-px face box at (200, 360): the head reaches about a box above its centre
+        // (crown) and a box to either side (back of the head in profile).
+        let f = face(200.0, 360.0, 30.0);
+        let r = face_head_region(&f);
+        let (cx, cy) = (215.0, 375.0);
+        assert!(
+            r.contains(cx, cy - 30.0) && r.contains(cx - 30.0, cy) && r.contains(cx + 30.0, cy)
+        );
+        assert!(r.contains(cx, cy + 25.0)); // chin and neck
+        let half = HEAD_HALF_PER_FACE_BOX * 30.0;
+        assert!(
+            (r.x0 - (cx - half)).abs() < 1e-3 && (r.y0 - (cy - half)).abs() < 1e-3,
+            "{r:?}"
+        );
+        // A tiny face keeps the minimum box.
+        let r = face_head_region(&face(10.0, 10.0, 4.0));
+        assert!(r.x1 - r.x0 >= 2.0 * MIN_HALF_PX - 1e-3);
+    }
+
+    #[test]
+    fn a_pose_confirms_a_face_only_with_a_head_of_its_size() {
+        let f = face(200.0, 360.0, 30.0);
+        // A head region three boxes across around the face: confirmed.
+        assert!(holds_face(&Region::square(215.0, 370.0, 45.0), &f));
+        // As large, but elsewhere: not.
+        assert!(!holds_face(&Region::square(400.0, 370.0, 45.0), &f));
+        // Around the face but too small for a head with it (a tiny pose read into a rack's
+        // upright): not.
+        assert!(!holds_face(&Region::square(215.0, 375.0, 25.0), &f));
+        // The regions tried stand below the face, upright, larger first.
+        let [body, upper] = rois_below_face(&f);
+        assert!(body.cy > 375.0 && upper.cy > 375.0 && body.width > upper.width);
+        assert_eq!((body.rotation, body.width), (0.0, body.height));
+    }
+
+    #[test]
+    fn faces_on_the_followed_persons_body_are_not_looked_at() {
+        // The standing person: face at (500, 200), shoulders 300, hips 550, head 119 px.
+        let lms = standing();
+        // On the trunk, on the thigh, beside the shin (within 0.6 heads): on the body.
+        assert!(on_body(&lms, 502.0, 420.0));
+        assert!(on_body(&lms, 503.0, 600.0));
+        assert!(on_body(&lms, 560.0, 800.0));
+        // The head is not part of it; far to the side is not either.
+        assert!(!on_body(&lms, 500.0, 150.0));
+        assert!(!on_body(&lms, 800.0, 420.0));
+        // Too few landmarks: nothing is on the body.
+        assert!(!on_body(&lms[..20], 502.0, 420.0));
     }
 
     #[test]

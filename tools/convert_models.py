@@ -1,25 +1,29 @@
 #!/usr/bin/env python3
-"""Rebuild hipflex's ONNX pose models from MediaPipe's TFLite originals, and verify them.
+"""Rebuild hipflex's ONNX pose and face models from MediaPipe's TFLite originals, and verify them.
 
 Developer-time; needs `npm` and the pinned Python packages (never the system Python):
 
   python3 -m venv /work/venvs/convert
   /work/venvs/convert/bin/pip install -r tools/requirements-convert.txt
-  /work/venvs/convert/bin/python tools/convert_models.py            # detector, lite, full -> models/
+  /work/venvs/convert/bin/python tools/convert_models.py            # detector, lite, full, face -> models/
   /work/venvs/convert/bin/python tools/convert_models.py --heavy    # also pose_landmark_heavy.onnx
   /work/venvs/convert/bin/python tools/convert_models.py --check    # verify models/ only, no rebuild
 
-Source: npm package @mediapipe/pose@0.5.1675469404 (Apache-2.0, Google), fetched with
-`npm pack` (which uses the npm cache, so it also works offline once fetched; or pass
---tarball) and checked against a pinned sha256 and npm integrity; every extracted .tflite is
-checked against a pinned sha256 too.
+Sources: npm packages @mediapipe/pose@0.5.1675469404 (the pose models) and
+@mediapipe/face_detection@0.4.1646425229 (the BlazeFace full-range face detector, used by the
+privacy scan for faces too small for the person detector), both Apache-2.0, Google, fetched
+with `npm pack` (which uses the npm cache, so it also works offline once fetched; or pass
+--tarball / --face-tarball) and checked against a pinned sha256 and npm integrity; every
+extracted .tflite is checked against a pinned sha256 too.
 
 Steps, per model:
  1. Landmark models are converted directly with tf2onnx (--tflite, opset 17).
     The detector stores 38 weight tensors sparsely behind DENSIFY ops that tf2onnx cannot
     read: the TFLite interpreter is run once with experimental_preserve_all_tensors, each
     DENSIFY output is written into the model as a constant buffer, the DENSIFY ops are
-    dropped, and that model is converted.
+    dropped, and that model is converted. The face detector (face_detection_full_range.tflite,
+    the dense variant of the package: float16 weights behind DEQUANTIZE ops, which tf2onnx
+    reads) is converted directly.
  2. The landmark models' segmentation output (Identity_2, 1x256x256x1) is pruned: hipflex
     never uses the mask, and without it ONNX Runtime skips the mask decoder on every frame.
  3. tf2onnx numbers its generated tensor names from a counter in an order that changes from
@@ -34,7 +38,8 @@ Steps, per model:
 
 Input and output tensor names are TFLite's own (tf2onnx keeps them): input `input_1` (NHWC
 float32, as in TFLite; tf2onnx transposes to NCHW inside the graph), outputs `Identity`,
-`Identity_1`, ... See models/README.md for their meaning.
+`Identity_1`, ...; the face detector's are `input`, `reshaped_regressor_face_4` and
+`reshaped_classifier_face_4`. See models/README.md for their meaning.
 """
 import argparse
 import base64
@@ -58,6 +63,11 @@ TFLITE_SHA256 = {
     "pose_landmark_full": "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
     "pose_landmark_heavy": "59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe",
 }
+FACE_NPM_PACKAGE = "@mediapipe/face_detection@0.4.1646425229"
+FACE_NPM_TGZ_SHA256 = "0860724d3ad0de680dd5da59c0b1333f2330aa4ea969157d0aea5d7c0d6e2a95"
+FACE_NPM_INTEGRITY = "sha512-aeCN+fRAojv9ch3NXorP6r5tcGVLR3/gC1HmtqB0WEZBRXrdP6/3W/sGR0dHr1iT6ueiK95G9PVjbzFosf/hrg=="
+FACE_DETECTOR = "face_detection_full_range"
+FACE_TFLITE_SHA256 = {FACE_DETECTOR: "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3"}
 DETECTOR_PACKED = "/third_party/mediapipe/modules/pose_detection/pose_detection.tflite"
 OPSET = 17
 DETECTOR = "pose_detection"
@@ -69,10 +79,14 @@ SEGMENTATION_OUTPUT = "Identity_2"  # landmark models: 1x256x256x1 mask, pruned
 TOLERANCE = {
     # detector: box/keypoint offsets in 224-px input pixels; score logits
     DETECTOR: {"Identity": 0.02, "Identity_1": 0.02},
+    # face detector: box/keypoint offsets in 192-px input pixels; score logits
+    FACE_DETECTOR: {"reshaped_regressor_face_4": 0.02, "reshaped_classifier_face_4": 0.02},
     # landmarks: 256-px crop pixels (x, y, z) and logits (visibility, presence); pose flag
     # (a probability); heatmap; world landmarks in metres
     "landmark": {"Identity": 0.05, "Identity_1": 5e-3, "Identity_3": 0.01, "Identity_4": 1e-3},
 }
+# The detectors' score-logit outputs (for the sanity line).
+SCORE_OUTPUT = {DETECTOR: "Identity_1", FACE_DETECTOR: "reshaped_classifier_face_4"}
 
 
 def sha256(path):
@@ -93,28 +107,44 @@ def check_sha(path, expected, what):
 # Fetch
 
 
-def fetch_package(work, tarball=None):
-    """npm tarball -> extracted package dir with the four .tflite files, all sha-checked."""
+def fetch_npm(work, spec, tgz_sha256, integrity, tarball=None):
+    """`npm pack` (or a given tarball) -> the extracted package dir, tarball sha-checked."""
+    os.makedirs(work, exist_ok=True)
     if tarball is None:
         res = subprocess.run(
-            ["npm", "pack", NPM_PACKAGE, "--json", "--prefer-offline", "--pack-destination", work],
+            ["npm", "pack", spec, "--json", "--prefer-offline", "--pack-destination", work],
             check=True, capture_output=True, text=True,
         )
         meta = json.loads(res.stdout)[0]
-        if meta.get("integrity") != NPM_INTEGRITY:
-            sys.exit(f"npm integrity {meta.get('integrity')} != pinned {NPM_INTEGRITY}")
+        if meta.get("integrity") != integrity:
+            sys.exit(f"{spec}: npm integrity {meta.get('integrity')} != pinned {integrity}")
         tarball = os.path.join(work, meta["filename"])
-    check_sha(tarball, NPM_TGZ_SHA256, tarball)
+    check_sha(tarball, tgz_sha256, tarball)
     with open(tarball, "rb") as f:
         sri = "sha512-" + base64.b64encode(hashlib.sha512(f.read()).digest()).decode()
-    if sri != NPM_INTEGRITY:
-        sys.exit(f"{tarball}: integrity {sri} != pinned {NPM_INTEGRITY}")
+    if sri != integrity:
+        sys.exit(f"{tarball}: integrity {sri} != pinned {integrity}")
     with tarfile.open(tarball) as t:
         try:
             t.extractall(work, filter="data")
         except TypeError:  # Python without extraction filters
             t.extractall(work)
-    pkg = os.path.join(work, "package")
+    return os.path.join(work, "package")
+
+
+def fetch_face_package(work, tarball=None):
+    """The face detection package -> its dir, the full-range .tflite sha-checked."""
+    pkg = fetch_npm(os.path.join(work, "face"), FACE_NPM_PACKAGE, FACE_NPM_TGZ_SHA256,
+                    FACE_NPM_INTEGRITY, tarball)
+    for name, expected in FACE_TFLITE_SHA256.items():
+        check_sha(os.path.join(pkg, name + ".tflite"), expected, name + ".tflite")
+    print(f"{FACE_NPM_PACKAGE}: sha256 and integrity ok")
+    return pkg
+
+
+def fetch_package(work, tarball=None):
+    """npm tarball -> extracted package dir with the four .tflite files, all sha-checked."""
+    pkg = fetch_npm(work, NPM_PACKAGE, NPM_TGZ_SHA256, NPM_INTEGRITY, tarball)
     # The detector is packed into pose_solution_packed_assets.data; its byte range is in the
     # loader script's "files" list.
     loader = open(os.path.join(pkg, "pose_solution_packed_assets_loader.js")).read()
@@ -262,7 +292,7 @@ def build(name, pkg, work):
     raw = os.path.join(work, name + ".raw.onnx")
     tf2onnx_convert(src, raw)
     model = onnx.load(raw)
-    if name != DETECTOR:
+    if name in LANDMARKS:
         model = prune_segmentation(model)
     model = canonicalize(model)
     # Provenance without temp paths (tf2onnx writes the input path into the doc string).
@@ -270,11 +300,13 @@ def build(name, pkg, work):
 
     model.producer_name, model.producer_version = "tf2onnx", tf2onnx.__version__
     model.graph.name = name
-    model.graph.doc_string = (f"{name}.tflite from npm {NPM_PACKAGE} (Apache-2.0, Google MediaPipe), "
+    package, source_sha = ((FACE_NPM_PACKAGE, FACE_TFLITE_SHA256[name]) if name == FACE_DETECTOR
+                           else (NPM_PACKAGE, TFLITE_SHA256[name]))
+    model.graph.doc_string = (f"{name}.tflite from npm {package} (Apache-2.0, Google MediaPipe), "
                               "converted by hipflex tools/convert_models.py")
     del model.metadata_props[:]
-    for k, v in [("source", f"npm {NPM_PACKAGE}"), ("source_file", name + ".tflite"),
-                 ("source_sha256", TFLITE_SHA256[name]), ("license", "Apache-2.0")]:
+    for k, v in [("source", f"npm {package}"), ("source_file", name + ".tflite"),
+                 ("source_sha256", source_sha), ("license", "Apache-2.0")]:
         model.metadata_props.add(key=k, value=v)
     onnx.checker.check_model(model)
     return model.SerializeToString()
@@ -374,12 +406,12 @@ def verify(tflite, onnx_path, name, frames=()):
         sys.exit(f"{name}: ONNX input {oin.name} {oin.shape} {oin.type} != TFLite "
                  f"{tin['name']} {shape} {tin['dtype']}")
     expected_outs = {k: tuple(int(s) for s in d["shape"]) for k, d in touts.items()
-                     if not (name != DETECTOR and k == SEGMENTATION_OUTPUT)}
+                     if not (name in LANDMARKS and k == SEGMENTATION_OUTPUT)}
     got_outs = {o.name: tuple(o.shape) for o in sess.get_outputs()}
     if got_outs != expected_outs:
         sys.exit(f"{name}: ONNX outputs {got_outs} != TFLite {expected_outs}")
 
-    is_det = name == DETECTOR
+    is_det = name in SCORE_OUTPUT
     lo, hi = (-1.0, 1.0) if is_det else (0.0, 1.0)  # MediaPipe's ImageToTensor float ranges
     h, w = shape[1], shape[2]
     yy, xx = np.mgrid[0:h, 0:w]
@@ -404,7 +436,7 @@ def verify(tflite, onnx_path, name, frames=()):
             diff = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))
             worst[out] = max(worst.get(out, 0.0), diff)
         if is_det:
-            score = 1 / (1 + np.exp(-np.clip(onnx_out["Identity_1"].max(), -100, 100)))
+            score = 1 / (1 + np.exp(-np.clip(onnx_out[SCORE_OUTPUT[name]].max(), -100, 100)))
             sanity[label] = f"best score {score:.3f}"
         else:
             sanity[label] = f"pose flag {float(onnx_out['Identity_1'].ravel()[0]):.3f}"
@@ -412,7 +444,7 @@ def verify(tflite, onnx_path, name, frames=()):
 
 
 def tolerance(name, out):
-    return TOLERANCE[DETECTOR if name == DETECTOR else "landmark"][out]
+    return TOLERANCE[name if name in TOLERANCE else "landmark"][out]
 
 
 def describe(onnx_path):
@@ -460,6 +492,10 @@ def main():
     ap.add_argument("--check", action="store_true",
                     help="do not convert: verify the ONNX files already in --out against TFLite and SHA256SUMS")
     ap.add_argument("--tarball", help="use this npm tarball instead of running `npm pack`")
+    ap.add_argument("--face-tarball",
+                    help=f"use this {FACE_NPM_PACKAGE} tarball instead of running `npm pack`")
+    ap.add_argument("--only", action="append", default=[], metavar="NAME",
+                    help="build or check only this model (e.g. face_detection_full_range); repeatable")
     ap.add_argument("--frames", action="append", default=[],
                     help="video or image whose frames are added to the verification inputs (needs OpenCV)")
     args = ap.parse_args()
@@ -467,16 +503,24 @@ def main():
     os.makedirs(out, exist_ok=True)
     sums_path = os.path.join(out, "SHA256SUMS")
     sums = read_sums(sums_path)
-    names = [DETECTOR, "pose_landmark_lite", "pose_landmark_full"] + (["pose_landmark_heavy"] if args.heavy else [])
+    names = [DETECTOR, "pose_landmark_lite", "pose_landmark_full", FACE_DETECTOR] + \
+        (["pose_landmark_heavy"] if args.heavy else [])
     if args.check:
         names = [n for n in names if os.path.exists(os.path.join(out, n + ".onnx"))] + \
                 [n for n in ["pose_landmark_heavy"] if not args.heavy and os.path.exists(os.path.join(out, n + ".onnx"))]
+    if args.only:
+        unknown = set(args.only) - set(names + ["pose_landmark_heavy"])
+        if unknown:
+            sys.exit(f"--only: unknown model(s) {sorted(unknown)}")
+        names = [n for n in names + ["pose_landmark_heavy"] if n in args.only]
     frames = [f for p in args.frames for f in frames_from(p)]
 
     report, failed = {}, []
     with tempfile.TemporaryDirectory() as work:
-        pkg = fetch_package(work, args.tarball)
+        pose_pkg = fetch_package(work, args.tarball) if set(names) - {FACE_DETECTOR} else None
+        face_pkg = fetch_face_package(work, args.face_tarball) if FACE_DETECTOR in names else None
         for name in names:
+            pkg = face_pkg if name == FACE_DETECTOR else pose_pkg
             fname = name + ".onnx"
             dst = os.path.join(out, fname)
             if args.check:

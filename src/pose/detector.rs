@@ -26,14 +26,15 @@ const NMS_IOU: f32 = 0.3;
 /// (`pose_detection_to_roi.pbtxt`).
 pub const ROI_SCALE: f32 = 1.25;
 
-/// One detected person, in normalised frame coordinates.
+/// One detected person, in normalised frame coordinates. `K` keypoints: the person
+/// detector's 4 (the default); the face detector (`face_detector`) has 6.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Detection {
+pub struct Detection<const K: usize = NUM_KEYPOINTS> {
     pub score: f32,
     /// xmin, ymin, width, height (of the face box the detector regresses).
     pub bbox: [f32; 4],
     /// Hip centre, full-body scale point, shoulder centre, upper-body scale point.
-    pub keypoints: [[f32; 2]; NUM_KEYPOINTS],
+    pub keypoints: [[f32; 2]; K],
 }
 
 impl Detection {
@@ -77,21 +78,37 @@ fn sigmoid(x: f32) -> f32 {
 /// Decodes raw regressors and score logits into detections above `min_score`
 /// (coordinates normalised to the letterboxed input).
 pub fn decode(boxes: &[f32], scores: &[f32], anchors: &[Anchor], min_score: f32) -> Vec<Detection> {
+    debug_assert_eq!(NUM_COORDS, 4 + 2 * NUM_KEYPOINTS);
+    decode_scaled(boxes, scores, anchors, min_score, SCALE)
+}
+
+/// [`decode`] for any SSD detector of MediaPipe's kind (`TensorsToDetectionsCalculator`
+/// with `reverse_output_order`, fixed anchor sizes, sigmoid scores clipped at
+/// ±[`SCORE_CLIP`]): per anchor, box centre x, y, width, height, then `K` keypoints (x, y),
+/// all in input pixels (`scale`) relative to the anchor centre.
+pub fn decode_scaled<const K: usize>(
+    boxes: &[f32],
+    scores: &[f32],
+    anchors: &[Anchor],
+    min_score: f32,
+    scale: f32,
+) -> Vec<Detection<K>> {
+    let coords = 4 + 2 * K;
     let mut out = Vec::new();
     for (i, a) in anchors.iter().enumerate() {
         let score = sigmoid(scores[i].clamp(-SCORE_CLIP, SCORE_CLIP));
         if score < min_score {
             continue;
         }
-        let r = &boxes[i * NUM_COORDS..(i + 1) * NUM_COORDS];
-        let xc = r[0] / SCALE + a.x_center;
-        let yc = r[1] / SCALE + a.y_center;
-        let w = r[2] / SCALE;
-        let h = r[3] / SCALE;
-        let mut keypoints = [[0.0; 2]; NUM_KEYPOINTS];
+        let r = &boxes[i * coords..(i + 1) * coords];
+        let xc = r[0] / scale + a.x_center;
+        let yc = r[1] / scale + a.y_center;
+        let w = r[2] / scale;
+        let h = r[3] / scale;
+        let mut keypoints = [[0.0; 2]; K];
         for (k, kp) in keypoints.iter_mut().enumerate() {
             let o = 4 + 2 * k;
-            *kp = [r[o] / SCALE + a.x_center, r[o + 1] / SCALE + a.y_center];
+            *kp = [r[o] / scale + a.x_center, r[o + 1] / scale + a.y_center];
         }
         out.push(Detection {
             score,
@@ -115,19 +132,19 @@ fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
 /// Weighted non-max suppression: each kept detection's box and keypoints become the
 /// score-weighted mean of every detection overlapping it by more than `NMS_IOU`
 /// (itself included); its score stays the highest. Output is sorted by score.
-pub fn weighted_nms(mut dets: Vec<Detection>) -> Vec<Detection> {
+pub fn weighted_nms<const K: usize>(mut dets: Vec<Detection<K>>) -> Vec<Detection<K>> {
     dets.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut out = Vec::new();
     while !dets.is_empty() {
         let top = dets[0].clone();
-        let (cands, rest): (Vec<Detection>, Vec<Detection>) = dets
+        let (cands, rest): (Vec<Detection<K>>, Vec<Detection<K>>) = dets
             .into_iter()
             .partition(|d| iou(&top.bbox, &d.bbox) > NMS_IOU);
         let total: f32 = cands.iter().map(|d| d.score).sum();
         let mut merged = top.clone();
         if total > 0.0 {
             let mut bbox = [0.0f32; 4];
-            let mut kps = [[0.0f32; 2]; NUM_KEYPOINTS];
+            let mut kps = [[0.0f32; 2]; K];
             for d in &cands {
                 let (x1, y1) = (d.bbox[0] + d.bbox[2], d.bbox[1] + d.bbox[3]);
                 bbox[0] += d.bbox[0] * d.score;

@@ -3,6 +3,7 @@
 
 pub mod anchors;
 pub mod detector;
+pub mod face_detector;
 pub mod geometry;
 pub mod image_tensor;
 pub mod landmarker;

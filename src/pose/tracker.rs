@@ -56,7 +56,7 @@ fn ms(t: Instant) -> f64 {
 }
 
 /// Builds an ONNX Runtime session for a verified model file.
-fn session(path: &Path, threads: usize) -> Result<Session> {
+pub(crate) fn session(path: &Path, threads: usize) -> Result<Session> {
     let err = |e: &dyn std::fmt::Display| Error::ModelLoad {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -75,6 +75,17 @@ fn session(path: &Path, threads: usize) -> Result<Session> {
         .map_err(|e| err(&e))?
         .commit_from_file(path)
         .map_err(|e| err(&e))
+}
+
+/// The inference threads `opts` asks for (0 = one per available core).
+pub(crate) fn inference_threads(opts: &PoseOptions) -> usize {
+    if opts.threads == 0 {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    } else {
+        opts.threads
+    }
 }
 
 /// The model size that cross-checks `main`: lite for full and heavy, full for lite.
@@ -193,13 +204,7 @@ impl PoseTracker {
     pub fn new(opts: &PoseOptions) -> Result<Self> {
         crate::runtime::ensure_loaded(None)?;
         let files = ModelFiles::resolve(opts.model, opts.models_dir.as_deref())?;
-        let threads = if opts.threads == 0 {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        } else {
-            opts.threads
-        };
+        let threads = inference_threads(opts);
         let cross_size = opts.cross_check.then(|| cross_check_size(opts.model));
         let cross_files = cross_size
             .map(|c| ModelFiles::resolve(c, opts.models_dir.as_deref()))
