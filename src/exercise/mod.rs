@@ -594,8 +594,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
     let clip = measure_clip(frames, fps_hint, cfg, &mut notes)?;
     let classification = classify_clip(&clip.sig.posture, cfg, exercise_override);
     let exercise = classification.exercise;
-    let nordic = exercise == Exercise::Nordic;
-    let (other, drive_raw) = driving_candidate(&clip, cfg, exercise);
+    let drive = driving_candidate(&clip, cfg, exercise);
     let cross_hip = cross
         .map(|track| {
             let (kin, t, use_3d) = (&clip.kin, &clip.t, clip.view.use_3d);
@@ -603,13 +602,57 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         })
         .transpose()?;
     let position = in_position(&clip.sig.posture, exercise, &cfg.classify);
-    let MeasuredClip {
-        t,
+    let (time_scale, variable_frame_rate) = (clip.time_scale, clip.variable_frame_rate);
+    let mut found = find_reps(frames, clip, drive, position, exercise, cfg, &mut notes)?;
+    let cross = cross.zip(cross_hip.as_deref());
+    let (reps, rows, view) = (&mut found.seg.reps, &found.frames, &found.view);
+    peak_intervals(reps, rows, view, exercise, cfg, cross);
+    let (duration_s, fps) = duration_and_rate(&found.t);
+    Ok(Analysis {
+        frame_count: frames.len(),
+        duration_s,
+        fps,
         time_scale,
         variable_frame_rate,
-        kin,
-        view,
-        sig,
+        view: found.view,
+        classification,
+        driving_signal: found.driving_signal.into(),
+        angle_source: found.angle_source.into(),
+        set_range_deg: found.seg.range,
+        rep_count: found.seg.reps.iter().filter(|r| r.counted).count(),
+        reps: found.seg.reps,
+        holds: found.holds,
+        frames: found.frames,
+        notes,
+    })
+}
+
+/// What [`find_reps`] finds, with the parts of the measured clip the analysis keeps.
+struct FoundReps {
+    t: Vec<f64>,
+    view: ViewQuality,
+    driving_signal: &'static str,
+    angle_source: &'static str,
+    seg: reps::Segmentation,
+    holds: Vec<Hold>,
+    /// The frame rows, labelled with their rep, phase and hold.
+    frames: FrameRows,
+}
+
+/// Builds the frame rows from the clip's signals, then finds the reps and holds in the
+/// driving signal and labels the rows with them.
+fn find_reps<F: Frames + ?Sized>(
+    frames: &F,
+    clip: MeasuredClip,
+    drive: DriveChoice,
+    position: Vec<bool>,
+    exercise: Exercise,
+    cfg: &AnalysisConfig,
+    notes: &mut Vec<String>,
+) -> Result<FoundReps> {
+    let nordic = exercise == Exercise::Nordic;
+    let MeasuredClip {
+        t, kin, view, sig, ..
     } = clip;
     // The rows take what they need of the raw kinematics and the posture series, which
     // then go: they are the largest per-frame things the analysis holds.
@@ -626,7 +669,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
     } = sig;
     let (postures, trunk_pitch) = posture_labels(posture, t.len(), &cfg.classify);
     let (hip, knee, angle_source) = primary_angles(view.use_3d, [&hip2, &hip3], [&knee2, &knee3]);
-    let (driving_name, drive_clean) = driving_series(other.as_ref(), nordic, hip, knee);
+    let (driving_signal, drive_clean) = driving_series(drive.other.as_ref(), nordic, hip, knee);
     let hv = &hip.values;
     let loaded = loaded_frames(hv, &kin, exercise, &cfg.reps);
     let filled = filled_frames(drive_clean, &kin);
@@ -641,11 +684,11 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         height: &height,
         posture: &postures,
     };
-    let mut frames_out = frame_rows(&kin, &t, &series, drive_clean, &loaded);
+    let mut rows = frame_rows(&kin, &t, &series, drive_clean, &loaded);
     drop((kin, trunk, height, postures));
-    let (ankles, leg_px) = feet(frames, &frames_out, cfg.kinematics.min_confidence)?;
+    let (ankles, leg_px) = feet(frames, &rows, cfg.kinematics.min_confidence)?;
     // Nordic curls are driven by minus the knee flexion (a rep's bottom is its maximum).
-    let drive = drive_values(drive_clean, other.is_none() && nordic);
+    let e = drive_values(drive_clean, drive.other.is_none() && nordic);
     let timing = timing_candidates(
         [&hip2, &hip3, &hip_sag],
         [&knee2, &knee3, &knee_sag],
@@ -655,8 +698,8 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
     drop((hip_sag, knee_sag));
     let input = reps::SegmentInput {
         t: &t,
-        e: &drive,
-        e_raw: &drive_raw,
+        e: &e,
+        e_raw: &drive.raw,
         filled: &filled,
         hip: hv,
         hip_2d: &hip2.values,
@@ -670,27 +713,16 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         nordic,
         timing: &timing,
     };
-    let (mut seg, holds) = segment_clip(&input, &view, driving_name, cfg, &mut notes);
-    label_rows(&mut frames_out, &t, &seg, &holds);
-    let cross = cross.zip(cross_hip.as_deref());
-    peak_intervals(&mut seg.reps, &frames_out, &view, exercise, cfg, cross);
-    let (duration_s, fps) = duration_and_rate(&t);
-    Ok(Analysis {
-        frame_count: frames.len(),
-        duration_s,
-        fps,
-        time_scale,
-        variable_frame_rate,
+    let (seg, holds) = segment_clip(&input, &view, driving_signal, cfg, notes);
+    label_rows(&mut rows, &t, &seg, &holds);
+    Ok(FoundReps {
+        t,
         view,
-        classification,
-        driving_signal: driving_name.into(),
-        angle_source: angle_source.into(),
-        set_range_deg: seg.range,
-        rep_count: seg.reps.iter().filter(|r| r.counted).count(),
-        reps: seg.reps,
+        driving_signal,
+        angle_source,
+        seg,
         holds,
-        frames: frames_out,
-        notes,
+        frames: rows,
     })
 }
 
@@ -732,14 +764,16 @@ fn measure_clip<F: Frames + ?Sized>(
     })
 }
 
+/// The driving-signal candidate of [`driving_candidate`] and the raw driving series.
+struct DriveChoice {
+    other: Option<Drive>,
+    raw: Vec<f64>,
+}
+
 /// The driving signal other than the default hip (or knee) angle that this exercise and
 /// view call for, if any (see [`foreshortened_trunk`], [`unsigned_hip_3d`]), and the raw
 /// driving series either way (the raw values moved out of the candidate).
-fn driving_candidate(
-    clip: &MeasuredClip,
-    cfg: &AnalysisConfig,
-    exercise: Exercise,
-) -> (Option<Drive>, Vec<f64>) {
+fn driving_candidate(clip: &MeasuredClip, cfg: &AnalysisConfig, exercise: Exercise) -> DriveChoice {
     let nordic = exercise == Exercise::Nordic;
     let (kin, t, view) = (&clip.kin, &clip.t, &clip.view);
     let mut other = foreshortened_trunk(kin, t, cfg, exercise, view.offset_3d_deg)
@@ -748,7 +782,7 @@ fn driving_candidate(
         Some((_, raw, _)) => std::mem::take(raw),
         None => raw_drive(kin, view.use_3d, nordic, cfg.kinematics.min_confidence),
     };
-    (other, raw)
+    DriveChoice { other, raw }
 }
 
 /// Each frame's posture label, and the world trunk pitch (a timing candidate); the rest
