@@ -181,8 +181,6 @@ fn timeline<F: Frames + ?Sized>(
     Ok((t, time_scale))
 }
 
-/// Gates each raw series by its confidence and cleans it; the primary hip and knee come
-/// from 3D landmarks when the view says so.
 /// Puts each rep's peak hip-flexion half-width (`kinematics::uncertainty`) on the rep.
 fn attach_uncertainty(
     reps: &mut [reps::Rep],
@@ -373,6 +371,8 @@ fn unsigned_hip_3d(
     Some(("hip_flexion", raw, clean))
 }
 
+/// Gates each raw series by its confidence and cleans it; the primary hip and knee come
+/// from 3D landmarks when the view says so.
 fn clean_signals(kin: &[RawKinematics], t: &[f64], cfg: &AnalysisConfig, use_3d: bool) -> Signals {
     let kp = &cfg.kinematics;
     let gate = |f: fn(&RawKinematics) -> Option<f64>, c: fn(&RawKinematics) -> f64| -> Vec<f64> {
@@ -591,37 +591,69 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
 ) -> Result<Analysis> {
     check_input(frames)?;
     let mut notes = Vec::new();
-    let (t, time_scale) = timeline(frames, fps_hint, cfg, &mut notes)?;
-    let kp = &cfg.kinematics;
-    let kin = kinematics::compute_from(frames, &t, kp)?;
-    let view = kinematics::view_quality(frames, &kin, kp.min_confidence, &cfg.view)?;
-    let sig = clean_signals(&kin, &t, cfg, view.use_3d);
-    let variable_frame_rate = signal::is_variable_rate(&t, cfg.signal.vfr_tolerance);
-    if variable_frame_rate {
-        notes.push("variable frame rate: signals resampled to a uniform grid for filtering".into());
-    }
-    let classification = classify_clip(&sig.posture, cfg, exercise_override);
+    let clip = measure_clip(frames, fps_hint, cfg, &mut notes)?;
+    let classification = classify_clip(&clip.sig.posture, cfg, exercise_override);
     let exercise = classification.exercise;
+    let drive = driving_candidate(&clip, cfg, exercise);
+    let cross_hip = cross
+        .map(|track| {
+            let (kin, t, use_3d) = (&clip.kin, &clip.t, clip.view.use_3d);
+            cross_check::cross_hip_series(frames, kin, t, track, use_3d, cfg)
+        })
+        .transpose()?;
+    let position = in_position(&clip.sig.posture, exercise, &cfg.classify);
+    let (time_scale, variable_frame_rate) = (clip.time_scale, clip.variable_frame_rate);
+    let mut found = find_reps(frames, clip, drive, position, exercise, cfg, &mut notes)?;
+    let cross = cross.zip(cross_hip.as_deref());
+    let (reps, rows, view) = (&mut found.seg.reps, &found.frames, &found.view);
+    peak_intervals(reps, rows, view, exercise, cfg, cross);
+    let (duration_s, fps) = duration_and_rate(&found.t);
+    Ok(Analysis {
+        frame_count: frames.len(),
+        duration_s,
+        fps,
+        time_scale,
+        variable_frame_rate,
+        view: found.view,
+        classification,
+        driving_signal: found.driving_signal.into(),
+        angle_source: found.angle_source.into(),
+        set_range_deg: found.seg.range,
+        rep_count: found.seg.reps.iter().filter(|r| r.counted).count(),
+        reps: found.seg.reps,
+        holds: found.holds,
+        frames: found.frames,
+        notes,
+    })
+}
+
+/// What [`find_reps`] finds, with the parts of the measured clip the analysis keeps.
+struct FoundReps {
+    t: Vec<f64>,
+    view: ViewQuality,
+    driving_signal: &'static str,
+    angle_source: &'static str,
+    seg: reps::Segmentation,
+    holds: Vec<Hold>,
+    /// The frame rows, labelled with their rep, phase and hold.
+    frames: FrameRows,
+}
+
+/// Builds the frame rows from the clip's signals, then finds the reps and holds in the
+/// driving signal and labels the rows with them.
+fn find_reps<F: Frames + ?Sized>(
+    frames: &F,
+    clip: MeasuredClip,
+    drive: DriveChoice,
+    position: Vec<bool>,
+    exercise: Exercise,
+    cfg: &AnalysisConfig,
+    notes: &mut Vec<String>,
+) -> Result<FoundReps> {
     let nordic = exercise == Exercise::Nordic;
-    let mut other = foreshortened_trunk(&kin, &t, cfg, exercise, view.offset_3d_deg)
-        .or_else(|| unsigned_hip_3d(&kin, &t, cfg, nordic, view.use_3d));
-    let drive_raw = match other.as_mut() {
-        Some((_, raw, _)) => std::mem::take(raw),
-        None => raw_drive(&kin, view.use_3d, nordic, kp.min_confidence),
-    };
-    let rp = &cfg.reps;
-    let cross_hip = match cross {
-        Some(track) => Some(cross_check::cross_hip_series(
-            frames,
-            &kin,
-            &t,
-            track,
-            view.use_3d,
-            cfg,
-        )?),
-        None => None,
-    };
-    let position = in_position(&sig.posture, exercise, &cfg.classify);
+    let MeasuredClip {
+        t, kin, view, sig, ..
+    } = clip;
     // The rows take what they need of the raw kinematics and the posture series, which
     // then go: they are the largest per-frame things the analysis holds.
     let Signals {
@@ -633,28 +665,14 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         knee_sag,
         trunk,
         height,
-        mut posture,
+        posture,
     } = sig;
-    let postures: Vec<Posture> = (0..t.len())
-        .map(|i| classify::posture(&posture, i, &cfg.classify))
-        .collect();
-    let trunk_pitch = std::mem::take(&mut posture.trunk_pitch);
-    drop(posture);
-    let (hip, knee, angle_source): (&Cleaned, &Cleaned, &str) = if view.use_3d {
-        (&hip3, &knee3, "3d")
-    } else {
-        (&hip2, &knee2, "2d")
-    };
-    let (driving_name, drive_clean): (&str, &Cleaned) = match &other {
-        Some((name, _, clean)) => (*name, clean),
-        None if nordic => ("knee_flexion", knee),
-        None => ("hip_flexion", hip),
-    };
+    let (postures, trunk_pitch) = posture_labels(posture, t.len(), &cfg.classify);
+    let (hip, knee, angle_source) = primary_angles(view.use_3d, [&hip2, &hip3], [&knee2, &knee3]);
+    let (driving_signal, drive_clean) = driving_series(drive.other.as_ref(), nordic, hip, knee);
     let hv = &hip.values;
-    let loaded = loaded_frames(hv, &kin, exercise, rp);
-    let filled: Vec<bool> = (0..kin.len())
-        .map(|i| drive_clean.filled[i] || kin[i].low_confidence)
-        .collect();
+    let loaded = loaded_frames(hv, &kin, exercise, &cfg.reps);
+    let filled = filled_frames(drive_clean, &kin);
     let series = RowSeries {
         hip2: &hip2,
         hip3: &hip3,
@@ -666,19 +684,11 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         height: &height,
         posture: &postures,
     };
-    let mut frames_out = frame_rows(&kin, &t, &series, drive_clean, &loaded);
+    let mut rows = frame_rows(&kin, &t, &series, drive_clean, &loaded);
     drop((kin, trunk, height, postures));
-    let (ankles, leg_px) = feet(frames, &frames_out, kp.min_confidence)?;
-    let negated: Vec<f64>;
-    let drive: &[f64] = match &other {
-        Some((_, _, clean)) => &clean.values,
-        None if nordic => {
-            negated = knee.values.iter().map(|x| -x).collect();
-            &negated
-        }
-        None => hv,
-    };
-    let v = signal::derivative(&t, drive);
+    let (ankles, leg_px) = feet(frames, &rows, cfg.kinematics.min_confidence)?;
+    // Nordic curls are driven by minus the knee flexion (a rep's bottom is its maximum).
+    let e = drive_values(drive_clean, drive.other.is_none() && nordic);
     let timing = timing_candidates(
         [&hip2, &hip3, &hip_sag],
         [&knee2, &knee3, &knee_sag],
@@ -688,8 +698,8 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
     drop((hip_sag, knee_sag));
     let input = reps::SegmentInput {
         t: &t,
-        e: drive,
-        e_raw: &drive_raw,
+        e: &e,
+        e_raw: &drive.raw,
         filled: &filled,
         hip: hv,
         hip_2d: &hip2.values,
@@ -703,9 +713,148 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         nordic,
         timing: &timing,
     };
-    let mut seg = reps::segment(&input, &v, rp);
+    let (seg, holds) = segment_clip(&input, &view, driving_signal, cfg, notes);
+    label_rows(&mut rows, &t, &seg, &holds);
+    Ok(FoundReps {
+        t,
+        view,
+        driving_signal,
+        angle_source,
+        seg,
+        holds,
+        frames: rows,
+    })
+}
+
+/// A clip's timeline, raw kinematics, view and cleaned signals: all the analysis measures
+/// before it knows the exercise.
+struct MeasuredClip {
+    t: Vec<f64>,
+    time_scale: f64,
+    variable_frame_rate: bool,
+    kin: Vec<RawKinematics>,
+    view: ViewQuality,
+    sig: Signals,
+}
+
+/// Times the frames, computes their kinematics, judges the view and cleans the signals
+/// (noting slow motion and a variable frame rate).
+fn measure_clip<F: Frames + ?Sized>(
+    frames: &F,
+    fps_hint: Option<f64>,
+    cfg: &AnalysisConfig,
+    notes: &mut Vec<String>,
+) -> Result<MeasuredClip> {
+    let (t, time_scale) = timeline(frames, fps_hint, cfg, notes)?;
+    let kp = &cfg.kinematics;
+    let kin = kinematics::compute_from(frames, &t, kp)?;
+    let view = kinematics::view_quality(frames, &kin, kp.min_confidence, &cfg.view)?;
+    let sig = clean_signals(&kin, &t, cfg, view.use_3d);
+    let variable_frame_rate = signal::is_variable_rate(&t, cfg.signal.vfr_tolerance);
+    if variable_frame_rate {
+        notes.push("variable frame rate: signals resampled to a uniform grid for filtering".into());
+    }
+    Ok(MeasuredClip {
+        t,
+        time_scale,
+        variable_frame_rate,
+        kin,
+        view,
+        sig,
+    })
+}
+
+/// The driving-signal candidate of [`driving_candidate`] and the raw driving series.
+struct DriveChoice {
+    other: Option<Drive>,
+    raw: Vec<f64>,
+}
+
+/// The driving signal other than the default hip (or knee) angle that this exercise and
+/// view call for, if any (see [`foreshortened_trunk`], [`unsigned_hip_3d`]), and the raw
+/// driving series either way (the raw values moved out of the candidate).
+fn driving_candidate(clip: &MeasuredClip, cfg: &AnalysisConfig, exercise: Exercise) -> DriveChoice {
+    let nordic = exercise == Exercise::Nordic;
+    let (kin, t, view) = (&clip.kin, &clip.t, &clip.view);
+    let mut other = foreshortened_trunk(kin, t, cfg, exercise, view.offset_3d_deg)
+        .or_else(|| unsigned_hip_3d(kin, t, cfg, nordic, view.use_3d));
+    let raw = match other.as_mut() {
+        Some((_, raw, _)) => std::mem::take(raw),
+        None => raw_drive(kin, view.use_3d, nordic, cfg.kinematics.min_confidence),
+    };
+    DriveChoice { other, raw }
+}
+
+/// Each frame's posture label, and the world trunk pitch (a timing candidate); the rest
+/// of the posture series goes.
+fn posture_labels(
+    mut posture: PostureSeries,
+    n: usize,
+    p: &ClassifyParams,
+) -> (Vec<Posture>, Vec<f64>) {
+    let labels = (0..n).map(|i| classify::posture(&posture, i, p)).collect();
+    (labels, std::mem::take(&mut posture.trunk_pitch))
+}
+
+/// The primary hip and knee flexion (`[2D, 3D]`, as the view says) and which they are.
+fn primary_angles<'a>(
+    use_3d: bool,
+    hip: [&'a Cleaned; 2],
+    knee: [&'a Cleaned; 2],
+) -> (&'a Cleaned, &'a Cleaned, &'static str) {
+    if use_3d {
+        (hip[1], knee[1], "3d")
+    } else {
+        (hip[0], knee[0], "2d")
+    }
+}
+
+/// The driving signal's name and cleaned series: the candidate when there is one, else
+/// the knee for Nordic curls and the hip for the others.
+fn driving_series<'a>(
+    other: Option<&'a Drive>,
+    nordic: bool,
+    hip: &'a Cleaned,
+    knee: &'a Cleaned,
+) -> (&'static str, &'a Cleaned) {
+    match other {
+        Some((name, _, clean)) => (*name, clean),
+        None if nordic => ("knee_flexion", knee),
+        None => ("hip_flexion", hip),
+    }
+}
+
+/// Per frame: the driving signal was interpolated there or the pose was unsure.
+fn filled_frames(drive_clean: &Cleaned, kin: &[RawKinematics]) -> Vec<bool> {
+    (0..kin.len())
+        .map(|i| drive_clean.filled[i] || kin[i].low_confidence)
+        .collect()
+}
+
+/// The driving series the reps are found in: the cleaned values, negated when `negate`.
+fn drive_values(drive_clean: &Cleaned, negate: bool) -> std::borrow::Cow<'_, [f64]> {
+    if negate {
+        std::borrow::Cow::Owned(drive_clean.values.iter().map(|x| -x).collect())
+    } else {
+        std::borrow::Cow::Borrowed(&drive_clean.values)
+    }
+}
+
+/// Finds the reps and holds in the driving signal, then marks the reps of a poor view
+/// uncertain, puts the camera angle's floor on their phase uncertainty and adds the
+/// set's notes.
+fn segment_clip(
+    input: &reps::SegmentInput,
+    view: &ViewQuality,
+    driving_name: &str,
+    cfg: &AnalysisConfig,
+    notes: &mut Vec<String>,
+) -> (reps::Segmentation, Vec<Hold>) {
+    let rp = &cfg.reps;
+    let v = signal::derivative(input.t, input.e);
+    let mut seg = reps::segment(input, &v, rp);
     let holds = reps::holds(
-        &input,
+        input,
         &v,
         seg.range,
         seg.top_level,
@@ -725,37 +874,38 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         ));
     }
     notes.extend(reps::set_shape_notes(&seg.reps));
-    let phase_floor = reps::view_phase_floor_s(rp, view_offset_deg(&view));
+    let phase_floor = reps::view_phase_floor_s(rp, view_offset_deg(view));
     reps::apply_phase_floor(&mut seg.reps, phase_floor);
     notes.extend(reps::timing_notes(
         &seg,
         rp.phase_uncertainty_max_s,
         phase_floor,
     ));
-    label_rows(&mut frames_out, &t, &seg, &holds);
-    attach_uncertainty(&mut seg.reps, &frames_out, &view, exercise, cfg);
-    if let (Some(track), Some(hip)) = (cross, &cross_hip) {
+    (seg, holds)
+}
+
+/// Puts each rep's peak uncertainty on it, then, given the other model size's track and
+/// hip series, its cross-checked peak.
+fn peak_intervals(
+    reps: &mut [Rep],
+    frames: &FrameRows,
+    view: &ViewQuality,
+    exercise: Exercise,
+    cfg: &AnalysisConfig,
+    cross: Option<(&crate::pose::CrossCheckTrack, &[f64])>,
+) {
+    attach_uncertainty(reps, frames, view, exercise, cfg);
+    if let Some((track, hip)) = cross {
         let model = track.model.name();
-        cross_check::apply(&mut seg.reps, &frames_out, hip, model, &view, exercise, cfg);
+        cross_check::apply(reps, frames, hip, model, view, exercise, cfg);
     }
-    let dt = median_dt(&t);
-    Ok(Analysis {
-        frame_count: frames.len(),
-        duration_s: t[t.len() - 1] - t[0] + if dt.is_finite() { dt } else { 0.0 },
-        fps: if dt.is_finite() { 1.0 / dt } else { 0.0 },
-        time_scale,
-        variable_frame_rate,
-        view,
-        classification,
-        driving_signal: driving_name.into(),
-        angle_source: angle_source.into(),
-        set_range_deg: seg.range,
-        rep_count: seg.reps.iter().filter(|r| r.counted).count(),
-        reps: seg.reps,
-        holds,
-        frames: frames_out,
-        notes,
-    })
+}
+
+/// The clip's duration (first to last frame plus one frame) and its median frame rate.
+fn duration_and_rate(t: &[f64]) -> (f64, f64) {
+    let dt = median_dt(t);
+    let duration = t[t.len() - 1] - t[0] + if dt.is_finite() { dt } else { 0.0 };
+    (duration, if dt.is_finite() { 1.0 / dt } else { 0.0 })
 }
 
 /// The cleaned series the frame rows carry.

@@ -147,31 +147,58 @@ pub struct ViewPart {
     pub offset_deg: f64,
 }
 
-/// Assesses the view of a clip.
-pub fn view_quality<F: Frames + ?Sized>(
-    frames: &F,
-    kin: &[RawKinematics],
-    min_conf: f64,
-    p: &ViewParams,
-) -> Result<ViewQuality> {
-    let mut off3 = Vec::new();
-    let mut shr = Vec::new();
-    let mut hpr = Vec::new();
-    let mut size = Vec::new();
-    let mut visible = 0usize;
-    let mut present = 0usize;
-    let mut per_frame: Vec<(f64, Option<ViewAngle>, f64)> = Vec::with_capacity(kin.len());
-    frames.visit(&mut |i, f| {
-        let Some(k) = kin.get(i) else {
-            return;
+/// Per-frame measurements the view verdict is a median of, gathered in one pass.
+#[derive(Default)]
+struct ViewSamples {
+    /// Camera offset of the shoulder and of the hip axis from the world landmarks, degrees.
+    off3: Vec<f64>,
+    /// Apparent shoulder and hip widths / trunk length in the image.
+    shoulder_ratio: Vec<f64>,
+    hip_ratio: Vec<f64>,
+    /// Trunk + thigh + shank, pixels.
+    size: Vec<f64>,
+    /// Frames with a pose, and those with the hip and knee confidently seen.
+    present: usize,
+    visible: usize,
+    /// Per frame: time, camera angle and offset (see `frame_angle`).
+    per_frame: Vec<(f64, Option<ViewAngle>, f64)>,
+}
+
+impl ViewSamples {
+    /// Reads every frame of the clip.
+    fn of<F: Frames + ?Sized>(
+        frames: &F,
+        kin: &[RawKinematics],
+        min_conf: f64,
+        p: &ViewParams,
+    ) -> Result<Self> {
+        let mut s = ViewSamples {
+            per_frame: Vec::with_capacity(kin.len()),
+            ..ViewSamples::default()
         };
-        per_frame.push((k.t, None, f64::NAN));
-        let Some(pose) = f.pose.as_ref().filter(|_| k.present) else {
-            return;
-        };
-        present += 1;
+        frames.visit(&mut |i, f| {
+            let Some(k) = kin.get(i) else {
+                return;
+            };
+            s.per_frame.push((k.t, None, f64::NAN));
+            if let Some(pose) = f.pose.as_ref().filter(|_| k.present) {
+                s.add_pose(k, pose, min_conf, p);
+            }
+        })?;
+        Ok(s)
+    }
+
+    /// One frame with a pose (its row already pushed to `per_frame`).
+    fn add_pose(
+        &mut self,
+        k: &RawKinematics,
+        pose: &crate::pose::Pose,
+        min_conf: f64,
+        p: &ViewParams,
+    ) {
+        self.present += 1;
         if k.conf_hip >= min_conf && k.conf_knee >= min_conf {
-            visible += 1;
+            self.visible += 1;
         }
         let w = |i: usize| V3::world(&pose.world[i]);
         let im = |i: usize| V3::image(&pose.image[i]);
@@ -182,43 +209,52 @@ pub fn view_quality<F: Frames + ?Sized>(
             let v = w(a).minus(w(b));
             let n = v.norm();
             if n > 1e-6 {
-                off3.push((v.x.hypot(v.y) / n).clamp(0.0, 1.0).asin().to_degrees());
+                self.off3
+                    .push((v.x.hypot(v.y) / n).clamp(0.0, 1.0).asin().to_degrees());
             }
         }
-        if let Some(last) = per_frame.last_mut() {
+        if let Some(last) = self.per_frame.last_mut() {
             *last = frame_angle(k, pose, p);
         }
         let trunk = k.trunk_px.unwrap_or(0.0);
         if trunk > 1.0 {
-            shr.push(im(idx::LEFT_SHOULDER).minus(im(idx::RIGHT_SHOULDER)).norm() / trunk);
-            hpr.push(im(idx::LEFT_HIP).minus(im(idx::RIGHT_HIP)).norm() / trunk);
+            self.shoulder_ratio
+                .push(im(idx::LEFT_SHOULDER).minus(im(idx::RIGHT_SHOULDER)).norm() / trunk);
+            self.hip_ratio
+                .push(im(idx::LEFT_HIP).minus(im(idx::RIGHT_HIP)).norm() / trunk);
             let side = k.side.unwrap_or(super::Side::Left);
             let (_, h, kn, a, _, _) = super::ids(side);
-            size.push(trunk + im(kn).minus(im(h)).norm() + im(a).minus(im(kn)).norm());
+            self.size
+                .push(trunk + im(kn).minus(im(h)).norm() + im(a).minus(im(kn)).norm());
         }
-    })?;
-    let opt = |v: f64| v.is_finite().then_some(v);
-    let offset_3d_deg = opt(median(&off3));
-    let shoulder_width_ratio_2d = opt(median(&shr));
-    let hip_width_ratio_2d = opt(median(&hpr));
-    let offset_2d_deg = match (shoulder_width_ratio_2d, hip_width_ratio_2d) {
-        (Some(s), Some(h)) => {
-            let a = (s / p.frontal_shoulder_ratio).clamp(0.0, 1.0).asin();
-            let b = (h / p.frontal_hip_ratio).clamp(0.0, 1.0).asin();
-            Some((0.5 * (a + b)).to_degrees())
-        }
-        _ => None,
-    };
-    let subject_size_px = opt(median(&size));
-    let total = frames.len().max(1) as f64;
-    let pose_fraction = present as f64 / total;
-    let visible_fraction = visible as f64 / total;
+    }
+}
 
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// The camera offset from a side view read off the apparent shoulder and hip widths.
+fn offset_from_widths(
+    shoulder_ratio: Option<f64>,
+    hip_ratio: Option<f64>,
+    p: &ViewParams,
+) -> Option<f64> {
+    let (s, h) = (shoulder_ratio?, hip_ratio?);
+    let a = (s / p.frontal_shoulder_ratio).clamp(0.0, 1.0).asin();
+    let b = (h / p.frontal_hip_ratio).clamp(0.0, 1.0).asin();
+    Some((0.5 * (a + b)).to_degrees())
+}
+
+/// The verdict from the camera offset, the subject's size and how often the joints are
+/// seen, with its reasons (what makes a view poor first).
+fn verdict_of(
+    offset: Option<f64>,
+    subject_size_px: Option<f64>,
+    visible_fraction: f64,
+    p: &ViewParams,
+) -> (ViewVerdict, Vec<String>) {
     let mut reasons = Vec::new();
-    let offset = match (offset_3d_deg, offset_2d_deg) {
-        (Some(a), Some(b)) => Some(0.5 * (a + b)),
-        (a, b) => a.or(b),
-    };
     let mut verdict = ViewVerdict::Good;
     match offset {
         Some(o) if o > p.oblique_max_deg => {
@@ -260,28 +296,59 @@ pub fn view_quality<F: Frames + ?Sized>(
         // What makes the view poor comes first; "side-on" is then only context.
         reasons.sort_by_key(|r| r.starts_with("side-on view"));
     }
+    (verdict, reasons)
+}
+
+/// The reason naming each camera angle's stretch, when the clip has more than one.
+fn camera_change_reason(parts: &[ViewPart]) -> Option<String> {
+    if parts.len() <= 1 {
+        return None;
+    }
+    let list: Vec<String> = parts
+        .iter()
+        .map(|x| {
+            format!(
+                "{} {:.1}-{:.1} s (about {:.0} degrees off a side view)",
+                x.angle.name(),
+                x.start_s,
+                x.end_s,
+                x.offset_deg
+            )
+        })
+        .collect();
+    Some(format!("the camera angle changes: {}", list.join(", ")))
+}
+
+/// Assesses the view of a clip.
+pub fn view_quality<F: Frames + ?Sized>(
+    frames: &F,
+    kin: &[RawKinematics],
+    min_conf: f64,
+    p: &ViewParams,
+) -> Result<ViewQuality> {
+    let s = ViewSamples::of(frames, kin, min_conf, p)?;
+    let offset_3d_deg = finite(median(&s.off3));
+    let shoulder_width_ratio_2d = finite(median(&s.shoulder_ratio));
+    let hip_width_ratio_2d = finite(median(&s.hip_ratio));
+    let offset_2d_deg = offset_from_widths(shoulder_width_ratio_2d, hip_width_ratio_2d, p);
+    let subject_size_px = finite(median(&s.size));
+    let total = frames.len().max(1) as f64;
+    let pose_fraction = s.present as f64 / total;
+    let visible_fraction = s.visible as f64 / total;
+    let offset = match (offset_3d_deg, offset_2d_deg) {
+        (Some(a), Some(b)) => Some(0.5 * (a + b)),
+        (a, b) => a.or(b),
+    };
+    let (verdict, mut reasons) = verdict_of(offset, subject_size_px, visible_fraction, p);
     let use_3d = offset.is_some_and(|o| o > p.side_on_max_deg);
-    let parts = view_parts(&per_frame, p);
-    let rear = per_frame
+    let parts = view_parts(&s.per_frame, p);
+    let rear = s
+        .per_frame
         .iter()
         .filter(|f| f.1 == Some(ViewAngle::Rear))
         .count();
-    let rear_fraction = (rear > 0).then(|| rear as f64 / present.max(1) as f64);
-    if parts.len() > 1 {
-        let list: Vec<String> = parts
-            .iter()
-            .map(|x| {
-                format!(
-                    "{} {:.1}-{:.1} s (about {:.0} degrees off a side view)",
-                    x.angle.name(),
-                    x.start_s,
-                    x.end_s,
-                    x.offset_deg
-                )
-            })
-            .collect();
-        reasons.push(format!("the camera angle changes: {}", list.join(", ")));
-    }
+    let rear_fraction = (rear > 0).then(|| rear as f64 / s.present.max(1) as f64);
+    reasons.extend(camera_change_reason(&parts));
     Ok(ViewQuality {
         parts: if parts.len() > 1 { parts } else { Vec::new() },
         offset_3d_deg,
