@@ -289,7 +289,7 @@ fn check_clip(dir: &Path, tmp: &Path, c: &Clip) -> Vec<String> {
         // is, so it cannot say what lies outside it.
         let heads: Vec<Region> = faces.iter().filter_map(|lm| head_region(lm)).collect();
         if pose_at(&own, i).is_some() && heads.len() == faces.len() {
-            let bystanders = BYSTANDER_HEADS.iter().filter(|(f, _)| *f == c.file).map(
+            let bystanders = BYSTANDER_HEADS.iter().filter(|(f, _, _)| *f == c.file).map(
                 |&(_, [x0, y0, x1, y1], h)| Region {
                     x0: x0 - h,
                     y0: y0 - h,
