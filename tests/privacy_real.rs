@@ -289,7 +289,16 @@ fn check_clip(dir: &Path, tmp: &Path, c: &Clip) -> Vec<String> {
         // is, so it cannot say what lies outside it.
         let heads: Vec<Region> = faces.iter().filter_map(|lm| head_region(lm)).collect();
         if pose_at(&own, i).is_some() && heads.len() == faces.len() {
-            changed.push((i, changed_outside(&vb[i], &vw[i], &heads, 12.0)));
+            let bystanders = BYSTANDER_HEADS.iter().filter(|(f, _, _)| *f == c.file).map(
+                |&(_, [x0, y0, x1, y1], h)| Region {
+                    x0: x0 - h,
+                    y0: y0 - h,
+                    x1: x1 + h,
+                    y1: y1 + h,
+                },
+            );
+            let known: Vec<Region> = heads.iter().copied().chain(bystanders).collect();
+            changed.push((i, changed_outside(&vb[i], &vw[i], &known, 12.0)));
         }
     }
     // Heads were marked by eye on three of the excerpts, at their own size only; the
@@ -357,6 +366,15 @@ fn check_clip(dir: &Path, tmp: &Path, c: &Clip) -> Vec<String> {
 /// rack at the left (his face some 30 px in the 1920 x 926 frame, too small for the person
 /// detector: sharp before the face detector, detail kept 0.86-0.97 on these frames),
 /// standing (60, 120, 210) and bent over (150).
+/// People in view whom no landmarks of the test describe, for "changed outside the heads":
+/// the box their head moves within over the excerpt (placed by eye on its frames), and
+/// their head height in pixels, by which it is grown each way as [`head_region`] grows the
+/// landmark heads. The man behind the rack in the rear-view deadlift stands (head about
+/// x 152-262, y 305-400) and bends low (down to y 470); his blur is kept where he was found
+/// before and after (`privacy::BRIDGE_OTHERS_S`).
+const BYSTANDER_HEADS: &[(&str, [f32; 4], f32)] =
+    &[("rdl_sebitzu_1.mp4", [152.0, 305.0, 262.0, 470.0], 60.0)];
+
 const MARKED_HEADS: &[(&str, usize, [i32; 4])] = &[
     ("deadlift_formfit_1.mp4", 0, [308, 205, 402, 307]),
     ("deadlift_formfit_1.mp4", 24, [236, 24, 320, 124]),
