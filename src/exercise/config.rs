@@ -214,7 +214,7 @@ pub struct RepParams {
     pub foreshortened_trunk_min_offset_deg: f64,
     /// The phases are timed on another angle than the driving signal (the image angle
     /// where the rep is found in the 3D one, or the reverse) when that angle's movements
-    /// fit one eased movement each with at most this fraction of the driving signal's
+    /// fit one eased movement each with less than this fraction of the driving signal's
     /// misfit (default 0.5; see `exercise::reps::timing_signal`).
     pub timing_switch_ratio: f64,
     /// A rep's phase times are uncertain by this many times the misfit of its movements to

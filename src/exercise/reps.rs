@@ -424,7 +424,7 @@ impl<'a> Timing<'a> {
 
 /// The signal to time the phases on: the driving signal unless another of
 /// `s.timing` (moving through every one of the set's movements) fits one eased movement
-/// per movement with at most `RepParams::timing_switch_ratio` times the driving signal's misfit.
+/// per movement with less than `RepParams::timing_switch_ratio` times the driving signal's misfit.
 /// A camera off the side view distorts each angle differently (depth read off one camera
 /// flattens the 3D angle near full extension; the image angle is foreshortened evenly), so
 /// the phase boundaries fitted to the evenly-read signal do not move with the view.
@@ -619,7 +619,7 @@ fn rep_bounds(c: &SetContext, j: usize) -> RepBounds {
         _ => br,
     };
     // The reported phases stay between the driving signal's turning points around the rep
-    // (the top before it and the next rep's top after it).
+    // (the top before it and the next rep's bottom after it).
     let window = (
         tp.map(|x| s.t[x.i]).unwrap_or(s.t[start]),
         next_extreme.map(|k| s.t[k]).unwrap_or(s.t[end.min(n - 1)]),
@@ -667,10 +667,14 @@ fn reported_phases(c: &SetContext, j: usize, drive: &PhaseTimes, window: (f64, f
             continue;
         }
         let o = on(k).durations();
-        let d = [(ecc, o.0), (con, o.1)]
+        // Only phases both signals time count: with none compared, nothing is known.
+        let Some(d) = [(ecc, o.0), (con, o.1)]
             .iter()
             .filter_map(|(a, b)| Some((a.as_ref()? - b.as_ref()?).abs()))
-            .fold(0.0f64, f64::max);
+            .reduce(f64::max)
+        else {
+            continue;
+        };
         ph.uncertainty_s = Some(ph.uncertainty_s.map_or(d, |u| u.max(d)));
     }
     ph
@@ -961,9 +965,12 @@ fn walks_off(s: &SegmentInput, from: usize, until: f64, fraction: f64) -> bool {
 fn label_phases(labels: &mut [Option<(usize, Phase)>], c: &SetContext, r: &RepBounds, idx: usize) {
     for (k, label) in labels.iter_mut().enumerate().take(r.end + 1).skip(r.start) {
         let tk = c.s.t[k];
-        let ph = if k < r.b.i && tk < r.phases.b_in {
+        // The driving signal's bottom frame is a bottom frame; phases timed on another
+        // signal are labelled by their own times alone (its bottom may lie elsewhere).
+        let driving = c.chosen == 0;
+        let ph = if (!driving || k < r.b.i) && tk < r.phases.b_in {
             Phase::Eccentric
-        } else if tk <= r.phases.b_out || k == r.b.i {
+        } else if tk <= r.phases.b_out || (driving && k == r.b.i) {
             Phase::BottomPause
         } else if r.phases.top_after.is_some_and(|(arrive, _)| tk >= arrive) {
             Phase::TopPause
