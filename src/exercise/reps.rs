@@ -1435,28 +1435,7 @@ mod tests {
         let t: Vec<f64> = (0..raw.len()).map(|k| k as f64 / fs).collect();
         let e =
             crate::signal::clean_series(&t, &raw, &crate::signal::CleanParams::default()).values;
-        let v = crate::signal::derivative(&t, &e);
-        let n = t.len();
-        let none = vec![false; n];
-        let yes = vec![true; n];
-        let input = SegmentInput {
-            t: &t,
-            e: &e,
-            e_raw: &raw,
-            filled: &none,
-            hip: &e,
-            hip_2d: &e,
-            hip_3d: &e,
-            knee: &e,
-            loaded: &yes,
-            in_position: &yes,
-            ankles: &vec![[None, None]; n],
-            leg_px: f64::NAN,
-            working_eccentric: false,
-            nordic: false,
-            timing: &[],
-        };
-        segment(&input, &v, &RepParams::default()).reps
+        segment_with(&t, &e, &raw, &[]).reps
     }
 
     #[test]
@@ -1505,7 +1484,13 @@ mod tests {
         (t, truth, drive)
     }
 
-    fn segment_with(t: &[f64], e: &[f64], timing: &[(&'static str, Vec<f64>)]) -> Segmentation {
+    /// Segments `e` (read raw as `e_raw`) with every frame loaded and in position.
+    fn segment_with(
+        t: &[f64],
+        e: &[f64],
+        e_raw: &[f64],
+        timing: &[(&'static str, Vec<f64>)],
+    ) -> Segmentation {
         let n = t.len();
         let v = crate::signal::derivative(t, e);
         let none = vec![false; n];
@@ -1513,7 +1498,7 @@ mod tests {
         let input = SegmentInput {
             t,
             e,
-            e_raw: e,
+            e_raw,
             filled: &none,
             hip: e,
             hip_2d: e,
@@ -1538,8 +1523,8 @@ mod tests {
         // image angle foreshortened by the camera's yaw).
         let (t, truth, drive) = read_through(|x| x.max(25.0));
         let even: Vec<f64> = truth.iter().map(|x| 0.8 * x).collect();
-        let alone = segment_with(&t, &drive, &[]);
-        let seg = segment_with(&t, &drive, &[("even", even)]);
+        let alone = segment_with(&t, &drive, &drive, &[]);
+        let seg = segment_with(&t, &drive, &drive, &[("even", even)]);
         assert_eq!(alone.timing_signal, "driving");
         assert_eq!(seg.timing_signal, "even");
         let counted: Vec<&Rep> = seg.reps.iter().filter(|r| r.counted).collect();
@@ -1579,7 +1564,7 @@ mod tests {
                 .iter()
                 .all(|n| !n.contains("uncertain"))
         );
-        let mut loose = segment_with(&t, &drive, &[]);
+        let mut loose = segment_with(&t, &drive, &drive, &[]);
         for r in loose.reps.iter_mut().filter(|r| r.number == Some(2)) {
             r.phase_uncertainty_s = Some(0.4);
         }
@@ -1616,7 +1601,7 @@ mod tests {
         assert_eq!(view_phase_floor_s(&p, Some(120.0)), front);
         // The floor raises small statements, leaves larger ones and absent ones alone.
         let (t, truth, _) = read_through(|x| x);
-        let mut seg = segment_with(&t, &truth, &[]);
+        let mut seg = segment_with(&t, &truth, &truth, &[]);
         seg.reps[0].phase_uncertainty_s = Some(0.9);
         seg.reps[1].phase_uncertainty_s = None;
         let before: Vec<Option<f64>> = seg.reps.iter().map(|r| r.phase_uncertainty_s).collect();
@@ -1651,7 +1636,7 @@ mod tests {
         // times the phases, and they agree within a few hundredths of a second.
         let (t, truth, drive) = read_through(|x| x);
         let other: Vec<f64> = truth.iter().map(|x| 10.0 + 0.7 * x).collect();
-        let seg = segment_with(&t, &drive, &[("other", other)]);
+        let seg = segment_with(&t, &drive, &drive, &[("other", other)]);
         assert_eq!(seg.timing_signal, "driving");
         for r in seg.reps.iter().filter(|r| r.counted) {
             assert!(r.phase_uncertainty_s.unwrap() < 0.1, "{r:?}");

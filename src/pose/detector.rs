@@ -222,35 +222,69 @@ impl Detector {
     /// Runs the model on the prepared input; returns detections in frame coordinates,
     /// best first.
     pub fn infer(&mut self, lb: &Letterbox, min_score: f32) -> Result<Vec<Detection>> {
-        let n = INPUT_SIZE as usize;
-        let input = TensorRef::from_array_view(([1usize, n, n, 3], &self.input[..]))
-            .map_err(|e| inference("detector input", e))?;
-        let outputs = self
-            .session
-            .run(ort::inputs!["input_1" => input])
-            .map_err(|e| inference("detector", e))?;
-        let (_, boxes) = outputs["Identity"]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| inference("detector boxes", e))?;
-        let (_, scores) = outputs["Identity_1"]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| inference("detector scores", e))?;
-        if boxes.len() != NUM_BOXES * NUM_COORDS || scores.len() != NUM_BOXES {
-            return Err(Error::Inference {
-                stage: "detector",
-                reason: format!(
-                    "unexpected output sizes {} and {}",
-                    boxes.len(),
-                    scores.len()
-                ),
-            });
-        }
-        let mut dets = weighted_nms(decode(boxes, scores, &self.anchors, min_score));
+        let io = SsdIo {
+            stage: "detector",
+            input: "input_1",
+            boxes: "Identity",
+            scores: "Identity_1",
+            shape: (NUM_BOXES, NUM_COORDS),
+        };
+        let found = run_ssd(
+            &mut self.session,
+            &io,
+            INPUT_SIZE as usize,
+            &self.input,
+            |b, s| decode(b, s, &self.anchors, min_score),
+        )?;
+        let mut dets = weighted_nms(found);
         for d in dets.iter_mut() {
             remove_letterbox(d, lb);
         }
         Ok(dets)
     }
+}
+
+/// The names of an SSD model's tensors and the shape of its box output (boxes, values per box).
+pub(crate) struct SsdIo {
+    pub stage: &'static str,
+    pub input: &'static str,
+    pub boxes: &'static str,
+    pub scores: &'static str,
+    pub shape: (usize, usize),
+}
+
+/// Runs an SSD detector on an `n` x `n` RGB input and hands its box and score outputs,
+/// checked against `io.shape`, to `read`.
+pub(crate) fn run_ssd<T>(
+    session: &mut Session,
+    io: &SsdIo,
+    n: usize,
+    input: &[f32],
+    read: impl FnOnce(&[f32], &[f32]) -> T,
+) -> Result<T> {
+    let tensor = TensorRef::from_array_view(([1usize, n, n, 3], input))
+        .map_err(|e| inference(io.stage, format!("input: {e}")))?;
+    let outputs = session
+        .run(ort::inputs![io.input => tensor])
+        .map_err(|e| inference(io.stage, e))?;
+    let (_, boxes) = outputs[io.boxes]
+        .try_extract_tensor::<f32>()
+        .map_err(|e| inference(io.stage, format!("boxes: {e}")))?;
+    let (_, scores) = outputs[io.scores]
+        .try_extract_tensor::<f32>()
+        .map_err(|e| inference(io.stage, format!("scores: {e}")))?;
+    let (count, coords) = io.shape;
+    if boxes.len() != count * coords || scores.len() != count {
+        return Err(Error::Inference {
+            stage: io.stage,
+            reason: format!(
+                "unexpected output sizes {} and {}",
+                boxes.len(),
+                scores.len()
+            ),
+        });
+    }
+    Ok(read(boxes, scores))
 }
 
 pub(crate) fn inference(stage: &'static str, e: impl std::fmt::Display) -> Error {

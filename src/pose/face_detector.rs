@@ -19,13 +19,12 @@ use opencv::core::{Mat, Scalar, Size};
 use opencv::imgproc;
 use opencv::prelude::*;
 use ort::session::Session;
-use ort::value::TensorRef;
 
 use super::PoseOptions;
 use super::anchors::{self, Anchor, AnchorOptions};
-use super::detector::{Detection, decode_scaled, inference, weighted_nms};
+use super::detector::{Detection, SsdIo, decode_scaled, run_ssd, weighted_nms};
 use super::image_tensor::{Range, mat_to_tensor};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub const INPUT_SIZE: i32 = 192;
 pub const NUM_BOXES: usize = 2304;
@@ -176,36 +175,22 @@ impl FaceDetector {
             Scalar::all(0.0),
         )?;
         mat_to_tensor(&self.warped, &mut self.input, Range::MinusOneToOne)?;
-        let n = INPUT_SIZE as usize;
-        let input = TensorRef::from_array_view(([1usize, n, n, 3], &self.input[..]))
-            .map_err(|e| inference("face detector input", e))?;
-        let outputs = self
-            .session
-            .run(ort::inputs!["input" => input])
-            .map_err(|e| inference("face detector", e))?;
-        let (_, boxes) = outputs["reshaped_regressor_face_4"]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| inference("face detector boxes", e))?;
-        let (_, scores) = outputs["reshaped_classifier_face_4"]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| inference("face detector scores", e))?;
-        if boxes.len() != NUM_BOXES * NUM_COORDS || scores.len() != NUM_BOXES {
-            return Err(Error::Inference {
-                stage: "face detector",
-                reason: format!(
-                    "unexpected output sizes {} and {}",
-                    boxes.len(),
-                    scores.len()
-                ),
-            });
-        }
-        let dets = decode_scaled::<NUM_KEYPOINTS>(
-            boxes,
-            scores,
-            &self.anchors,
-            min_score,
-            INPUT_SIZE as f32,
-        );
+        let io = SsdIo {
+            stage: "face detector",
+            input: "input",
+            boxes: "reshaped_regressor_face_4",
+            scores: "reshaped_classifier_face_4",
+            shape: (NUM_BOXES, NUM_COORDS),
+        };
+        let dets = run_ssd(
+            &mut self.session,
+            &io,
+            INPUT_SIZE as usize,
+            &self.input,
+            |b, s| {
+                decode_scaled::<NUM_KEYPOINTS>(b, s, &self.anchors, min_score, INPUT_SIZE as f32)
+            },
+        )?;
         Ok(dets.iter().map(|d| win.detection_to_frame(d)).collect())
     }
 
