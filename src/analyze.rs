@@ -664,6 +664,7 @@ fn analyze_tracked(
     named.path = named.path.file_name().map(Into::into).unwrap_or_default();
     let mut header =
         crate::landmarks_file::LandmarksHeader::new(named, tracker.options().model, false);
+    header.mirror = tracker.options().mirror;
     header.video_sha256 = match known_sha256 {
         Some(sha) => Some(sha.to_string()),
         None => crate::hash::sha256_file(video).ok(),

@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::models::ModelSize;
 use crate::output::AtomicFile;
-use crate::pose::{LANDMARK_NAMES, Landmark, NUM_LANDMARKS, Pose, PoseFrame, Roi, RoiSource};
+use crate::pose::{
+    LANDMARK_NAMES, Landmark, MirrorMode, NUM_LANDMARKS, Pose, PoseFrame, Roi, RoiSource,
+};
 use crate::video::VideoInfo;
 
 pub const SCHEMA: &str = "hipflex-landmarks";
@@ -36,6 +38,14 @@ pub struct LandmarksHeader {
     /// its video without the video's path (which the header no longer carries).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_sha256: Option<String>,
+    /// How the landmark model read each crop (`mirror-average` with `--mirror-average`);
+    /// left out for the default single pass, so older files read as that.
+    #[serde(default, skip_serializing_if = "is_single_pass")]
+    pub mirror: MirrorMode,
+}
+
+fn is_single_pass(m: &MirrorMode) -> bool {
+    *m == MirrorMode::Off
 }
 
 impl LandmarksHeader {
@@ -48,6 +58,7 @@ impl LandmarksHeader {
             model,
             smoothing,
             video_sha256: None,
+            mirror: MirrorMode::Off,
         }
     }
 }

@@ -134,9 +134,10 @@ impl Candidate {
     /// The far side of a person seen side-on is mostly hidden, and its guessed landmarks
     /// jump (a kneeling partner's hidden leg can flip between bent and straight from one
     /// frame to the next): scoring it would reward noise. So the side with the higher
-    /// landmark visibility is scored, and each angle series is first passed through a
-    /// running median of [`MEDIAN_SAMPLES`] scouted samples, which removes isolated jumps
-    /// but keeps a real movement (a lowering lasts several samples).
+    /// landmark visibility is scored (the mean of both when they are seen alike, so that
+    /// no side is preferred and a mirrored clip scores the same), and each angle series is
+    /// first passed through a running median of [`MEDIAN_SAMPLES`] scouted samples, which
+    /// removes isolated jumps but keeps a real movement (a lowering lasts several samples).
     pub fn movement_deg(&self) -> f32 {
         let vis = |h: usize, k: usize, a: usize| -> f32 {
             self.samples
@@ -169,12 +170,15 @@ impl Candidate {
             idx::RIGHT_KNEE,
             idx::RIGHT_ANKLE,
         );
-        let (s, h, k, a) = if vis(left.1, left.2, left.3) >= vis(right.1, right.2, right.3) {
-            left
-        } else {
-            right
-        };
-        side(s, h, k, a)
+        let seen = |(_, h, k, a): (usize, usize, usize, usize)| vis(h, k, a);
+        let score = |(s, h, k, a): (usize, usize, usize, usize)| side(s, h, k, a);
+        match seen(left).total_cmp(&seen(right)) {
+            std::cmp::Ordering::Greater => score(left),
+            std::cmp::Ordering::Less => score(right),
+            // Both sides seen alike (a front or rear view): neither is the near side, so
+            // both are scored (a mirrored clip scores the same).
+            std::cmp::Ordering::Equal => (score(left) + score(right)) / 2.0,
+        }
     }
 
     /// Mean horizontal position of the hips (pixels).

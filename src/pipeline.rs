@@ -580,6 +580,22 @@ fn scout_people_counted(
     tracker: &mut PoseTracker,
     choice: PersonChoice,
 ) -> Result<(PersonScout, u64)> {
+    let (scout, decoded) = scout_pass(video, rotate, tracker)?;
+    Ok((scout.finish(choice), decoded))
+}
+
+/// The people the scouting of `video` sees, as [`crate::person::choose`] is given them:
+/// the candidates and how many frames were scouted (for tests of the choice).
+pub fn scouted_people(
+    video: &Path,
+    rotate: RotateMode,
+    tracker: &mut PoseTracker,
+) -> Result<(Vec<Candidate>, usize)> {
+    let (scout, _) = scout_pass(video, rotate, tracker)?;
+    Ok((scout.cands, scout.scouted))
+}
+
+fn scout_pass(video: &Path, rotate: RotateMode, tracker: &mut PoseTracker) -> Result<(Scout, u64)> {
     let mut reader = VideoReader::open(video, rotate)?;
     let mut scout = Scout::default();
     while let Some(f) = reader.next_frame()? {
@@ -589,5 +605,5 @@ fn scout_people_counted(
         }
     }
     tracker.reset();
-    Ok((scout.finish(choice), reader.frames_decoded()))
+    Ok((scout, reader.frames_decoded()))
 }

@@ -8,13 +8,11 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-fn hipflex() -> Command {
+/// The binary with its history database in the test's own folder `root` (never the
+/// user's, and never shared with the other tests running at the same time).
+fn hipflex(root: &Path) -> Command {
     let mut c = Command::cargo_bin("hipflex").unwrap();
-    // Sessions go to a test database, never the user's.
-    c.env(
-        "HIPFLEX_DB",
-        std::env::temp_dir().join(format!("hipflex-cli-batch-{}.sqlite", std::process::id())),
-    );
+    c.env("HIPFLEX_DB", root.join("history.sqlite"));
     c
 }
 
@@ -66,7 +64,8 @@ fn rows(dir: &Path) -> Vec<Vec<String>> {
 }
 
 fn batch(input: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
-    let o = hipflex()
+    let root = out.parent().expect("outputs inside the test's folder");
+    let o = hipflex(root)
         .arg("batch")
         .arg(input)
         .arg("--out")
@@ -182,7 +181,7 @@ fn shards_merge_to_the_unsharded_result() {
     batch(&input, &s1, &["--phase", "2", "--shard", "1/2"]);
     batch(&input, &s2, &["--phase", "2", "--shard", "2/2"]);
     assert!(rows(&s1).len() < 3 && rows(&s2).len() < 3);
-    let o = hipflex()
+    let o = hipflex(tmp.path())
         .arg("batch-merge")
         .arg(&s1)
         .arg(&s2)
@@ -299,7 +298,7 @@ fn quoted_globs_and_manifest_only_batches() {
     )
     .unwrap();
     let out = tmp.path().join("manifest-only");
-    let o = hipflex()
+    let o = hipflex(tmp.path())
         .args(["batch", "--manifest"])
         .arg(&manifest)
         .args(["--model", "lite", "--no-video", "--out"])
@@ -354,6 +353,7 @@ fn progress_bars_only_on_a_terminal() {
     let o = std::process::Command::new("script")
         .args(["-qefc", &cmd, "/dev/null"])
         .env("COLUMNS", "160")
+        .env("HIPFLEX_DB", tmp.path().join("history.sqlite"))
         .output()
         .unwrap();
     let tty = String::from_utf8_lossy(&o.stdout);

@@ -499,3 +499,42 @@ for f in "$MNT"/history.sqlite*; do cp "$f" "$OUT/after.sqlite${f##*history.sqli
         .unwrap();
     assert_eq!(ok, "ok");
 }
+
+/// A database another program holds when the batch starts is tried again for each video
+/// as it finishes: the session is recorded once the other program lets go (it used to be
+/// given up for the whole batch at the start).
+#[test]
+fn a_database_busy_when_the_batch_starts_still_gets_the_sessions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("clinic/Ann");
+    clip("sample_bridge.mp4", &dir.join("2026-11-02.mp4"));
+    // A new, still empty database (rollback journal) that another program holds with an
+    // exclusive lock: even reading it waits, so the batch's first open gives up.
+    let db = tmp.path().join("history.sqlite");
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder
+        .execute_batch("CREATE TABLE x(a); DROP TABLE x; BEGIN EXCLUSIVE;")
+        .unwrap();
+    let child = StdCommand::new(assert_cmd::cargo::cargo_bin("hipflex"))
+        .arg("batch")
+        .arg(tmp.path().join("clinic"))
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .arg("--db")
+        .arg(&db)
+        .args(["--model", "lite", "--no-video", "--phase", "2"])
+        .env(hipflex::history::BUSY_TIMEOUT_ENV, "300")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Longer than the timeout, much shorter than analysing the clip.
+    std::thread::sleep(Duration::from_millis(1000));
+    holder.execute_batch("COMMIT").unwrap();
+    drop(holder);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("locked by another program"), "said so: {err}");
+    assert!(err.contains("tried again"), "{err}");
+    assert_eq!(sessions(&db), 1, "{err}");
+}

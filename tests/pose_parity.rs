@@ -89,8 +89,15 @@ fn check_model(model: ModelSize, only: Option<&[&str]>) {
         .filter(|p| p.to_string_lossy().ends_with(&suffix))
         .collect();
     cases.sort();
+    // `HIPFLEX_PARITY_MIRROR_AVERAGE=1` measures `--mirror-average` against MediaPipe's
+    // one pass (the bounds are for the default; the README gives what it measured).
     let opts = PoseOptions {
         model,
+        mirror: if std::env::var("HIPFLEX_PARITY_MIRROR_AVERAGE").is_ok_and(|v| v == "1") {
+            hipflex::pose::MirrorMode::Average
+        } else {
+            hipflex::pose::MirrorMode::Off
+        },
         ..Default::default()
     };
     let mut tracker = pipeline::tracker(&opts, None).expect("run scripts/setup first");

@@ -503,6 +503,110 @@ fn poor_view_softens_angle_flags_only() {
 }
 
 #[test]
+fn oblique_view_keeps_red_a_peak_whose_whole_interval_is_far_beyond_the_cap() {
+    // Cap 45°, band 10°: 130 ± 23 has its low end (107°) beyond 55°; 70 ± 23 (47°) does not;
+    // a poor view keeps both doubtful (its interval is not to be trusted).
+    let peak = |n: usize, p: f64, h: f64| {
+        let mut r = rep(n, p);
+        r.peak_hip_uncertainty_deg = Some(h);
+        r
+    };
+    let mut s = set(
+        Exercise::Deadlift,
+        vec![
+            peak(1, 130.0, 23.0),
+            peak(2, 70.0, 23.0),
+            peak(3, 66.0, 10.0),
+            peak(4, 130.0, 0.0),
+        ],
+    );
+    s.view_verdict = ViewVerdict::Oblique;
+    let e = eval(2, &s);
+    let ec = with(&e, FlagCode::EarlyCompression);
+    assert_eq!(ec.len(), 4);
+    // A zero-width interval carries no camera-angle error: doubtful like a bare peak.
+    assert_eq!((ec[3].severity, ec[3].uncertain), (Severity::Amber, true));
+    assert!(!ec[3].message.contains("even the low end"));
+    assert_eq!((ec[0].severity, ec[0].uncertain), (Severity::Red, false));
+    assert!(
+        ec[0].message.contains("even the low end of the interval")
+            && ec[0].message.contains("oblique"),
+        "{}",
+        ec[0].message
+    );
+    assert!(!ec[0].message.contains("Uncertain"));
+    // 70 ± 23 straddles nothing (47 > 45) but its low end is inside the band: amber.
+    assert_eq!((ec[1].severity, ec[1].uncertain), (Severity::Amber, true));
+    assert!(
+        ec[1]
+            .message
+            .contains("Uncertain: the set was filmed at an oblique angle")
+    );
+    // 66 ± 10: low end 56° is beyond 55°: red too.
+    assert_eq!((ec[2].severity, ec[2].uncertain), (Severity::Red, false));
+    assert_eq!(e.reps[0].severity, Severity::Red);
+    assert!(!e.reps[0].uncertain && e.reps[1].uncertain);
+    assert!(e.summary.uncertain);
+
+    s.view_verdict = ViewVerdict::Poor;
+    let e = eval(2, &s);
+    let ec = with(&e, FlagCode::EarlyCompression);
+    assert!(
+        ec.iter()
+            .all(|f| f.uncertain && f.severity == Severity::Amber)
+    );
+}
+
+#[test]
+fn oblique_time_under_compression_stays_red_where_reps_that_stayed_red_spent_it() {
+    // Cap 45°, band 10°. A rep at 130 ± 23 stays red (low end 107° > 55°); one at 70 ± 23
+    // is softened. Both spend time beyond cap + band.
+    let sampled = |n: usize, p: f64, h: f64| {
+        let mut r = rep(n, p);
+        r.peak_hip_uncertainty_deg = Some(h);
+        r.hip_samples = samples(n as f64 * 10.0, &[40.0, p, p, 40.0], true);
+        r
+    };
+    // The set's time under compression: (severity, uncertain, message), and its worst.
+    let tuc = |view: ViewVerdict, reps: Vec<hipflex::protocol::RepMeasurement>| {
+        let mut s = set(Exercise::Deadlift, reps);
+        s.view_verdict = view;
+        let e = eval(2, &s);
+        let f = one(&e, FlagCode::TimeUnderCompression);
+        (
+            f.severity,
+            f.uncertain,
+            f.message.clone(),
+            e.summary.severity,
+        )
+    };
+    let both = || vec![sampled(1, 130.0, 23.0), sampled(2, 70.0, 23.0)];
+
+    let (sev, unsure, msg, worst) = tuc(ViewVerdict::Oblique, both());
+    assert_eq!(
+        (sev, unsure, worst),
+        (Severity::Red, false, Severity::Red),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("rep 1 stayed red") && !msg.contains("Uncertain"),
+        "{msg}"
+    );
+
+    // Only the doubtful rep spends time beyond cap + band: amber and uncertain, as before.
+    let (sev, unsure, msg, _) = tuc(ViewVerdict::Oblique, vec![sampled(2, 70.0, 23.0)]);
+    assert_eq!((sev, unsure), (Severity::Amber, true), "{msg}");
+    assert!(
+        msg.contains("Uncertain: the set was filmed at an oblique angle"),
+        "{msg}"
+    );
+
+    // A poor view trusts no interval: amber and uncertain however deep.
+    let (sev, unsure, msg, _) = tuc(ViewVerdict::Poor, both());
+    assert_eq!((sev, unsure), (Severity::Amber, true), "{msg}");
+}
+
+#[test]
 fn amber_band_zero_makes_everything_red() {
     let text = hipflex::protocol::DEFAULT_PHT_TOML.replacen(
         "amber_band_deg = 10.0",

@@ -16,8 +16,9 @@ use std::path::{Path, PathBuf};
 
 use hipflex::analyze::{AnalyzeOptions, Provenance, analyze_frames};
 use hipflex::exercise::AnalysisConfig;
+use hipflex::person::PersonChoice;
 use hipflex::pipeline;
-use hipflex::pose::{PoseOptions, PoseTracker};
+use hipflex::pose::{MirrorMode, PoseOptions, PoseTracker};
 use hipflex::protocol::Protocol;
 use hipflex::video::RotateMode;
 
@@ -93,12 +94,21 @@ struct Answer {
     peaks: Vec<f64>,
 }
 
+/// Analyses `video` as `hipflex analyze` does by default: the person `--person auto`
+/// picks (a clip with a partner holding the ankles follows the exerciser, not whoever
+/// MediaPipe's detector finds first), phase 2, the built-in protocol.
 fn analyse(tracker: &mut PoseTracker, video: &Path) -> Result<Answer, String> {
     let mut frames = Vec::new();
-    let s = pipeline::track_video(video, RotateMode::Auto, tracker, |f, _| {
-        frames.push(f.clone());
-        Ok(())
-    })
+    let (_, s) = pipeline::track_people(
+        video,
+        RotateMode::Auto,
+        tracker,
+        PersonChoice::Auto,
+        |f, _| {
+            frames.push(f.clone());
+            Ok(())
+        },
+    )
     .map_err(|e| e.to_string())?;
     let prov = Provenance {
         video: s.video.clone(),
@@ -169,7 +179,16 @@ fn reencoded_clips_give_the_same_exercise_reps_and_peaks() {
         })
         .collect();
     let work = tempfile::tempdir().unwrap();
-    let mut tracker = pipeline::tracker(&PoseOptions::default(), None).expect("pose model");
+    // `HIPFLEX_REENCODE_MIRROR_AVERAGE=1` measures with `--mirror-average`.
+    let opts = PoseOptions {
+        mirror: if std::env::var("HIPFLEX_REENCODE_MIRROR_AVERAGE").is_ok_and(|v| v == "1") {
+            MirrorMode::Average
+        } else {
+            MirrorMode::Off
+        },
+        ..Default::default()
+    };
+    let mut tracker = pipeline::tracker(&opts, None).expect("pose model");
     let mut failures = Vec::new();
     let mut ran: Vec<String> = Vec::new();
     println!(

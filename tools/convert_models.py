@@ -509,10 +509,16 @@ def main():
         names = [n for n in names if os.path.exists(os.path.join(out, n + ".onnx"))] + \
                 [n for n in ["pose_landmark_heavy"] if not args.heavy and os.path.exists(os.path.join(out, n + ".onnx"))]
     if args.only:
-        unknown = set(args.only) - set(names + ["pose_landmark_heavy"])
+        known = [DETECTOR] + LANDMARKS + [FACE_DETECTOR]
+        unknown = set(args.only) - set(known)
         if unknown:
-            sys.exit(f"--only: unknown model(s) {sorted(unknown)}")
-        names = [n for n in names + ["pose_landmark_heavy"] if n in args.only]
+            sys.exit(f"--only: unknown model(s) {sorted(unknown)}; known: {', '.join(known)}")
+        missing = [n for n in args.only if args.check and not os.path.exists(os.path.join(out, n + ".onnx"))]
+        if missing:
+            sys.exit(f"--check --only: {', '.join(m + '.onnx' for m in missing)} not found in {out}; "
+                     "build it first (without --check)")
+        # Each model once, in build order, whether or not --heavy also named it.
+        names = [n for n in known if n in args.only]
     frames = [f for p in args.frames for f in frames_from(p)]
 
     report, failed = {}, []

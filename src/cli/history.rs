@@ -39,6 +39,13 @@ impl DbArgs {
                 report_upgrade(&db);
                 (Some(p), None)
             }
+            // Busy now is not busy for the whole batch: each video tries again.
+            Err(e @ history::Error::Locked { .. }) => {
+                eprintln!(
+                    "warning: {e}\nThe videos are analysed all the same, and each video's session is tried again when it is done."
+                );
+                (Some(p), None)
+            }
             Err(e) => {
                 eprintln!(
                     "warning: {e}\nThe videos are analysed all the same; nothing is recorded in the history."

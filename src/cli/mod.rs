@@ -49,6 +49,11 @@ pub struct EngineArgs {
     /// hips and knees move like an exercise; `first` is MediaPipe's own choice.
     #[arg(long, default_value = "auto")]
     pub person: hipflex::person::PersonChoice,
+    /// Also run the landmark model on each crop's mirror image and average the two
+    /// readings: a mirrored video then gives closer peaks (the model is not
+    /// mirror-symmetric), at about twice the landmark inference (README, re-encoding).
+    #[arg(long)]
+    pub mirror_average: bool,
 }
 
 impl EngineArgs {
@@ -62,6 +67,11 @@ impl EngineArgs {
             models_dir: self.models_dir.clone(),
             smoothing,
             threads: self.threads,
+            mirror: if self.mirror_average {
+                hipflex::pose::MirrorMode::Average
+            } else {
+                hipflex::pose::MirrorMode::Off
+            },
             ..Default::default()
         }
     }

@@ -42,7 +42,8 @@ pub fn run(a: PoseArgs) -> anyhow::Result<ExitCode> {
     let info = hipflex::video::VideoReader::open(&a.video, a.engine.rotate)?
         .info()
         .clone();
-    let header = LandmarksHeader::new(info, opts.model, a.smooth);
+    let mut header = LandmarksHeader::new(info, opts.model, a.smooth);
+    header.mirror = opts.mirror;
     let mut writer = LandmarksWriter::create(&output, &header, a.force)?;
     let (scout, summary) = pipeline::track_people(
         &a.video,

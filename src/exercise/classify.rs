@@ -13,7 +13,9 @@
 //! Nordic's thighs come up to vertical and its knees open (a push-up's do not), and a
 //! standing set is a hip hinge (deadlift, RDL, good morning) only when the trunk tilting
 //! drives enough of the hip flexion and the trunk leans well forward at the bottom; squats
-//! and lunges (thighs to horizontal with a fairly upright trunk) are `unknown`.
+//! and lunges (thighs to horizontal with a fairly upright trunk) are `unknown`. Filmed from
+//! behind, where the pose model reads a kneeling Nordic curl as standing, a hinge must also
+//! hold its arms as one does (hanging with a weight, or a bar on the back).
 
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +39,13 @@ pub struct PostureSeries {
     pub trunk_pitch: Vec<f64>,
     pub thigh_pitch: Vec<f64>,
     pub shank_pitch: Vec<f64>,
+    /// The lower wrist's drop below its shoulder in arm lengths (world landmarks, see
+    /// [`RawKinematics::arm_hang_3d`](crate::kinematics::RawKinematics)).
+    pub arm_hang: Vec<f64>,
+    /// The camera's offset from a side view (the view verdict's 3D estimate), degrees.
+    pub view_offset_deg: Option<f64>,
+    /// Share of the frames seen from behind (`ViewQuality::rear_fraction`).
+    pub rear_fraction: Option<f64>,
 }
 
 /// Segment angles of one frame: trunk from vertical (forward positive in 3D), thigh and
@@ -386,12 +395,52 @@ fn hinge_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParams
     let margin = ((h.share - share_min) / share_min)
         .min((h.trunk_bottom - p.hinge_trunk_min_deg) / p.hinge_trunk_min_deg)
         .clamp(0.0, 1.0);
+    if let Some(why) = arms_contradict_hinge(s, idx, p) {
+        reasons.push(why);
+        return Verdict {
+            exercise: Exercise::Unknown,
+            confidence: frac,
+            reasons,
+        };
+    }
     reasons.push("standing hip hinge: deadlift / RDL / good morning".into());
     Verdict {
         exercise: Exercise::Deadlift,
         confidence: frac * (0.5 + 0.5 * margin),
         reasons,
     }
+}
+
+/// Filmed from behind, a kneeling Nordic curl and a standing hinge look alike
+/// to the pose model: it puts the shins under the knees, image and world alike, and the
+/// trunk and thighs then turn as in a hinge. What still tells them apart is the arms: a
+/// loaded hinge holds its weight with the arms hanging straight down whatever the trunk's
+/// pitch (a bar, kettlebell or band), a good morning carries the bar on the back (wrists at
+/// the shoulders or above), while a Nordic curl holds the arms in front, bent or crossed.
+/// The reason the clip is `unknown` when, in such a view, the arms do neither.
+fn arms_contradict_hinge(s: &PostureSeries, idx: &[usize], p: &ClassifyParams) -> Option<String> {
+    let offset = s.view_offset_deg?;
+    let behind = s.rear_fraction?;
+    if !at_least(offset, p.arms_check_min_offset_deg)
+        || !at_least(behind, p.arms_check_min_rear_fraction)
+    {
+        return None;
+    }
+    let hang: Vec<f64> = pick(&s.arm_hang, idx)
+        .into_iter()
+        .filter(|x| x.is_finite())
+        .collect();
+    if hang.is_empty() {
+        return None;
+    }
+    let h = median(&hang);
+    if at_least(h, p.hinge_arms_hang_min) || at_least(p.hinge_bar_on_back_max, h) {
+        return None;
+    }
+    Some(format!(
+        "not named a hinge: filmed from behind (camera {offset:.0} deg off the side view), where the pose model reads a kneeling Nordic curl as standing (it puts the shins under the knees), and the arms neither hang with a weight nor hold a bar on the back (wrists {h:.2} arm lengths below the shoulders; a loaded hinge hangs them {:.2} or more), as in a Nordic curl: film from the side to tell the two apart",
+        p.hinge_arms_hang_min
+    ))
 }
 
 /// `a >= b`, false when either is NaN.

@@ -420,6 +420,9 @@ fn clean_signals(kin: &[RawKinematics], t: &[f64], cfg: &AnalysisConfig, use_3d:
         trunk_pitch: clean(&gate(|k| k.trunk_pitch_3d, |k| k.conf_trunk)).values,
         thigh_pitch: clean(&gate(|k| k.thigh_pitch_3d, |k| k.conf_hip)).values,
         shank_pitch: clean(&gate(|k| k.shank_pitch_3d, |k| k.conf_knee)).values,
+        arm_hang: kin.iter().map(|k| nan(k.arm_hang_3d)).collect(),
+        view_offset_deg: None,
+        rear_fraction: None,
     };
     Signals {
         height: clean(&height_raw),
@@ -465,15 +468,6 @@ fn timing_candidates(
         out.push(("trunk_pitch_3d", trunk_pitch));
     }
     out
-}
-
-/// The camera's offset from a side view, degrees: the mean of the 3D and the image
-/// estimate, as the peak's uncertainty reads it (`kinematics::uncertainty::rep_evidence`).
-fn view_offset_deg(view: &ViewQuality) -> Option<f64> {
-    match (view.offset_3d_deg, view.offset_2d_deg) {
-        (Some(a), Some(b)) => Some(0.5 * (a + b)),
-        (a, b) => a.or(b),
-    }
 }
 
 /// Detected (or given) exercise.
@@ -749,7 +743,9 @@ fn measure_clip<F: Frames + ?Sized>(
     let kp = &cfg.kinematics;
     let kin = kinematics::compute_from(frames, &t, kp)?;
     let view = kinematics::view_quality(frames, &kin, kp.min_confidence, &cfg.view)?;
-    let sig = clean_signals(&kin, &t, cfg, view.use_3d);
+    let mut sig = clean_signals(&kin, &t, cfg, view.use_3d);
+    sig.posture.view_offset_deg = view.offset_3d_deg;
+    sig.posture.rear_fraction = view.rear_fraction;
     let variable_frame_rate = signal::is_variable_rate(&t, cfg.signal.vfr_tolerance);
     if variable_frame_rate {
         notes.push("variable frame rate: signals resampled to a uniform grid for filtering".into());
@@ -874,7 +870,7 @@ fn segment_clip(
         ));
     }
     notes.extend(reps::set_shape_notes(&seg.reps));
-    let phase_floor = reps::view_phase_floor_s(rp, view_offset_deg(view));
+    let phase_floor = reps::view_phase_floor_s(rp, view.offset_deg());
     reps::apply_phase_floor(&mut seg.reps, phase_floor);
     notes.extend(reps::timing_notes(
         &seg,

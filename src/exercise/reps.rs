@@ -814,16 +814,15 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
         ));
     }
     // The working phase was already under way when the recording started: moving, and
-    // already well past the turning point it starts from (a clip that starts at the
-    // bottom and lifts at once still holds the whole lift).
-    let past = |from_level: f64, x: f64| {
-        (x - from_level).abs() > (p.cut_start_fraction * c.range).max(p.cut_start_min_deg)
-    };
+    // already well past the turning point it starts from, towards the other one (a clip
+    // that starts at the bottom and lifts at once still holds the whole lift, and so does
+    // one whose first frame reads deeper than the set's usual bottom).
+    let past = |towards: f64| towards > (p.cut_start_fraction * c.range).max(p.cut_start_min_deg);
     let working_cut = starts_moving
         && if s.working_eccentric {
-            top_is_clip_start && past(c.top_level, s.e[c.first_valid])
+            top_is_clip_start && past(s.e[c.first_valid] - c.top_level)
         } else {
-            bottom_is_clip_start && past(c.bottom_level, s.e[r.b.i])
+            bottom_is_clip_start && past(c.bottom_level - s.e[r.b.i])
         };
     let not_counted = if unseen {
         Some("not counted: the person was not seen in most of the rep".to_string())
@@ -835,7 +834,7 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
         Some("not counted: the working phase was already under way when the clip starts".into())
     } else if let Some(share) = jump_share(c, r).filter(|x| *x >= p.jump_share_max) {
         Some(format!(
-            "not counted: {:.0}% of the working phase is pose jumps (faster than {:.0} deg/s between frames), not movement",
+            "not counted: {:.0}% of the working phase is pose jumps (faster than {:.0} deg/s over two frames), not movement",
             100.0 * share,
             p.jump_speed_deg_s
         ))
@@ -848,9 +847,12 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
 }
 
 /// Share of the working phase's range that the raw driving angle covers in pose jumps:
-/// the net of the steps between consecutive seen frames faster than `jump_speed_deg_s`,
-/// in the working direction (a depth flip there and back nets nothing; the movement
-/// underneath it still counts). `None` when the working phase is missing.
+/// the net of the moves faster than `jump_speed_deg_s`, in the working direction (a depth
+/// flip there and back nets nothing; the movement underneath it still counts). Speeds are
+/// taken over two frame steps (seen frame `k` to seen frame `k + 2`, each move counted
+/// half, as each frame step lies in two such spans), so one frame's jitter on a fast but
+/// real movement (a Nordic's last fall to the floor, re-encoded) does not read as a jump,
+/// while a snap to a wrong pose still does. `None` when the working phase is missing.
 fn jump_share(c: &SetContext, r: &RepBounds) -> Option<f64> {
     let (s, p) = (c.s, c.p);
     let (from, to, amp) = if s.working_eccentric {
@@ -862,12 +864,12 @@ fn jump_share(c: &SetContext, r: &RepBounds) -> Option<f64> {
     let sign = if s.working_eccentric { 1.0 } else { -1.0 };
     let seen: Vec<usize> = (from..=to).filter(|&k| s.e_raw[k].is_finite()).collect();
     let jumped: f64 = seen
-        .windows(2)
+        .windows(3)
         .map(|w| {
-            let d = sign * (s.e_raw[w[1]] - s.e_raw[w[0]]);
-            let dt = s.t[w[1]] - s.t[w[0]];
+            let d = sign * (s.e_raw[w[2]] - s.e_raw[w[0]]);
+            let dt = s.t[w[2]] - s.t[w[0]];
             if dt > 0.0 && d.abs() / dt >= p.jump_speed_deg_s {
-                d
+                d / 2.0
             } else {
                 0.0
             }
@@ -903,9 +905,12 @@ fn incomplete_lift(c: &SetContext, r: &RepBounds, last: bool) -> Option<String> 
             "partial rep: the lift stops {short:.0} deg short of the set's top"
         ));
     }
+    // Judged on the frames where the person is seen: a clip that fades to black (or a
+    // person who is lost) just after the top says nothing about where the lift ended.
     let window = |i: usize| {
         let lo = i.saturating_sub(1);
-        (0..s.e.len()).filter(move |&k| k >= lo && (s.t[k] - s.t[i]).abs() <= 0.25)
+        (0..s.e.len())
+            .filter(move |&k| k >= lo && (s.t[k] - s.t[i]).abs() <= 0.25 && s.e_raw[k].is_finite())
     };
     let inside = window(top.i).filter(|&k| s.in_position[k]).count();
     if 2 * inside < window(top.i).count() {
@@ -1452,6 +1457,64 @@ mod tests {
         assert_eq!(real.iter().filter(|r| r.counted).count(), 1);
     }
 
+    /// One hinge at 24 fps: lowered to 70° over 1 s, held 0.5 s, then lifted back in 8 frames
+    /// (about 210°/s) with `jitter`° on the raw angle alternating frame to frame, as a
+    /// re-encoded clip shows on a fast movement. Returns the raw angle.
+    fn hinge_lifting_with_jitter(jitter: f64) -> (Vec<f64>, Vec<f64>) {
+        let fs = 24.0;
+        let mut raw: Vec<f64> = vec![0.0; 24];
+        raw.extend((1..=24).map(|k| 35.0 * (1.0 - (std::f64::consts::PI * k as f64 / 24.0).cos())));
+        raw.extend(vec![70.0; 12]);
+        raw.extend((1..=8).map(|k| {
+            let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
+            70.0 * (1.0 - k as f64 / 8.0) + sign * jitter
+        }));
+        raw.extend(vec![0.0; 12]);
+        let t: Vec<f64> = (0..raw.len()).map(|k| k as f64 / fs).collect();
+        (t, raw)
+    }
+
+    #[test]
+    fn jitter_on_a_fast_real_lift_is_not_a_pose_jump() {
+        // Frame to frame the jitter makes every other step 20.75° (500°/s, above the 400°/s
+        // jump speed); over two frames the lift moves 17.5° (210°/s): a rep.
+        let (t, raw) = hinge_lifting_with_jitter(6.0);
+        let e =
+            crate::signal::clean_series(&t, &raw, &crate::signal::CleanParams::default()).values;
+        let reps = segment_with(&t, &e, &raw, &[]).reps;
+        assert_eq!(
+            reps.iter().filter(|r| r.counted).count(),
+            1,
+            "{:?}",
+            reasons(&reps)
+        );
+    }
+
+    #[test]
+    fn a_lift_whose_clip_fades_out_just_after_the_top_still_counts() {
+        // The lift arrives at the top, the person is seen for one frame more, then the clip
+        // fades to black (no landmarks, so not "in position" either).
+        let (t, mut raw) = hinge_lifting_with_jitter(0.0);
+        let seen = raw.len() - 12 + 1;
+        for x in raw.iter_mut().skip(seen) {
+            *x = f64::NAN;
+        }
+        let e =
+            crate::signal::clean_series(&t, &raw, &crate::signal::CleanParams::default()).values;
+        let in_position: Vec<bool> = (0..t.len()).map(|k| k < seen).collect();
+        let reps = segment_in_position(&t, &e, &raw, &[], &in_position).reps;
+        assert_eq!(
+            reps.iter().filter(|r| r.counted).count(),
+            1,
+            "{:?}",
+            reasons(&reps)
+        );
+    }
+
+    fn reasons(reps: &[Rep]) -> Vec<&Vec<String>> {
+        reps.iter().map(|r| &r.uncertain_reasons).collect()
+    }
+
     /// Three reps of an eased 2-0.5-1-0.5 s tempo, 60° deep, at 30 fps: the true angle, and
     /// the same through `read` (what a camera off the side makes of it).
     fn read_through(read: impl Fn(f64) -> f64) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
@@ -1491,6 +1554,17 @@ mod tests {
         e_raw: &[f64],
         timing: &[(&'static str, Vec<f64>)],
     ) -> Segmentation {
+        segment_in_position(t, e, e_raw, timing, &vec![true; t.len()])
+    }
+
+    /// [`segment_with`] with the frames where the person is in the exercise's posture.
+    fn segment_in_position(
+        t: &[f64],
+        e: &[f64],
+        e_raw: &[f64],
+        timing: &[(&'static str, Vec<f64>)],
+        in_position: &[bool],
+    ) -> Segmentation {
         let n = t.len();
         let v = crate::signal::derivative(t, e);
         let none = vec![false; n];
@@ -1505,7 +1579,7 @@ mod tests {
             hip_3d: e,
             knee: e,
             loaded: &yes,
-            in_position: &yes,
+            in_position,
             ankles: &vec![[None, None]; n],
             leg_px: f64::NAN,
             working_eccentric: false,
@@ -1513,6 +1587,70 @@ mod tests {
             timing,
         };
         segment(&input, &v, &RepParams::default())
+    }
+
+    /// A set of lifts from the bottom (`e` high at the bottom, 0 at the top: a bridge's
+    /// hip flexion) whose clip starts at `first`, already moving towards the top, then
+    /// three full reps between 45 and 0.
+    fn lifts_starting_at(first: f64) -> (Vec<f64>, Vec<f64>) {
+        let ease = crate::exercise::tempo::eased_progress;
+        // (duration, from, to)
+        let mut segs = vec![(1.0, first, 0.0), (0.5, 0.0, 0.0)];
+        for _ in 0..3 {
+            segs.extend([
+                (1.5, 0.0, 45.0),
+                (0.4, 45.0, 45.0),
+                (1.0, 45.0, 0.0),
+                (0.5, 0.0, 0.0),
+            ]);
+        }
+        let total: f64 = segs.iter().map(|s| s.0).sum();
+        let t: Vec<f64> = (0..(total * 30.0) as usize)
+            .map(|k| k as f64 / 30.0)
+            .collect();
+        let e = t
+            .iter()
+            .map(|&tk| {
+                let mut at = 0.0;
+                for &(d, a, b) in &segs {
+                    if tk < at + d {
+                        return a + (b - a) * ease((tk - at) / d, 1.0);
+                    }
+                    at += d;
+                }
+                0.0
+            })
+            .collect();
+        (t, e)
+    }
+
+    #[test]
+    fn a_lift_cut_at_the_clip_start_is_not_counted_but_one_from_a_deeper_start_is() {
+        let first_counted = |first: f64| {
+            let (t, e) = lifts_starting_at(first);
+            let seg = segment_with(&t, &e, &e, &[]);
+            let r = &seg.reps[0];
+            (
+                r.counted,
+                r.uncertain_reasons.clone(),
+                seg.reps.iter().filter(|r| r.counted).count(),
+            )
+        };
+        // From the usual bottom, or from deeper than it (a first frame read a few degrees
+        // deeper, as one re-encoding of a real bridge did): the whole lift is in the clip.
+        for first in [45.0, 60.0] {
+            let (counted, why, n) = first_counted(first);
+            assert!(counted, "first frame at {first}: {why:?}");
+            assert_eq!(n, 4, "first frame at {first}");
+        }
+        // 20 degrees up from the bottom already, and moving: the lift was under way.
+        let (counted, why, n) = first_counted(25.0);
+        assert!(!counted, "{why:?}");
+        assert!(
+            why.iter().any(|w| w.contains("already under way")),
+            "{why:?}"
+        );
+        assert_eq!(n, 3);
     }
 
     #[test]

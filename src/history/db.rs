@@ -27,6 +27,8 @@ pub struct Db {
 }
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+/// Pause between two tries at opening a busy database.
+const OPEN_RETRY_MS: u64 = 50;
 
 fn timeout_ms() -> u64 {
     std::env::var(BUSY_TIMEOUT_ENV)
@@ -73,7 +75,26 @@ impl Db {
     }
 
     /// [`open`](Self::open) with another busy timeout.
+    ///
+    /// SQLite does not always wait on its busy handler (it returns "busy" at once where
+    /// waiting could deadlock, and while a new database's journal mode is being set), so
+    /// an open that finds the database busy is tried again until `timeout_ms` has passed.
     pub fn open_with_timeout(path: &Path, timeout_ms: u64) -> Result<Db> {
+        let start = std::time::Instant::now();
+        loop {
+            let left = timeout_ms.saturating_sub(start.elapsed().as_millis() as u64);
+            match Db::open_once(path, timeout_ms, left) {
+                Err(Error::Locked { .. }) if left > 0 => {
+                    std::thread::sleep(Duration::from_millis(OPEN_RETRY_MS.min(left)));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One try at opening: SQLite's busy handler waits up to `wait_ms`; errors name
+    /// `timeout_ms`, the whole wait.
+    fn open_once(path: &Path, timeout_ms: u64, wait_ms: u64) -> Result<Db> {
         check_header(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::Write {
@@ -92,7 +113,7 @@ impl Db {
             upgraded: None,
         };
         db.conn
-            .busy_timeout(Duration::from_millis(timeout_ms))
+            .busy_timeout(Duration::from_millis(wait_ms))
             .map_err(|e| db.err(e))?;
         // Refuse what is not ours before anything (even the journal mode) is written.
         db.check_ours()?;
@@ -103,6 +124,10 @@ impl Db {
             .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(|e| db.err(e))?;
         db.upgrade()?;
+        // Later writes wait the whole timeout again.
+        db.conn
+            .busy_timeout(Duration::from_millis(timeout_ms))
+            .map_err(|e| db.err(e))?;
         Ok(db)
     }
 

@@ -109,6 +109,12 @@ pub struct RawKinematics {
     /// Horizontal direction the body faces relative to the camera, degrees: 0 facing the
     /// camera (front view), +-90 side view, 180 facing away (rear view).
     pub body_yaw_deg: Option<f64>,
+    /// How far the lower of the two wrists hangs below its shoulder, in arm lengths
+    /// (shoulder -> elbow -> wrist), from the world landmarks: about 1 with the arms hanging
+    /// straight (holding a bar, kettlebell or band), 0 at shoulder height, negative above
+    /// (a bar on the back, hands behind the head). Whatever the camera's yaw and the
+    /// trunk's pitch: gravity pulls a held weight straight down.
+    pub arm_hang_3d: Option<f64>,
     /// Near hip above the lowest near-side foot point, pixels.
     pub hip_height_px: Option<f64>,
     /// Trunk length (mid-hip to mid-shoulder), pixels.
@@ -516,6 +522,7 @@ fn fill_angles(k: &mut RawKinematics, pose: &Pose, side: Side, p: &KinematicsPar
         // Camera looks along +z: facing the camera is forward = -z.
         k.body_yaw_deg = ok(fwd.x.atan2(-fwd.z).to_degrees());
     }
+    k.arm_hang_3d = arm_hang(&wp);
 
     let sh_vis = vis(l, idx::LEFT_SHOULDER).max(vis(l, idx::RIGHT_SHOULDER));
     let hip_vis = vis(l, idx::LEFT_HIP).max(vis(l, idx::RIGHT_HIP));
@@ -524,6 +531,23 @@ fn fill_angles(k: &mut RawKinematics, pose: &Pose, side: Side, p: &KinematicsPar
     k.conf_knee = vis(l, h_i).min(vis(l, k_i)).min(vis(l, a_i));
     let _ = s_i;
     k.low_confidence = k.conf_hip < p.min_confidence || k.conf_knee < p.min_confidence;
+}
+
+/// The lower wrist's drop below its shoulder in arm lengths (see
+/// [`RawKinematics::arm_hang_3d`]), from world points.
+fn arm_hang(wp: &[V3]) -> Option<f64> {
+    [
+        (idx::LEFT_SHOULDER, idx::LEFT_ELBOW, idx::LEFT_WRIST),
+        (idx::RIGHT_SHOULDER, idx::RIGHT_ELBOW, idx::RIGHT_WRIST),
+    ]
+    .iter()
+    .filter_map(|&(s, e, w)| {
+        let len = wp[e].minus(wp[s]).norm() + wp[w].minus(wp[e]).norm();
+        // World y points down.
+        let drop = (wp[w].y - wp[s].y) / len;
+        (len > 1e-6 && drop.is_finite()).then_some(drop)
+    })
+    .reduce(f64::max)
 }
 
 #[cfg(test)]

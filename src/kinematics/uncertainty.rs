@@ -260,13 +260,9 @@ pub fn rep_evidence(
 ) -> Option<RepEvidence> {
     let peak_s = peak_s?;
     let (visibility, jitter_deg) = evidence_near_peak(s, peak_s, p.window_s);
-    let view_offset_deg = match (view.offset_3d_deg, view.offset_2d_deg) {
-        (Some(a), Some(b)) => Some(0.5 * (a + b)),
-        (a, b) => a.or(b),
-    };
     Some(RepEvidence {
         exercise: Some(exercise),
-        view_offset_deg,
+        view_offset_deg: view.offset_deg(),
         angle_3d: Some(view.use_3d),
         peak_2d_deg: peaks_2d_3d[0],
         peak_3d_deg: peaks_2d_3d[1],

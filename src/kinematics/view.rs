@@ -234,6 +234,22 @@ fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
+/// The camera offset from a side view: the mean of the world-landmark and the 2D-width
+/// estimates, or whichever of them there is.
+fn combined_offset(offset_3d: Option<f64>, offset_2d: Option<f64>) -> Option<f64> {
+    match (offset_3d, offset_2d) {
+        (Some(a), Some(b)) => Some(0.5 * (a + b)),
+        (a, b) => a.or(b),
+    }
+}
+
+impl ViewQuality {
+    /// The clip's camera offset from a side view (see [`combined_offset`]), degrees.
+    pub fn offset_deg(&self) -> Option<f64> {
+        combined_offset(self.offset_3d_deg, self.offset_2d_deg)
+    }
+}
+
 /// The camera offset from a side view read off the apparent shoulder and hip widths.
 fn offset_from_widths(
     shoulder_ratio: Option<f64>,
@@ -335,10 +351,7 @@ pub fn view_quality<F: Frames + ?Sized>(
     let total = frames.len().max(1) as f64;
     let pose_fraction = s.present as f64 / total;
     let visible_fraction = s.visible as f64 / total;
-    let offset = match (offset_3d_deg, offset_2d_deg) {
-        (Some(a), Some(b)) => Some(0.5 * (a + b)),
-        (a, b) => a.or(b),
-    };
+    let offset = combined_offset(offset_3d_deg, offset_2d_deg);
     let (verdict, mut reasons) = verdict_of(offset, subject_size_px, visible_fraction, p);
     let use_3d = offset.is_some_and(|o| o > p.side_on_max_deg);
     let parts = view_parts(&s.per_frame, p);
@@ -410,12 +423,8 @@ fn frame_angle(
         (0.5 * (a + b)).to_degrees()
     });
     let o3 = (!o3.is_empty()).then(|| o3.iter().sum::<f64>() / o3.len() as f64);
-    let offset = match (o3, o2) {
-        (Some(a), Some(b)) => 0.5 * (a + b),
-        (a, b) => match a.or(b) {
-            Some(x) => x,
-            None => return (k.t, None, f64::NAN),
-        },
+    let Some(offset) = combined_offset(o3, o2) else {
+        return (k.t, None, f64::NAN);
     };
     let angle = if offset <= p.side_on_max_deg {
         ViewAngle::Side

@@ -2,15 +2,14 @@
 //! keypoint decoding, sigmoid scores, weighted non-max suppression and letterbox
 //! removal, as in MediaPipe's `pose_detection_cpu.pbtxt`.
 
-use opencv::core::{Mat, Scalar, Size};
-use opencv::imgproc;
+use opencv::core::Mat;
 use opencv::prelude::*;
 use ort::session::Session;
 use ort::value::TensorRef;
 
 use super::anchors::{self, Anchor, AnchorOptions};
 use super::geometry::{NormRect, alignment_rect, square_long_scaled};
-use super::image_tensor::{Range, mat_to_tensor};
+use super::image_tensor::warp_for_detector;
 use crate::error::{Error, Result};
 
 pub const INPUT_SIZE: i32 = 224;
@@ -205,17 +204,7 @@ impl Detector {
     pub fn preprocess(&mut self, frame: &Mat) -> Result<Letterbox> {
         let (w, h) = (frame.cols() as f32, frame.rows() as f32);
         let (m, lb) = letterbox(w, h);
-        let mm = Mat::from_slice_2d(&m)?;
-        imgproc::warp_affine(
-            frame,
-            &mut self.warped,
-            &mm,
-            Size::new(INPUT_SIZE, INPUT_SIZE),
-            imgproc::INTER_LINEAR,
-            opencv::core::BORDER_CONSTANT,
-            Scalar::all(0.0),
-        )?;
-        mat_to_tensor(&self.warped, &mut self.input, Range::MinusOneToOne)?;
+        warp_for_detector(frame, &m, INPUT_SIZE, &mut self.warped, &mut self.input)?;
         Ok(lb)
     }
 

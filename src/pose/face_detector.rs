@@ -15,15 +15,14 @@
 
 use std::path::Path;
 
-use opencv::core::{Mat, Scalar, Size};
-use opencv::imgproc;
+use opencv::core::Mat;
 use opencv::prelude::*;
 use ort::session::Session;
 
 use super::PoseOptions;
 use super::anchors::{self, Anchor, AnchorOptions};
 use super::detector::{Detection, SsdIo, decode_scaled, run_ssd, weighted_nms};
-use super::image_tensor::{Range, mat_to_tensor};
+use super::image_tensor::warp_for_detector;
 use crate::error::Result;
 
 pub const INPUT_SIZE: i32 = 192;
@@ -164,17 +163,13 @@ impl FaceDetector {
     /// The faces in `win` of `frame` (BGR) scoring `min_score` or more, in frame pixels,
     /// before non-max suppression.
     pub fn detect_raw(&mut self, frame: &Mat, win: Window, min_score: f32) -> Result<Vec<Face>> {
-        let m = Mat::from_slice_2d(&win.to_input())?;
-        imgproc::warp_affine(
+        warp_for_detector(
             frame,
+            &win.to_input(),
+            INPUT_SIZE,
             &mut self.warped,
-            &m,
-            Size::new(INPUT_SIZE, INPUT_SIZE),
-            imgproc::INTER_LINEAR,
-            opencv::core::BORDER_CONSTANT,
-            Scalar::all(0.0),
+            &mut self.input,
         )?;
-        mat_to_tensor(&self.warped, &mut self.input, Range::MinusOneToOne)?;
         let io = SsdIo {
             stage: "face detector",
             input: "input",

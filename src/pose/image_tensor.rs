@@ -1,6 +1,7 @@
 //! Converting a warped BGR crop into the models' RGB float input.
 
-use opencv::core::Mat;
+use opencv::core::{Mat, Scalar, Size};
+use opencv::imgproc;
 use opencv::prelude::*;
 
 use crate::error::{Error, Result};
@@ -12,6 +13,29 @@ pub enum Range {
     ZeroToOne,
     /// [-1, 1] (detector).
     MinusOneToOne,
+}
+
+/// Maps `frame` (BGR) through the affine matrix `m` (frame pixels to input pixels) into a
+/// `side` x `side` crop, black outside the frame, held in `warped` (reused between calls),
+/// and writes it into `out` as the detectors' [-1, 1] input.
+pub fn warp_for_detector(
+    frame: &Mat,
+    m: &[[f64; 3]; 2],
+    side: i32,
+    warped: &mut Mat,
+    out: &mut [f32],
+) -> Result<()> {
+    let mm = Mat::from_slice_2d(m)?;
+    imgproc::warp_affine(
+        frame,
+        warped,
+        &mm,
+        Size::new(side, side),
+        imgproc::INTER_LINEAR,
+        opencv::core::BORDER_CONSTANT,
+        Scalar::all(0.0),
+    )?;
+    mat_to_tensor(warped, out, Range::MinusOneToOne)
 }
 
 /// Writes `img` (8-bit BGR, continuous) into `out` as NHWC RGB floats in `range`.

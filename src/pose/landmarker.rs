@@ -125,25 +125,187 @@ pub struct RawOutputs {
     pub world: Vec<f32>,
 }
 
-/// Runs the landmark model.
-pub struct Landmarker {
-    session: Session,
-    crop: Mat,
-    input: Vec<f32>,
-    raw: RawOutputs,
+/// How the landmark model reads a crop. BlazePose is not mirror-symmetric: the same
+/// person facing left and facing right gives hip angles a few degrees apart (measured in
+/// `tests/mirror_average.rs`), so a mirrored video can give other peaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MirrorMode {
+    /// One pass on the crop, as MediaPipe runs it.
+    #[default]
+    Off,
+    /// Test-time flip averaging: the model also runs on the crop's mirror image, whose
+    /// landmarks are flipped back with left and right swapped; positions, world
+    /// landmarks, visibility, presence and the pose score are the mean of the two passes
+    /// (`--mirror-average`; twice the landmark inference).
+    Average,
+    /// Only the mirror image's pass, flipped back: what the model reads in the mirrored
+    /// person (for measuring the model's asymmetry).
+    MirrorOnly,
 }
 
-impl Landmarker {
-    pub fn new(session: Session) -> Self {
-        Landmarker {
-            session,
-            crop: Mat::default(),
-            input: vec![0.0; (INPUT_SIZE * INPUT_SIZE * 3) as usize],
-            raw: RawOutputs::default(),
+/// The index each landmark takes in a mirror image: left and right swap, the nose and
+/// the 6 auxiliary points keep theirs.
+pub fn mirrored_index(i: usize) -> usize {
+    match i {
+        0 | NUM_LANDMARKS.. => i,
+        // Eyes: 1-3 left, 4-6 right.
+        1..=3 => i + 3,
+        4..=6 => i - 3,
+        // From the ears (7, 8) on, left and right alternate.
+        _ if i % 2 == 1 => i + 1,
+        _ => i - 1,
+    }
+}
+
+/// One pass's landmarks in crop coordinates, heatmap-refined, and its world landmarks.
+struct Reading {
+    score: f32,
+    pts: Vec<CropPoint>,
+    world: Vec<[f32; 3]>,
+}
+
+impl Reading {
+    fn of(raw: &RawOutputs) -> Reading {
+        let mut pts = decode_landmarks(&raw.landmarks);
+        refine_with_heatmap(&mut pts, &raw.heatmap);
+        let world = raw
+            .world
+            .chunks_exact(3)
+            .take(MODEL_LANDMARKS)
+            .map(|v| [v[0], v[1], v[2]])
+            .collect();
+        Reading {
+            score: raw.score,
+            pts,
+            world,
         }
     }
 
-    /// Crops `rect` out of `frame` (BGR) into the input tensor.
+    /// The reading of a mirrored crop in the unmirrored crop's terms: x flipped (about the
+    /// crop centre, world x about the hips), left and right swapped. Depth is unchanged by
+    /// a horizontal mirror.
+    fn unmirrored(self) -> Reading {
+        let pts = (0..self.pts.len())
+            .map(|i| {
+                let p = self.pts[mirrored_index(i)];
+                CropPoint { x: 1.0 - p.x, ..p }
+            })
+            .collect();
+        let world = (0..self.world.len())
+            .map(|i| {
+                let [x, y, z] = self.world[mirrored_index(i)];
+                [-x, y, z]
+            })
+            .collect();
+        Reading {
+            score: self.score,
+            pts,
+            world,
+        }
+    }
+
+    fn mean(a: Reading, b: Reading) -> Reading {
+        let m = |x: f32, y: f32| 0.5 * (x + y);
+        Reading {
+            score: m(a.score, b.score),
+            pts: a
+                .pts
+                .iter()
+                .zip(&b.pts)
+                .map(|(p, q)| CropPoint {
+                    x: m(p.x, q.x),
+                    y: m(p.y, q.y),
+                    z: m(p.z, q.z),
+                    visibility: m(p.visibility, q.visibility),
+                    presence: m(p.presence, q.presence),
+                })
+                .collect(),
+            world: a
+                .world
+                .iter()
+                .zip(&b.world)
+                .map(|(p, q)| [m(p[0], q[0]), m(p[1], q[1]), m(p[2], q[2])])
+                .collect(),
+        }
+    }
+}
+
+/// Writes the horizontal mirror image of an `n` x `n` x 3 (HWC) tensor into `dst`.
+fn mirror_tensor(src: &[f32], dst: &mut Vec<f32>, n: usize) {
+    dst.clear();
+    for row in src.chunks_exact(n * 3) {
+        for px in row.chunks_exact(3).rev() {
+            dst.extend_from_slice(px);
+        }
+    }
+}
+
+/// Runs the model on `input`, keeping its outputs in `raw`.
+fn run_model(session: &mut Session, input: &[f32], raw: &mut RawOutputs) -> Result<()> {
+    let n = INPUT_SIZE as usize;
+    let input = TensorRef::from_array_view(([1usize, n, n, 3], input))
+        .map_err(|e| inference("landmark input", e))?;
+    let out = session
+        .run(ort::inputs!["input_1" => input])
+        .map_err(|e| inference("landmark model", e))?;
+    let get = |name: &str, dst: &mut Vec<f32>| -> Result<()> {
+        let (_, v) = out[name]
+            .try_extract_tensor::<f32>()
+            .map_err(|e| inference("landmark outputs", e))?;
+        dst.clear();
+        dst.extend_from_slice(v);
+        Ok(())
+    };
+    let mut flag = Vec::with_capacity(1);
+    get("Identity", &mut raw.landmarks)?;
+    get("Identity_1", &mut flag)?;
+    get("Identity_3", &mut raw.heatmap)?;
+    get("Identity_4", &mut raw.world)?;
+    if raw.landmarks.len() != MODEL_LANDMARKS * 5
+        || raw.world.len() != MODEL_LANDMARKS * 3
+        || flag.is_empty()
+    {
+        return Err(Error::Inference {
+            stage: "landmark model",
+            reason: format!(
+                "unexpected output sizes {} / {}",
+                raw.landmarks.len(),
+                raw.world.len()
+            ),
+        });
+    }
+    raw.score = flag[0];
+    Ok(())
+}
+
+/// Runs the landmark model.
+pub struct Landmarker {
+    session: Session,
+    mirror: MirrorMode,
+    crop: Mat,
+    input: Vec<f32>,
+    mirrored_input: Vec<f32>,
+    raw: RawOutputs,
+    mirrored_raw: RawOutputs,
+}
+
+impl Landmarker {
+    pub fn new(session: Session, mirror: MirrorMode) -> Self {
+        let len = (INPUT_SIZE * INPUT_SIZE * 3) as usize;
+        Landmarker {
+            session,
+            mirror,
+            crop: Mat::default(),
+            input: vec![0.0; len],
+            mirrored_input: Vec::with_capacity(len),
+            raw: RawOutputs::default(),
+            mirrored_raw: RawOutputs::default(),
+        }
+    }
+
+    /// Crops `rect` out of `frame` (BGR) into the input tensor (and its mirror image when
+    /// the mirror is read).
     pub fn preprocess(&mut self, frame: &Mat, rect: &NormRect) -> Result<()> {
         let (w, h) = (frame.cols() as f32, frame.rows() as f32);
         let roi = rect.to_roi(w, h);
@@ -159,90 +321,83 @@ impl Landmarker {
             BORDER_REPLICATE,
             Scalar::all(0.0),
         )?;
-        mat_to_tensor(&self.crop, &mut self.input, Range::ZeroToOne)
-    }
-
-    /// Runs the model on the prepared crop; the outputs are reused between frames.
-    pub fn infer(&mut self) -> Result<&RawOutputs> {
-        let n = INPUT_SIZE as usize;
-        let input = TensorRef::from_array_view(([1usize, n, n, 3], &self.input[..]))
-            .map_err(|e| inference("landmark input", e))?;
-        let out = self
-            .session
-            .run(ort::inputs!["input_1" => input])
-            .map_err(|e| inference("landmark model", e))?;
-        let get = |name: &str, dst: &mut Vec<f32>| -> Result<()> {
-            let (_, v) = out[name]
-                .try_extract_tensor::<f32>()
-                .map_err(|e| inference("landmark outputs", e))?;
-            dst.clear();
-            dst.extend_from_slice(v);
-            Ok(())
-        };
-        let mut flag = Vec::with_capacity(1);
-        get("Identity", &mut self.raw.landmarks)?;
-        get("Identity_1", &mut flag)?;
-        get("Identity_3", &mut self.raw.heatmap)?;
-        get("Identity_4", &mut self.raw.world)?;
-        if self.raw.landmarks.len() != MODEL_LANDMARKS * 5
-            || self.raw.world.len() != MODEL_LANDMARKS * 3
-            || flag.is_empty()
-        {
-            return Err(Error::Inference {
-                stage: "landmark model",
-                reason: format!(
-                    "unexpected output sizes {} / {}",
-                    self.raw.landmarks.len(),
-                    self.raw.world.len()
-                ),
-            });
+        mat_to_tensor(&self.crop, &mut self.input, Range::ZeroToOne)?;
+        if self.mirror != MirrorMode::Off {
+            mirror_tensor(&self.input, &mut self.mirrored_input, INPUT_SIZE as usize);
         }
-        self.raw.score = flag[0];
-        Ok(&self.raw)
+        Ok(())
     }
 
-    /// Turns raw outputs into frame landmarks for `rect` on a `w` x `h` frame.
-    pub fn postprocess(raw: &RawOutputs, rect: &NormRect, w: f32, h: f32) -> RoiLandmarks {
-        let mut pts = decode_landmarks(&raw.landmarks);
-        refine_with_heatmap(&mut pts, &raw.heatmap);
-        let image: Vec<Landmark> = pts[..NUM_LANDMARKS]
-            .iter()
-            .map(|p| {
-                let (x, y, z) = project(p, rect, w, h);
-                Landmark {
-                    x,
-                    y,
-                    z,
-                    visibility: p.visibility,
-                    presence: p.presence,
-                }
-            })
-            .collect();
-        let aux_of = |i: usize| {
-            let (x, y, _) = project(&pts[i], rect, w, h);
-            [x / w, y / h]
+    /// Runs the model on the prepared crop (and on its mirror image); the outputs are
+    /// reused between frames.
+    pub fn infer(&mut self) -> Result<()> {
+        if self.mirror != MirrorMode::MirrorOnly {
+            run_model(&mut self.session, &self.input, &mut self.raw)?;
+        }
+        if self.mirror != MirrorMode::Off {
+            run_model(
+                &mut self.session,
+                &self.mirrored_input,
+                &mut self.mirrored_raw,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The last [`infer`](Self::infer)'s landmarks for `rect` on a `w` x `h` frame.
+    pub fn postprocess(&self, rect: &NormRect, w: f32, h: f32) -> RoiLandmarks {
+        let reading = match self.mirror {
+            MirrorMode::Off => Reading::of(&self.raw),
+            MirrorMode::MirrorOnly => Reading::of(&self.mirrored_raw).unmirrored(),
+            MirrorMode::Average => Reading::mean(
+                Reading::of(&self.raw),
+                Reading::of(&self.mirrored_raw).unmirrored(),
+            ),
         };
-        let aux = [aux_of(NUM_LANDMARKS), aux_of(NUM_LANDMARKS + 1)];
-        let (s, c) = rect.rotation.sin_cos();
-        let world = raw
-            .world
-            .chunks_exact(3)
-            .take(NUM_LANDMARKS)
-            .zip(&pts)
-            .map(|(v, p)| Landmark {
-                x: c * v[0] - s * v[1],
-                y: s * v[0] + c * v[1],
-                z: v[2],
+        project_reading(&reading, rect, w, h)
+    }
+}
+
+/// Frame landmarks of a reading of `rect`, world landmarks rotated with the ROI.
+fn project_reading(r: &Reading, rect: &NormRect, w: f32, h: f32) -> RoiLandmarks {
+    let pts = &r.pts;
+    let image: Vec<Landmark> = pts[..NUM_LANDMARKS]
+        .iter()
+        .map(|p| {
+            let (x, y, z) = project(p, rect, w, h);
+            Landmark {
+                x,
+                y,
+                z,
                 visibility: p.visibility,
                 presence: p.presence,
-            })
-            .collect();
-        RoiLandmarks {
-            score: raw.score,
-            image,
-            aux,
-            world,
-        }
+            }
+        })
+        .collect();
+    let aux_of = |i: usize| {
+        let (x, y, _) = project(&pts[i], rect, w, h);
+        [x / w, y / h]
+    };
+    let aux = [aux_of(NUM_LANDMARKS), aux_of(NUM_LANDMARKS + 1)];
+    let (s, c) = rect.rotation.sin_cos();
+    let world = r
+        .world
+        .iter()
+        .take(NUM_LANDMARKS)
+        .zip(pts)
+        .map(|(v, p)| Landmark {
+            x: c * v[0] - s * v[1],
+            y: s * v[0] + c * v[1],
+            z: v[2],
+            visibility: p.visibility,
+            presence: p.presence,
+        })
+        .collect();
+    RoiLandmarks {
+        score: r.score,
+        image,
+        aux,
+        world,
     }
 }
 
@@ -307,6 +462,66 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn mirror_swaps_left_and_right_names() {
+        use crate::pose::LANDMARK_NAMES;
+        for i in 0..MODEL_LANDMARKS {
+            let j = mirrored_index(i);
+            assert_eq!(mirrored_index(j), i, "{i}");
+            if let Some(name) = LANDMARK_NAMES.get(i) {
+                let want = name
+                    .replace("left", "LEFT")
+                    .replace("right", "left")
+                    .replace("LEFT", "right");
+                assert_eq!(LANDMARK_NAMES[j], want, "{i}");
+            } else {
+                assert_eq!(j, i);
+            }
+        }
+    }
+
+    #[test]
+    fn a_mirrored_reading_read_back_is_the_reading() {
+        let n = 4;
+        let src: Vec<f32> = (0..n * n * 3).map(|v| v as f32).collect();
+        let (mut once, mut twice) = (Vec::new(), Vec::new());
+        mirror_tensor(&src, &mut once, n);
+        mirror_tensor(&once, &mut twice, n);
+        assert_eq!(twice, src);
+        // First row's first pixel becomes its last.
+        assert_eq!(&once[(n - 1) * 3..n * 3], &src[..3]);
+        let r = Reading {
+            score: 0.9,
+            pts: (0..MODEL_LANDMARKS)
+                .map(|i| CropPoint {
+                    x: i as f32 / 50.0,
+                    y: 0.3,
+                    z: 0.1,
+                    visibility: i as f32 / 40.0,
+                    presence: 0.5,
+                })
+                .collect(),
+            world: (0..MODEL_LANDMARKS).map(|i| [i as f32, 1.0, 2.0]).collect(),
+        };
+        let left_hip = crate::pose::idx::LEFT_HIP;
+        let m = Reading {
+            pts: r.pts.clone(),
+            world: r.world.clone(),
+            ..r
+        }
+        .unmirrored();
+        // The mirror's left hip is the reading's right hip, at the mirrored x.
+        let right = r.pts[left_hip + 1];
+        assert!((m.pts[left_hip].x - (1.0 - right.x)).abs() < 1e-6);
+        assert_eq!(m.pts[left_hip].visibility, right.visibility);
+        assert_eq!(m.world[left_hip], [-r.world[left_hip + 1][0], 1.0, 2.0]);
+        let back = m.unmirrored();
+        for (a, b) in back.pts.iter().zip(&r.pts) {
+            assert!((a.x - b.x).abs() < 1e-6 && a.visibility == b.visibility);
+        }
+        assert_eq!(back.world, r.world);
     }
 
     #[test]

@@ -12,5 +12,6 @@ pub mod tracker;
 pub mod types;
 
 pub use detector::Detection;
+pub use landmarker::MirrorMode;
 pub use tracker::{CrossCheckPose, CrossCheckTrack, PoseOptions, PoseTracker};
 pub use types::*;

@@ -12,7 +12,7 @@ use ort::session::builder::GraphOptimizationLevel;
 
 use super::detector::{Detection, Detector, ROI_SCALE};
 use super::geometry::{NormRect, alignment_rect, square_long_scaled};
-use super::landmarker::{Landmarker, RoiLandmarks};
+use super::landmarker::{Landmarker, MirrorMode, RoiLandmarks};
 use super::smoothing::{self, PointsSmoother};
 use super::{Pose, Roi, RoiSource, StageTimes};
 use crate::error::{Error, Result};
@@ -35,6 +35,9 @@ pub struct PoseOptions {
     /// Also run the other landmark model size ([`cross_check_size`]) on each frame's
     /// region (`--cross-check`); see [`PoseTracker::take_cross_checks`].
     pub cross_check: bool,
+    /// Whether the landmark model also reads each crop's mirror image
+    /// (`--mirror-average`); see [`MirrorMode`].
+    pub mirror: MirrorMode,
 }
 
 impl Default for PoseOptions {
@@ -47,6 +50,7 @@ impl Default for PoseOptions {
             min_detection_confidence: 0.5,
             min_tracking_confidence: 0.5,
             cross_check: false,
+            mirror: MirrorMode::Off,
         }
     }
 }
@@ -148,8 +152,8 @@ impl CrossCheck {
         times: &mut StageTimes,
     ) -> Result<()> {
         let (w, h) = (frame.cols() as f32, frame.rows() as f32);
-        let raw = infer_timed(&mut self.landmarker, frame, rect, times)?;
-        let r = Landmarker::postprocess(raw, rect, w, h);
+        infer_timed(&mut self.landmarker, frame, rect, times)?;
+        let r = self.landmarker.postprocess(rect, w, h);
         let pick = |l: &[super::Landmark]| CROSS_CHECK_LANDMARKS.map(|i| l[i]);
         let pose = CrossCheckPose {
             timestamp_s,
@@ -171,19 +175,19 @@ impl CrossCheck {
 
 /// Runs `landmarker` on `rect` of `frame`, adding its preprocessing and inference times
 /// to `times`.
-fn infer_timed<'a>(
-    landmarker: &'a mut Landmarker,
+fn infer_timed(
+    landmarker: &mut Landmarker,
     frame: &Mat,
     rect: &NormRect,
     times: &mut StageTimes,
-) -> Result<&'a super::landmarker::RawOutputs> {
+) -> Result<()> {
     let t = Instant::now();
     landmarker.preprocess(frame, rect)?;
     times.preprocess_ms += ms(t);
     let t = Instant::now();
-    let raw = landmarker.infer()?;
+    landmarker.infer()?;
     times.inference_ms += ms(t);
-    Ok(raw)
+    Ok(())
 }
 
 /// Tracks one person's pose through consecutive frames.
@@ -225,7 +229,7 @@ impl PoseTracker {
         let cross = match (cross_size, cross) {
             (Some(size), Some(session)) => Some(CrossCheck {
                 size,
-                landmarker: Landmarker::new(session?),
+                landmarker: Landmarker::new(session?, opts.mirror),
                 poses: Vec::new(),
             }),
             _ => None,
@@ -233,7 +237,7 @@ impl PoseTracker {
         Ok(PoseTracker {
             opts: opts.clone(),
             detector: Detector::new(detector?),
-            landmarker: Landmarker::new(landmark?),
+            landmarker: Landmarker::new(landmark?, opts.mirror),
             cross,
             prev_rect: None,
             aux_smoother: PointsSmoother::new(smoothing::AUX_LANDMARKS),
@@ -300,9 +304,9 @@ impl PoseTracker {
     ) -> Result<(RoiLandmarks, StageTimes)> {
         let (w, h) = (frame.cols() as f32, frame.rows() as f32);
         let mut times = StageTimes::default();
-        let raw = infer_timed(&mut self.landmarker, frame, rect, &mut times)?;
+        infer_timed(&mut self.landmarker, frame, rect, &mut times)?;
         let t = Instant::now();
-        let r = Landmarker::postprocess(raw, rect, w, h);
+        let r = self.landmarker.postprocess(rect, w, h);
         times.postprocess_ms += ms(t);
         Ok((r, times))
     }

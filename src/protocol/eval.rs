@@ -334,7 +334,8 @@ pub fn evaluate(protocol: &Protocol, phase: u8, set: &SetMeasurement) -> Result<
         verdicts.push(verdict(r, &flags, view_doubt.is_some()));
         rep_flags.extend(flags);
     }
-    set_flags.extend(after_reps_flags(&ctx, &reps, view_doubt));
+    let clear = reps_red_clear_of_doubt(&rep_flags);
+    set_flags.extend(after_reps_flags(&ctx, &reps, view_doubt, &clear));
     let summary = summarise(&ctx, &reps, &verdicts, &set_flags, view_doubt.is_some());
     set_flags.extend(rep_flags);
     Ok(Evaluation {
@@ -363,17 +364,47 @@ fn set_rule_flags(ctx: &SetContext) -> Vec<Flag> {
 }
 
 /// Why the set's angle flags are doubtful, if a raised set flag says they are.
-fn view_doubt(set_flags: &[Flag]) -> Option<&'static str> {
+#[derive(Clone, Copy, Debug)]
+struct ViewDoubt {
+    reason: &'static str,
+    /// The peak's interval carries this doubt's error ([`Doubt::AngleFlagsUnlessClear`]).
+    in_interval: bool,
+}
+
+fn view_doubt(set_flags: &[Flag]) -> Option<ViewDoubt> {
     set_flags
         .iter()
         .find_map(|f| match rules::rule(f.code).doubt {
-            Doubt::AngleFlags(reason) => Some(reason),
+            Doubt::AngleFlags(reason) => Some(ViewDoubt {
+                reason,
+                in_interval: false,
+            }),
+            Doubt::AngleFlagsUnlessClear(reason) => Some(ViewDoubt {
+                reason,
+                in_interval: true,
+            }),
             _ => None,
         })
 }
 
+/// Whether a red flag judged on the rep's peak interval is clear of a doubt that interval
+/// already carries: even the interval's low end is beyond the limit plus the amber band.
+/// A peak without an interval (none, or of zero width, as the rules read it) carries no
+/// camera-angle error, so it stays doubtful.
+fn clear_of_doubt(ctx: &SetContext, r: &RepContext, f: &Flag) -> bool {
+    let on_peak = matches!(f.code, FlagCode::EarlyCompression | FlagCode::NordicHipPike);
+    let h = r
+        .rep
+        .peak_hip_uncertainty_deg
+        .filter(|h| h.is_finite() && *h > 0.0);
+    match (on_peak, f.severity, f.value, f.limit, h) {
+        (true, Severity::Red, Some(v), Some(l), Some(h)) => v - h > l + ctx.band(),
+        _ => false,
+    }
+}
+
 /// One rep's flags, in table order, with doubtful ones qualified.
-fn rep_rule_flags(ctx: &SetContext, r: &RepContext, view_doubt: Option<&str>) -> Vec<Flag> {
+fn rep_rule_flags(ctx: &SetContext, r: &RepContext, view_doubt: Option<ViewDoubt>) -> Vec<Flag> {
     let mut flags: Vec<Flag> = rules::RULES
         .iter()
         .filter_map(|rule| match rule.check {
@@ -387,10 +418,18 @@ fn rep_rule_flags(ctx: &SetContext, r: &RepContext, view_doubt: Option<&str>) ->
         _ => None,
     });
     for f in flags.iter_mut().filter(|f| !f.code.is_quality()) {
-        let reason = match (&rep_doubt, f.code.is_angle()) {
-            (Some(reason), _) => Some(reason.as_str()),
-            (None, true) => view_doubt,
-            (None, false) => None,
+        let reason = match (&rep_doubt, f.code.is_angle(), view_doubt) {
+            (Some(reason), _, _) => Some(reason.as_str()),
+            (None, true, Some(d)) if d.in_interval && clear_of_doubt(ctx, r, f) => {
+                f.message.push_str(&format!(
+                    " Although {}, even the low end of the interval is more than {:.0}° beyond the limit, so this stays red.",
+                    d.reason,
+                    ctx.band()
+                ));
+                None
+            }
+            (None, true, Some(d)) => Some(d.reason),
+            (None, _, _) => None,
         };
         if let Some(reason) = reason {
             soften(f, reason);
@@ -399,8 +438,37 @@ fn rep_rule_flags(ctx: &SetContext, r: &RepContext, view_doubt: Option<&str>) ->
     flags
 }
 
-/// The flags of the rules over all reps, with angle flags qualified by the view.
-fn after_reps_flags(ctx: &SetContext, reps: &[RepContext], view_doubt: Option<&str>) -> Vec<Flag> {
+/// The reps whose peak flag stayed red and certain under the view's doubt.
+fn reps_red_clear_of_doubt(rep_flags: &[Flag]) -> Vec<usize> {
+    rep_flags
+        .iter()
+        .filter(|f| {
+            matches!(f.code, FlagCode::EarlyCompression | FlagCode::NordicHipPike)
+                && f.severity == Severity::Red
+                && !f.uncertain
+        })
+        .filter_map(|f| f.rep)
+        .collect()
+}
+
+/// Whether the set's time beyond cap + band comes in part from reps that are red clear of
+/// the view's doubt (their whole peak interval lies beyond cap + band, so some of their time
+/// does too): those reps, else none.
+fn red_time_clear_of_doubt(reps: &[RepContext], clear: &[usize]) -> Vec<usize> {
+    reps.iter()
+        .filter(|r| r.beyond_red_s > 0.0 && clear.contains(&r.rep.number))
+        .map(|r| r.rep.number)
+        .collect()
+}
+
+/// The flags of the rules over all reps, with angle flags qualified by the view. A red
+/// time under compression stays red where reps that stayed red (`clear`) spent some of it.
+fn after_reps_flags(
+    ctx: &SetContext,
+    reps: &[RepContext],
+    view_doubt: Option<ViewDoubt>,
+    clear: &[usize],
+) -> Vec<Flag> {
     let mut flags: Vec<Flag> = rules::RULES
         .iter()
         .filter_map(|rule| match rule.check {
@@ -412,8 +480,21 @@ fn after_reps_flags(ctx: &SetContext, reps: &[RepContext], view_doubt: Option<&s
         .iter_mut()
         .filter(|f| !f.code.is_quality() && f.code.is_angle())
     {
-        if let Some(reason) = view_doubt {
-            soften(f, reason);
+        let Some(d) = view_doubt else { continue };
+        let sure = match f.code {
+            FlagCode::TimeUnderCompression if d.in_interval && f.severity == Severity::Red => {
+                red_time_clear_of_doubt(reps, clear)
+            }
+            _ => Vec::new(),
+        };
+        if sure.is_empty() {
+            soften(f, d.reason);
+        } else {
+            f.message.push_str(&format!(
+                " Although {}, {} stayed red beyond the measurement error, so this stays red.",
+                d.reason,
+                rules::words::reps_phrase(&sure)
+            ));
         }
     }
     flags
@@ -431,7 +512,12 @@ fn verdict(r: &RepContext, flags: &[Flag], view_doubt: bool) -> RepVerdict {
         start_s: rep.start_s,
         end_s: rep.end_s,
         severity: worst(flags.iter()),
-        uncertain: doubted || view_doubt,
+        // A red flag clear of the view's doubt makes the rep certainly red.
+        uncertain: doubted
+            || (view_doubt
+                && !flags
+                    .iter()
+                    .any(|f| f.severity == Severity::Red && !f.uncertain)),
         flags: flags.iter().map(|f| f.code).collect(),
         peak_loaded_hip_deg: r.peak.map(|p| p.0),
         top_hip_deg: rep.top_hip_deg,
@@ -521,7 +607,7 @@ fn soften(f: &mut Flag, reason: &str) {
     if f.severity == Severity::Red {
         f.severity = Severity::Amber;
         f.message.push_str(&format!(
-            " Uncertain: {reason}, so this is shown amber rather than red."
+            " Uncertain: {reason}, so the error can be larger than usual and this is shown amber rather than red."
         ));
     } else {
         f.message.push_str(&format!(" Uncertain: {reason}."));

@@ -59,6 +59,20 @@ fn dir(deg: f64) -> (f64, f64) {
     (r.cos(), r.sin())
 }
 
+/// Where the figure holds its arms.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Arms {
+    /// Turning with the trunk, a little forward of it (the default figure).
+    #[default]
+    AlongTrunk,
+    /// Hanging straight down whatever the trunk does: holding a bar or kettlebell.
+    Hanging,
+    /// Held in front of the chest, elbows bent, turning with the trunk: a Nordic curl.
+    Forward,
+    /// Hands on a bar across the upper back, elbows pointing back: a good morning.
+    OnBack,
+}
+
 /// Options of the rendering.
 #[derive(Clone, Copy, Debug)]
 pub struct Render {
@@ -66,6 +80,7 @@ pub struct Render {
     pub facing: f64,
     /// Pixels per metre.
     pub scale: f64,
+    pub arms: Arms,
 }
 
 impl Default for Render {
@@ -73,6 +88,7 @@ impl Default for Render {
         Render {
             facing: 1.0,
             scale: 400.0,
+            arms: Arms::AlongTrunk,
         }
     }
 }
@@ -107,8 +123,15 @@ pub fn pose(b: &Body, r: &Render) -> Pose {
     let toe = add(ankle, foot_dir, 0.18);
     let ear = add(sh, trunk_dir, 0.2);
     let nose = add(ear, ant_dir, 0.09);
-    let elbow = add(sh, trunk_dir + 180.0 + 20.0, 0.28);
-    let wrist = add(elbow, trunk_dir + 180.0 + 40.0, 0.25);
+    // Upper arm and forearm directions.
+    let (upper, fore) = match r.arms {
+        Arms::AlongTrunk => (trunk_dir + 200.0, trunk_dir + 220.0),
+        Arms::Hanging => (270.0, 270.0),
+        Arms::Forward => (trunk_dir + 210.0, trunk_dir + 310.0),
+        Arms::OnBack => (trunk_dir + 110.0, trunk_dir + 10.0),
+    };
+    let elbow = add(sh, upper, 0.28);
+    let wrist = add(elbow, fore, 0.25);
     let mut body = vec![(0.0, 0.0); 33];
     body[idx::NOSE] = nose;
     body[1..=10].fill(ear);

@@ -85,7 +85,7 @@ mod tests {
         assert_eq!((f[1].rep, f[1].severity), (Some(3), Severity::Red));
         assert_eq!(
             f[1].message,
-            "Rep 3 reached 56° of hip flexion under load; phase 2 allows up to 45°. That is more than 10° beyond it, outside the measurement error."
+            "Rep 3 reached 56° of hip flexion under load; phase 2 allows up to 45°. That is more than 10° beyond it, outside the usual measurement error."
         );
     }
 
@@ -135,7 +135,7 @@ mod tests {
         );
         assert!(
             f[3].message.contains("56° ± 9°")
-                && f[3].message.contains("outside the measurement error")
+                && f[3].message.contains("outside the usual measurement error")
         );
     }
 }

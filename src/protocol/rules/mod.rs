@@ -12,7 +12,7 @@
 
 pub mod docs;
 mod measure;
-mod words;
+pub(crate) mod words;
 
 mod early_compression;
 mod fast_concentric;
@@ -96,6 +96,11 @@ pub enum Doubt {
     None,
     /// Every angle flag of the set is marked uncertain, with this reason.
     AngleFlags(&'static str),
+    /// As [`Doubt::AngleFlags`], but for a doubt the peak's interval already carries (the
+    /// camera-angle term of the uncertainty model): a red flag judged on the peak's
+    /// interval stays red, and certain, when even the low end of the interval
+    /// (peak − h) is beyond the limit by more than the amber band.
+    AngleFlagsUnlessClear(&'static str),
     /// Every load/technique flag of the same rep is marked uncertain: "this rep {reason}".
     WholeRep(&'static str),
 }

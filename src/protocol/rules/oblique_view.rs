@@ -11,14 +11,17 @@ pub(super) const RULE: Rule = Rule {
     max_severity: Severity::Amber,
     summary: "the set was filmed at an oblique angle; angles may be off",
     what: "A set whose view verdict is oblique (and that is not already `poor_view`). Amber, \
-quality. Every angle flag of the set is then marked uncertain and never shown red; timing \
-flags are kept as they are.",
+quality. Every angle flag of the set is then marked uncertain and shown amber rather than red, \
+but for a red `early_compression` or `nordic_hip_pike` whose whole interval lies beyond the \
+limit by more than the amber band (peak − h above limit + band): that interval already carries \
+the camera-angle error, so the flag stays red. So does a red `time_under_compression` to \
+which such a rep contributed time beyond cap + band. Timing flags are kept as they are.",
     why: "Filmed at an angle, the thigh and trunk are foreshortened and the measured hip angle \
 can be off by more than 10°, so a flag about tendon compression may not be real, or a real \
 one may be missed. A side-on, hip-height view confirms it.",
     keys: &["measurement.max_low_confidence_fraction"],
     evidence: "P (hipflex proposal; `[sources.confidence]`): when a view is trusted for angles.",
-    doubt: Doubt::AngleFlags("the set was filmed at an oblique angle"),
+    doubt: Doubt::AngleFlagsUnlessClear("the set was filmed at an oblique angle"),
     check: Check::Set(check),
 };
 
@@ -38,7 +41,7 @@ fn check(ctx: &SetContext) -> Option<Flag> {
         unit: None,
         uncertain: true,
         message: format!(
-            "The set was filmed at an oblique angle{}, so angles may be off by more than 10°. Angle flags are marked uncertain and never shown red; film side-on at hip height to confirm.",
+            "The set was filmed at an oblique angle{}, so angles may be off by more than 10°. Angle flags are marked uncertain and shown amber, unless a peak's whole interval is far beyond the limit; film side-on at hip height to confirm.",
             view_reason(&set.view_reason)
         ),
     })
@@ -58,7 +61,7 @@ mod tests {
         let f = run(&RULE, 2, &s);
         assert_eq!(
             f[0].message,
-            "The set was filmed at an oblique angle (camera at 40°), so angles may be off by more than 10°. Angle flags are marked uncertain and never shown red; film side-on at hip height to confirm."
+            "The set was filmed at an oblique angle (camera at 40°), so angles may be off by more than 10°. Angle flags are marked uncertain and shown amber, unless a peak's whole interval is far beyond the limit; film side-on at hip height to confirm."
         );
         s.low_confidence_fraction = 0.4;
         assert!(run(&RULE, 2, &s).is_empty());

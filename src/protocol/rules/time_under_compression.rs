@@ -1,6 +1,6 @@
 //! `time_under_compression`: seconds of loaded hip flexion beyond the cap, over the set.
 
-use super::words::{deg, list, secs};
+use super::words::{deg, reps_phrase, secs};
 use super::{Check, Class, Doubt, RepContext, Rule, SetContext};
 use crate::protocol::eval::{Flag, FlagCode, Severity, Unit};
 
@@ -86,12 +86,11 @@ fn check(ctx: &SetContext, reps: &[RepContext]) -> Option<Flag> {
         unit: Some(Unit::S),
         uncertain: false,
         message: format!(
-            "The set spent {} under load beyond the {} cap of {}{red_part}, in {} {}.",
+            "The set spent {} under load beyond the {} cap of {}{red_part}, in {}.",
             secs(t.beyond_s),
             deg(cap),
             ctx.phase_name,
-            if t.reps.len() == 1 { "rep" } else { "reps" },
-            list(&t.reps)
+            reps_phrase(&t.reps)
         ),
     })
 }

@@ -67,7 +67,7 @@ pub(super) fn band_note(sev: Severity, band: f64) -> String {
         String::new()
     } else if sev == Severity::Red {
         format!(
-            " That is more than {} beyond it, outside the measurement error.",
+            " That is more than {} beyond it, outside the usual measurement error.",
             deg(band)
         )
     } else {
@@ -99,6 +99,12 @@ pub(super) fn list(ns: &[usize]) -> String {
         1 => s[0].clone(),
         _ => format!("{} and {}", s[..s.len() - 1].join(", "), s[s.len() - 1]),
     }
+}
+
+/// "rep 3", "reps 1 and 2".
+pub(crate) fn reps_phrase(ns: &[usize]) -> String {
+    let word = if ns.len() == 1 { "rep" } else { "reps" };
+    format!("{word} {}", list(ns))
 }
 
 /// " (reason)" from a free-text view reason, or nothing.
