@@ -207,7 +207,9 @@ pub struct RepParams {
     /// A clip that starts moving towards the top already more than this fraction of the
     /// set range (and `cut_start_min_deg`) from the bottom starts mid-lift: that lift is not
     /// counted (default 0.15; a clip that starts at the bottom and lifts at once begins
-    /// within a few degrees of it).
+    /// within a few degrees of it). The same margin holds at the clip's end: a last lift
+    /// still rising when the person is last seen, further than this from the top, is cut
+    /// off and not counted.
     pub cut_start_fraction: f64,
     /// See `cut_start_fraction` (default 10 degrees).
     pub cut_start_min_deg: f64,

@@ -824,6 +824,14 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
         } else {
             bottom_is_clip_start && past(c.bottom_level - s.e[r.b.i])
         };
+    // The same at the other end: a lift still rising fast when the person is last seen
+    // (the clip ends or fades out mid-lift), further from the top than a lift that
+    // arrives just as the clip ends could be, never reached the top on camera.
+    let lift_cut = !s.working_eccentric
+        && r.tn.is_none_or(|x| x.provisional)
+        && r.end >= c.last_valid
+        && rising_into(c, c.last_valid, r.vthr)
+        && past(s.e[c.last_valid] - c.top_level);
     let not_counted = if unseen {
         Some("not counted: the person was not seen in most of the rep".to_string())
     } else if working_amp.is_none() {
@@ -832,6 +840,11 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
         Some("partial rep: range below the set's typical range".into())
     } else if working_cut {
         Some("not counted: the working phase was already under way when the clip starts".into())
+    } else if lift_cut {
+        Some(format!(
+            "not counted: the lift was still under way when the person was last seen (the clip ends mid-lift), {:.0} deg short of the set's top",
+            s.e[c.last_valid] - c.top_level
+        ))
     } else if let Some(share) = jump_share(c, r).filter(|x| *x >= p.jump_share_max) {
         Some(format!(
             "not counted: {:.0}% of the working phase is pose jumps (faster than {:.0} deg/s over two frames), not movement",
@@ -887,6 +900,19 @@ fn moving_at(c: &SetContext, k: usize, vthr: f64) -> bool {
         .filter(|x| x.is_finite())
         .collect();
     !w.is_empty() && (w.iter().sum::<f64>() / w.len() as f64).abs() >= vthr
+}
+
+/// Whether the driving signal is still moving towards the top (falling) as it arrives at
+/// sample `k`: its mean speed over the 0.2 s before it, as [`moving_at`] after it.
+fn rising_into(c: &SetContext, k: usize, vthr: f64) -> bool {
+    let (t, v) = (c.s.t, c.v);
+    let w: Vec<f64> = (0..=k.min(v.len() - 1))
+        .rev()
+        .take_while(|&i| t[k] - t[i] <= 0.2)
+        .map(|i| v[i])
+        .filter(|x| x.is_finite())
+        .collect();
+    !w.is_empty() && w.iter().sum::<f64>() / w.len() as f64 <= -vthr
 }
 
 /// Why a lift (the working phase of bridges and hinges) that covered the range still does
@@ -1506,6 +1532,35 @@ mod tests {
         assert_eq!(
             reps.iter().filter(|r| r.counted).count(),
             1,
+            "{:?}",
+            reasons(&reps)
+        );
+    }
+
+    #[test]
+    fn a_lift_still_rising_when_the_clip_fades_out_is_not_counted() {
+        // The clip fades out (no landmarks) after 6 of the lift's 8 frames: 17.5° of 70 short
+        // of the top, inside the lockout margin, but still rising at about 210°/s.
+        let (t, mut raw) = hinge_lifting_with_jitter(0.0);
+        let seen = 24 + 24 + 12 + 6;
+        for x in raw.iter_mut().skip(seen) {
+            *x = f64::NAN;
+        }
+        let e =
+            crate::signal::clean_series(&t, &raw, &crate::signal::CleanParams::default()).values;
+        let in_position: Vec<bool> = (0..t.len()).map(|k| k < seen).collect();
+        let reps = segment_in_position(&t, &e, &raw, &[], &in_position).reps;
+        assert_eq!(
+            reps.iter().filter(|r| r.counted).count(),
+            0,
+            "{:?}",
+            reasons(&reps)
+        );
+        assert!(
+            reps.iter().any(|r| r
+                .uncertain_reasons
+                .iter()
+                .any(|x| x.contains("still under way"))),
             "{:?}",
             reasons(&reps)
         );
