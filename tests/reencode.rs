@@ -295,22 +295,22 @@ fn reencoded_clips_give_the_same_exercise_reps_and_peaks() {
 }
 
 /// Clip and variant pairs whose answer re-encoding still changes, with what was measured when
-/// the entry was written. Issue 9 empties this list. Each is printed loudly on every run; a
-/// listed pair that no longer differs fails the test until its entry is removed.
+/// the entry was written. Issue 9 empties this list. Each is printed loudly on every run, also
+/// when it no longer differs (see [`judge_against_expected_differences`]).
 const EXPECTED_DIFFERENCES: &[(&str, &str)] = &[(
     "deadlift_bichraix_2.mp4 crf32",
     "deadlift 1 reps peaks [136] vs original deadlift 1 reps [139]",
 )];
 
-/// What must fail the test: a difference not listed, or a listed pair that was run and no
-/// longer differs. Listed differences are printed.
+/// What must fail the test: a difference not listed. Listed pairs are printed, whether they
+/// still differ or not.
 fn judge_against_expected_differences(ran: &[String], failures: &[String]) -> Vec<String> {
     let listed = |f: &str| {
         EXPECTED_DIFFERENCES
             .iter()
             .find(|(k, _)| f.starts_with(&format!("{k}:")))
     };
-    let mut verdict: Vec<String> = failures
+    let verdict: Vec<String> = failures
         .iter()
         .filter(|f| listed(f).is_none())
         .cloned()
@@ -321,9 +321,12 @@ fn judge_against_expected_differences(ran: &[String], failures: &[String]) -> Ve
         }
         match failures.iter().find(|f| f.starts_with(&format!("{key}:"))) {
             Some(now) => eprintln!("*** EXPECTED DIFFERENCE {now}\n      when listed: {recorded}"),
-            None => verdict.push(format!(
-                "{key}: listed as an expected difference but now gives the original's answer: remove its entry"
-            )),
+            // The pose model's floating-point kernels differ between CPUs (AVX2, AVX-512), so
+            // a pair near the 3° line may meet it on one machine and not on another: printed,
+            // not failed; remove the entry once it meets it on every machine.
+            None => eprintln!(
+                "*** EXPECTED DIFFERENCE {key} now gives the original's answer on this machine (when listed: {recorded}); remove its entry once it does on every machine"
+            ),
         }
     }
     verdict
