@@ -1520,15 +1520,7 @@ mod tests {
     fn a_lift_whose_clip_fades_out_just_after_the_top_still_counts() {
         // The lift arrives at the top, the person is seen for one frame more, then the clip
         // fades to black (no landmarks, so not "in position" either).
-        let (t, mut raw) = hinge_lifting_with_jitter(0.0);
-        let seen = raw.len() - 12 + 1;
-        for x in raw.iter_mut().skip(seen) {
-            *x = f64::NAN;
-        }
-        let e =
-            crate::signal::clean_series(&t, &raw, &crate::signal::CleanParams::default()).values;
-        let in_position: Vec<bool> = (0..t.len()).map(|k| k < seen).collect();
-        let reps = segment_in_position(&t, &e, &raw, &[], &in_position).reps;
+        let reps = hinge_fading_out_after(24 + 24 + 12 + 8 + 1);
         assert_eq!(
             reps.iter().filter(|r| r.counted).count(),
             1,
@@ -1541,15 +1533,7 @@ mod tests {
     fn a_lift_still_rising_when_the_clip_fades_out_is_not_counted() {
         // The clip fades out (no landmarks) after 6 of the lift's 8 frames: 17.5° of 70 short
         // of the top, inside the lockout margin, but still rising at about 210°/s.
-        let (t, mut raw) = hinge_lifting_with_jitter(0.0);
-        let seen = 24 + 24 + 12 + 6;
-        for x in raw.iter_mut().skip(seen) {
-            *x = f64::NAN;
-        }
-        let e =
-            crate::signal::clean_series(&t, &raw, &crate::signal::CleanParams::default()).values;
-        let in_position: Vec<bool> = (0..t.len()).map(|k| k < seen).collect();
-        let reps = segment_in_position(&t, &e, &raw, &[], &in_position).reps;
+        let reps = hinge_fading_out_after(24 + 24 + 12 + 6);
         assert_eq!(
             reps.iter().filter(|r| r.counted).count(),
             0,
@@ -1564,6 +1548,19 @@ mod tests {
             "{:?}",
             reasons(&reps)
         );
+    }
+
+    /// The reps of [`hinge_lifting_with_jitter`] (no jitter) when the clip fades out (no
+    /// landmarks, so not in position either) after its first `seen` frames.
+    fn hinge_fading_out_after(seen: usize) -> Vec<Rep> {
+        let (t, mut raw) = hinge_lifting_with_jitter(0.0);
+        for x in raw.iter_mut().skip(seen) {
+            *x = f64::NAN;
+        }
+        let e =
+            crate::signal::clean_series(&t, &raw, &crate::signal::CleanParams::default()).values;
+        let in_position: Vec<bool> = (0..t.len()).map(|k| k < seen).collect();
+        segment_in_position(&t, &e, &raw, &[], &in_position).reps
     }
 
     fn reasons(reps: &[Rep]) -> Vec<&Vec<String>> {
