@@ -213,6 +213,10 @@ pub struct RepParams {
     pub cut_start_fraction: f64,
     /// See `cut_start_fraction` (default 10 degrees).
     pub cut_start_min_deg: f64,
+    /// A clip that opens on a lift already moving at this fraction of that lift's top
+    /// speed (mean over its first 0.1 s) starts mid-lift too, however near the bottom it
+    /// reads (default 0.5): a lift from rest starts at no speed and builds it.
+    pub cut_start_speed_fraction: f64,
     /// The set's last lift is not a rep when either foot moves more than
     /// `walk_off_step_fraction` of the leg length between its start and
     /// `walk_off_window_s` seconds after it arrives at the top (default 1.5 s, 0.4): the
@@ -301,6 +305,7 @@ impl Default for RepParams {
             lockout_fraction: 0.3,
             cut_start_fraction: 0.15,
             cut_start_min_deg: 10.0,
+            cut_start_speed_fraction: 0.5,
             walk_off_window_s: 1.5,
             walk_off_step_fraction: 0.4,
             jump_speed_deg_s: 400.0,

@@ -822,7 +822,8 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
         && if s.working_eccentric {
             top_is_clip_start && past(s.e[c.first_valid] - c.top_level)
         } else {
-            bottom_is_clip_start && past(c.bottom_level - s.e[r.b.i])
+            bottom_is_clip_start
+                && (past(c.bottom_level - s.e[r.b.i]) || lift_at_speed_at_start(c, r))
         };
     // The same at the other end: a lift still rising fast when the person is last seen
     // (the clip ends or fades out mid-lift), further from the top than a lift that
@@ -900,6 +901,28 @@ fn moving_at(c: &SetContext, k: usize, vthr: f64) -> bool {
         .filter(|x| x.is_finite())
         .collect();
     !w.is_empty() && (w.iter().sum::<f64>() / w.len() as f64).abs() >= vthr
+}
+
+/// Whether the lift out of the clip's first sample is already at speed there: its mean
+/// speed over the first 0.1 s at least `cut_start_speed_fraction` of the lift's top speed.
+/// A lift from rest starts at no speed and takes time to build it, so a clip that opens on
+/// a lift near its top speed was cut after the lift began, even when no other rep shows
+/// where the set's bottom is (the clip's only bottom is then its first frame).
+fn lift_at_speed_at_start(c: &SetContext, r: &RepBounds) -> bool {
+    let (t, v, k) = (c.s.t, c.v, c.first_valid);
+    let end = r.tn.map_or(r.end, |x| x.i).min(v.len() - 1);
+    let speeds = |to_s: f64| -> Vec<f64> {
+        (k..=end)
+            .take_while(|&i| t[i] - t[k] <= to_s)
+            .map(|i| -v[i])
+            .filter(|x| x.is_finite())
+            .collect()
+    };
+    let first = speeds(0.1);
+    let top = speeds(f64::INFINITY).into_iter().fold(0.0, f64::max);
+    !first.is_empty()
+        && top > r.vthr
+        && first.iter().sum::<f64>() / first.len() as f64 >= c.p.cut_start_speed_fraction * top
 }
 
 /// Whether the driving signal is still moving towards the top (falling) as it arrives at
@@ -1703,6 +1726,56 @@ mod tests {
             "{why:?}"
         );
         assert_eq!(n, 3);
+    }
+
+    /// One lift (45 -> 0 over 1 s, eased) and 1 s at the top, the clip starting `cut` of
+    /// the way through the lift's time; from rest (0.5 s at the bottom first) when `cut` is 0.
+    fn one_lift_from(cut: f64) -> (Vec<f64>, Vec<f64>) {
+        let ease = crate::exercise::tempo::eased_progress;
+        let rest = if cut == 0.0 { 0.5 } else { 0.0 };
+        let t: Vec<f64> = (0..((rest + 2.0 - cut) * 30.0) as usize)
+            .map(|k| k as f64 / 30.0)
+            .collect();
+        let e = t
+            .iter()
+            .map(|&tk| {
+                let x = tk - rest + cut;
+                45.0 * (1.0 - ease(x.clamp(0.0, 1.0), 1.0))
+            })
+            .collect();
+        (t, e)
+    }
+
+    #[test]
+    fn a_clip_that_opens_on_a_lift_at_speed_does_not_count_it_even_with_no_bottom_to_measure_from()
+    {
+        // The clip's only bottom is its first frame, so the lift cannot be measured from
+        // the set's bottom; but it opens at speed, which a lift from rest never does.
+        let (t, e) = one_lift_from(0.35);
+        let seg = segment_with(&t, &e, &e, &[]);
+        assert_eq!(
+            seg.reps.iter().filter(|r| r.counted).count(),
+            0,
+            "{:?}",
+            seg.reps
+        );
+        assert!(
+            seg.reps[0]
+                .uncertain_reasons
+                .iter()
+                .any(|w| w.contains("already under way")),
+            "{:?}",
+            seg.reps[0].uncertain_reasons
+        );
+        // The same lift from rest at the bottom counts.
+        let (t, e) = one_lift_from(0.0);
+        let seg = segment_with(&t, &e, &e, &[]);
+        assert_eq!(
+            seg.reps.iter().filter(|r| r.counted).count(),
+            1,
+            "{:?}",
+            seg.reps
+        );
     }
 
     #[test]
