@@ -213,9 +213,10 @@ pub struct RepParams {
     pub cut_start_fraction: f64,
     /// See `cut_start_fraction` (default 10 degrees).
     pub cut_start_min_deg: f64,
-    /// A clip that opens on a lift already moving at this fraction of that lift's top
-    /// speed (mean over its first 0.1 s) starts mid-lift too, however near the bottom it
-    /// reads (default 0.5): a lift from rest starts at no speed and builds it.
+    /// A clip whose only bottom is its first frame (no other rep shows where the set's
+    /// bottom is) and that opens on a lift already moving at this fraction of that lift's
+    /// top speed (mean over its first 0.1 s) starts mid-lift too (default 0.5): a lift from
+    /// rest starts at no speed and builds it.
     pub cut_start_speed_fraction: f64,
     /// The set's last lift is not a rep when either foot moves more than
     /// `walk_off_step_fraction` of the leg length between its start and

@@ -823,7 +823,8 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
             top_is_clip_start && past(s.e[c.first_valid] - c.top_level)
         } else {
             bottom_is_clip_start
-                && (past(c.bottom_level - s.e[r.b.i]) || lift_at_speed_at_start(c, r))
+                && (past(c.bottom_level - s.e[r.b.i])
+                    || (only_bottom(c) && lift_at_speed_at_start(c, r)))
         };
     // The same at the other end: a lift still rising fast when the person is last seen
     // (the clip ends or fades out mid-lift), further from the top than a lift that
@@ -903,11 +904,18 @@ fn moving_at(c: &SetContext, k: usize, vthr: f64) -> bool {
     !w.is_empty() && (w.iter().sum::<f64>() / w.len() as f64).abs() >= vthr
 }
 
+/// Whether the set has a single bottom turning point: then the set's bottom level is
+/// measured on that one rep, and a clip cut mid-lift reads its first frame as the bottom.
+fn only_bottom(c: &SetContext) -> bool {
+    c.ext.iter().filter(|x| x.bottom).count() == 1
+}
+
 /// Whether the lift out of the clip's first sample is already at speed there: its mean
 /// speed over the first 0.1 s at least `cut_start_speed_fraction` of the lift's top speed.
 /// A lift from rest starts at no speed and takes time to build it, so a clip that opens on
-/// a lift near its top speed was cut after the lift began, even when no other rep shows
-/// where the set's bottom is (the clip's only bottom is then its first frame).
+/// a lift near its top speed was cut after the lift began. Used where no other rep shows
+/// where the set's bottom is (the clip's only bottom is then its first frame); with other
+/// bottoms the distance from them decides.
 fn lift_at_speed_at_start(c: &SetContext, r: &RepBounds) -> bool {
     let (t, v, k) = (c.s.t, c.v, c.first_valid);
     let end = r.tn.map_or(r.end, |x| x.i).min(v.len() - 1);
