@@ -9,9 +9,11 @@
 //! cut in the middle of each lift and each lowering the notes give, at the start and at the
 //! end, as a phone trimmed there would be (times and frame numbers start again at 0), and
 //! faded there instead (the frames stay, the person is gone from them, as in a fade from or
-//! to black or a title card). Each cut is analysed with the labelled exercise, so the
-//! counting is tested on its own, and must count what the rule says for that cut. Every cut
-//! is printed.
+//! to black or a title card). Each clip is also given a long rest ([`REST_S`]) in the middle
+//! of each top and at each bottom (the landmarks of the half second there played back and
+//! forth), which must not change its count. Each shape is analysed with the labelled
+//! exercise, so the counting is tested on its own, and must count what the rule says for
+//! it. Every shape is printed (a rest as the seconds it fills).
 //!
 //! The notes' times are hand estimates, so cuts are made only in phases of at least 0.6 s,
 //! at their middle (a start mid-lift two thirds of the way up, see [`START_CUT_IN_LIFT`]),
@@ -59,6 +61,8 @@ const MIN_PHASE_S: f64 = 0.6;
 /// weight is well off the floor in those frames. Every other cut is at the middle.
 const START_CUT_IN_LIFT: f64 = 2.0 / 3.0;
 const MIN_LEFT_S: f64 = 2.0;
+/// A long rest inserted at each top and each bottom, seconds.
+const REST_S: f64 = 8.0;
 
 /// One labelled rep: the start of its lift (the bottom before it, when the notes give
 /// one) and its top (the lift's end), and where the lowering after it ends, seconds.
@@ -230,6 +234,48 @@ fn faded(frames: &[PoseFrame], from_s: f64, to_s: f64) -> Vec<PoseFrame> {
         .collect()
 }
 
+/// The clip with a rest of [`REST_S`] inserted at `at_s`: the frames of the 0.5 s from there
+/// played forwards and backwards over and over (a person holding still, with the landmarks'
+/// own jitter), the rest of the clip after it.
+fn rested(frames: &[PoseFrame], at_s: f64) -> Vec<PoseFrame> {
+    let split = frames.partition_point(|f| f.timestamp_s < at_s);
+    let dt = frames
+        .windows(2)
+        .map(|w| w[1].timestamp_s - w[0].timestamp_s)
+        .fold(f64::INFINITY, f64::min)
+        .max(1e-3);
+    let still: Vec<&PoseFrame> = frames[split..]
+        .iter()
+        .take_while(|f| f.timestamp_s < at_s + 0.5)
+        .collect();
+    if still.is_empty() {
+        return frames.to_vec();
+    }
+    let inserted = (REST_S / dt).round() as usize;
+    let mut out: Vec<PoseFrame> = frames[..split].to_vec();
+    let t0 = out.last().map_or(0.0, |f| f.timestamp_s);
+    for j in 0..inserted {
+        let period = 2 * still.len() - 1;
+        let m = j % period;
+        let src = still[if m < still.len() { m } else { period - m }];
+        out.push(PoseFrame {
+            index: out.len() as u64,
+            timestamp_s: t0 + (j + 1) as f64 * dt,
+            pose: src.pose.clone(),
+        });
+    }
+    let shift = inserted as f64 * dt;
+    out.extend(frames[split..].iter().map(|f| PoseFrame {
+        index: 0,
+        timestamp_s: f.timestamp_s + shift,
+        pose: f.pose.clone(),
+    }));
+    for (i, f) in out.iter_mut().enumerate() {
+        f.index = i as u64;
+    }
+    out
+}
+
 #[derive(serde::Deserialize)]
 struct Dump {
     fps: Option<f64>,
@@ -307,7 +353,32 @@ fn clips_cut_mid_lift_or_mid_lowering_count_by_the_counting_rule() {
             };
             [(cut, trim), (fade_cut, fade)]
         });
-        for (cut, part) in shapes {
+        let rests = reps.iter().enumerate().flat_map(|(i, r)| {
+            let k = i + 1;
+            let at_top = 0.5 * (r.top_from + r.top_to);
+            let mut out = vec![(
+                Cut {
+                    what: format!("rests {REST_S:.0} s at the top of {k}"),
+                    from_s: at_top,
+                    to_s: at_top + REST_S,
+                    want: reps.len(),
+                },
+                rested(&frames, at_top),
+            )];
+            if let Some(b) = r.lift_from {
+                out.push((
+                    Cut {
+                        what: format!("rests {REST_S:.0} s at the bottom before {k}"),
+                        from_s: b,
+                        to_s: b + REST_S,
+                        want: reps.len(),
+                    },
+                    rested(&frames, b),
+                ));
+            }
+            out
+        });
+        for (cut, part) in shapes.chain(rests) {
             let a = analyze_landmarks(&part, fps, &cfg, Some(exercise)).unwrap();
             let got = a.counted_reps().count();
             let key = format!("{stem} {}", cut.what);
@@ -331,7 +402,7 @@ fn clips_cut_mid_lift_or_mid_lowering_count_by_the_counting_rule() {
         return;
     }
     println!(
-        "cuts counted by the rule: {ok}/{n} (held-out clips {held_ok}/{held_n}, tuning clips {}/{})",
+        "shapes counted by the rule: {ok}/{n} (held-out clips {held_ok}/{held_n}, tuning clips {}/{})",
         ok - held_ok,
         n - held_n
     );
