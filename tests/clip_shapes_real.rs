@@ -10,10 +10,12 @@
 //! end, as a phone trimmed there would be (times and frame numbers start again at 0), and
 //! faded there instead (the frames stay, the person is gone from them, as in a fade from or
 //! to black or a title card). Each clip is also given a long rest ([`REST_S`]) in the middle
-//! of each top and at each bottom (the landmarks of the half second there played back and
-//! forth), which must not change its count. Each shape is analysed with the labelled
+//! of each top and at each bottom (the frame there held), which must not change its count. Each shape is analysed with the labelled
 //! exercise, so the counting is tested on its own, and must count what the rule says for
-//! it. Every shape is printed (a rest as the seconds it fills).
+//! it. Every shape is printed (a rest as the seconds it fills). And each set, the Nordics
+//! too, is played faster and slower ([`SPEEDS`], the landmarks interpolated between frames
+//! at the clip's own frame rate), which must not change its count either (with
+//! `HIPFLEX_LANDMARKS_DIR` every counted clip is played so).
 //!
 //! The notes' times are hand estimates, so cuts are made only in phases of at least 0.6 s,
 //! at their middle (a start mid-lift two thirds of the way up, see [`START_CUT_IN_LIFT`]),
@@ -48,6 +50,12 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
         "hipthrust_pygif_1 fades in mid-lift 5",
         "2 reps, rule 1: the same cut faded in instead of trimmed, the same reading (measured 2026-12-02)",
     ),
+    (
+        "deadlift_rnhrn_1 played 1.6x faster",
+        "2 reps, rule 3: the third lift (a band stiff-leg deadlift of 107 deg, then about 0.6 s) \
+         reads 53% pose jumps, since its real speed passes the jump rule's fixed 400 deg/s over \
+         two frames; at its own speed, and slower, all 3 count (measured 2026-12-02)",
+    ),
 ];
 
 /// The shortest phase cut, and the least clip left after a cut, seconds.
@@ -63,6 +71,10 @@ const START_CUT_IN_LIFT: f64 = 2.0 / 3.0;
 const MIN_LEFT_S: f64 = 2.0;
 /// A long rest inserted at each top and each bottom, seconds.
 const REST_S: f64 = 8.0;
+/// Each set played this many times slower (under 1: faster), its frame rate kept: 1.6 times
+/// faster (a 2.4 s rep in 1.5 s), 1.6 and 2 times slower (a 2-3 s Nordic lowering in 3-6 s,
+/// a grinding lift).
+const SPEEDS: [f64; 3] = [0.625, 1.6, 2.0];
 
 /// One labelled rep: the start of its lift (the bottom before it, when the notes give
 /// one) and its top (the lift's end), and where the lowering after it ends, seconds.
@@ -234,46 +246,100 @@ fn faded(frames: &[PoseFrame], from_s: f64, to_s: f64) -> Vec<PoseFrame> {
         .collect()
 }
 
-/// The clip with a rest of [`REST_S`] inserted at `at_s`: the frames of the 0.5 s from there
-/// played forwards and backwards over and over (a person holding still, with the landmarks'
-/// own jitter), the rest of the clip after it.
+/// The clip with a rest of [`REST_S`] inserted at `at_s`: the frame there held (a person
+/// holding still), the rest of the clip after it.
 fn rested(frames: &[PoseFrame], at_s: f64) -> Vec<PoseFrame> {
     let split = frames.partition_point(|f| f.timestamp_s < at_s);
+    let Some(held) = frames.get(split) else {
+        return frames.to_vec();
+    };
     let dt = frames
         .windows(2)
         .map(|w| w[1].timestamp_s - w[0].timestamp_s)
         .fold(f64::INFINITY, f64::min)
         .max(1e-3);
-    let still: Vec<&PoseFrame> = frames[split..]
-        .iter()
-        .take_while(|f| f.timestamp_s < at_s + 0.5)
-        .collect();
-    if still.is_empty() {
-        return frames.to_vec();
-    }
     let inserted = (REST_S / dt).round() as usize;
-    let mut out: Vec<PoseFrame> = frames[..split].to_vec();
-    let t0 = out.last().map_or(0.0, |f| f.timestamp_s);
-    for j in 0..inserted {
-        let period = 2 * still.len() - 1;
-        let m = j % period;
-        let src = still[if m < still.len() { m } else { period - m }];
-        out.push(PoseFrame {
-            index: out.len() as u64,
-            timestamp_s: t0 + (j + 1) as f64 * dt,
-            pose: src.pose.clone(),
-        });
-    }
     let shift = inserted as f64 * dt;
-    out.extend(frames[split..].iter().map(|f| PoseFrame {
-        index: 0,
+    let rest = (0..inserted).map(|j| PoseFrame {
+        timestamp_s: held.timestamp_s + j as f64 * dt,
+        ..held.clone()
+    });
+    let after = frames[split..].iter().map(|f| PoseFrame {
         timestamp_s: f.timestamp_s + shift,
-        pose: f.pose.clone(),
-    }));
-    for (i, f) in out.iter_mut().enumerate() {
-        f.index = i as u64;
-    }
-    out
+        ..f.clone()
+    });
+    frames[..split]
+        .iter()
+        .cloned()
+        .chain(rest)
+        .chain(after)
+        .enumerate()
+        .map(|(i, f)| PoseFrame {
+            index: i as u64,
+            ..f
+        })
+        .collect()
+}
+
+/// The clip played `factor` times slower at the same frame rate: each new frame's landmarks
+/// interpolated between the two source frames around its time (the nearer one's where either
+/// has no pose).
+fn slowed(frames: &[PoseFrame], factor: f64) -> Vec<PoseFrame> {
+    let dt = frames
+        .windows(2)
+        .map(|w| w[1].timestamp_s - w[0].timestamp_s)
+        .fold(f64::INFINITY, f64::min)
+        .max(1e-3);
+    let end = frames.last().map_or(0.0, |f| f.timestamp_s) * factor;
+    let n = (end / dt).floor() as usize + 1;
+    (0..n)
+        .map(|i| {
+            let t = i as f64 * dt / factor;
+            let j = frames.partition_point(|f| f.timestamp_s <= t).max(1) - 1;
+            let (a, b) = (&frames[j], &frames[(j + 1).min(frames.len() - 1)]);
+            let span = b.timestamp_s - a.timestamp_s;
+            let w = if span > 0.0 {
+                ((t - a.timestamp_s) / span).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let pose = match (&a.pose, &b.pose) {
+                (Some(pa), Some(pb)) => {
+                    let mix = |la: &[hipflex::pose::Landmark], lb: &[hipflex::pose::Landmark]| {
+                        la.iter()
+                            .zip(lb)
+                            .map(|(x, y)| {
+                                let m = |p: f32, q: f32| p + (q - p) * w as f32;
+                                hipflex::pose::Landmark {
+                                    x: m(x.x, y.x),
+                                    y: m(x.y, y.y),
+                                    z: m(x.z, y.z),
+                                    visibility: m(x.visibility, y.visibility),
+                                    presence: m(x.presence, y.presence),
+                                }
+                            })
+                            .collect()
+                    };
+                    let mut p = if w < 0.5 { pa.clone() } else { pb.clone() };
+                    p.image = mix(&pa.image, &pb.image);
+                    p.world = mix(&pa.world, &pb.world);
+                    Some(p)
+                }
+                _ => {
+                    if w < 0.5 {
+                        a.pose.clone()
+                    } else {
+                        b.pose.clone()
+                    }
+                }
+            };
+            PoseFrame {
+                index: i as u64,
+                timestamp_s: i as f64 * dt,
+                pose,
+            }
+        })
+        .collect()
 }
 
 #[derive(serde::Deserialize)]
@@ -323,6 +389,7 @@ fn clips_cut_mid_lift_or_mid_lowering_count_by_the_counting_rule() {
     let mut tracker = None;
     let (mut ok, mut n, mut held_ok, mut held_n) = (0, 0, 0, 0);
     let mut failures = Vec::new();
+    let mut run = std::collections::HashSet::new();
     for line in labels.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         if cols.len() < 5 {
@@ -331,11 +398,23 @@ fn clips_cut_mid_lift_or_mid_lowering_count_by_the_counting_rule() {
         let exercise = match cols[1] {
             "bridge" => Exercise::Bridge,
             "deadlift" => Exercise::Deadlift,
+            "nordic" => Exercise::Nordic,
             _ => continue,
         };
-        let Some(reps) = cols[3].parse().ok().and_then(|r| labelled_reps(cols[4], r)) else {
+        let Ok(count) = cols[3].parse::<usize>() else {
             continue;
         };
+        // Cut, faded and rested where the notes give the rep times (lifts: bridges and
+        // hinges); played faster and slower those and the Nordics, or with the landmarks at
+        // hand every counted clip.
+        let reps = (exercise != Exercise::Nordic)
+            .then(|| labelled_reps(cols[4], count))
+            .flatten()
+            .unwrap_or_default();
+        let dumps = std::env::var_os("HIPFLEX_LANDMARKS_DIR").is_some();
+        if reps.is_empty() && exercise != Exercise::Nordic && !dumps {
+            continue;
+        }
         let clip = dir.join(cols[0]);
         let stem = clip.file_stem().unwrap().to_string_lossy().to_string();
         let (frames, fps) = landmarks(&mut tracker, &clip);
@@ -378,10 +457,25 @@ fn clips_cut_mid_lift_or_mid_lowering_count_by_the_counting_rule() {
             }
             out
         });
-        for (cut, part) in shapes.chain(rests) {
+        let speeds = SPEEDS.iter().map(|&factor| {
+            let what = if factor < 1.0 {
+                format!("played {:.1}x faster", 1.0 / factor)
+            } else {
+                format!("played {factor:.1}x slower")
+            };
+            let cut = Cut {
+                what,
+                from_s: 0.0,
+                to_s: duration * factor,
+                want: count,
+            };
+            (cut, slowed(&frames, factor))
+        });
+        for (cut, part) in shapes.chain(rests).chain(speeds) {
             let a = analyze_landmarks(&part, fps, &cfg, Some(exercise)).unwrap();
             let got = a.counted_reps().count();
             let key = format!("{stem} {}", cut.what);
+            run.insert(key.clone());
             let line = format!(
                 "{key} ({:.2}-{:.2} s): {got} reps, rule {}",
                 cut.from_s, cut.to_s, cut.want
@@ -411,6 +505,9 @@ fn clips_cut_mid_lift_or_mid_lowering_count_by_the_counting_rule() {
         match failures.iter().find(|(k, _)| k == key) {
             Some((_, now)) => {
                 eprintln!("*** EXPECTED FAILURE {now}\n      when listed: {recorded}")
+            }
+            None if !run.contains(*key) => {
+                eprintln!("*** EXPECTED FAILURE {key}: not run (its landmarks are not at hand)")
             }
             None => eprintln!(
                 "*** EXPECTED FAILURE {key} now counts by the rule on this machine (when listed: {recorded}); remove its entry once it does on every machine"
