@@ -246,6 +246,15 @@ fn faded(frames: &[PoseFrame], from_s: f64, to_s: f64) -> Vec<PoseFrame> {
         .collect()
 }
 
+/// The clip's frame interval, seconds (the shortest between two frames).
+fn frame_step(frames: &[PoseFrame]) -> f64 {
+    frames
+        .windows(2)
+        .map(|w| w[1].timestamp_s - w[0].timestamp_s)
+        .fold(f64::INFINITY, f64::min)
+        .max(1e-3)
+}
+
 /// The clip with a rest of [`REST_S`] inserted at `at_s`: the frame there held (a person
 /// holding still), the rest of the clip after it.
 fn rested(frames: &[PoseFrame], at_s: f64) -> Vec<PoseFrame> {
@@ -253,11 +262,7 @@ fn rested(frames: &[PoseFrame], at_s: f64) -> Vec<PoseFrame> {
     let Some(held) = frames.get(split) else {
         return frames.to_vec();
     };
-    let dt = frames
-        .windows(2)
-        .map(|w| w[1].timestamp_s - w[0].timestamp_s)
-        .fold(f64::INFINITY, f64::min)
-        .max(1e-3);
+    let dt = frame_step(frames);
     let inserted = (REST_S / dt).round() as usize;
     let shift = inserted as f64 * dt;
     let rest = (0..inserted).map(|j| PoseFrame {
@@ -285,11 +290,7 @@ fn rested(frames: &[PoseFrame], at_s: f64) -> Vec<PoseFrame> {
 /// interpolated between the two source frames around its time (the nearer one's where either
 /// has no pose).
 fn slowed(frames: &[PoseFrame], factor: f64) -> Vec<PoseFrame> {
-    let dt = frames
-        .windows(2)
-        .map(|w| w[1].timestamp_s - w[0].timestamp_s)
-        .fold(f64::INFINITY, f64::min)
-        .max(1e-3);
+    let dt = frame_step(frames);
     let end = frames.last().map_or(0.0, |f| f.timestamp_s) * factor;
     let n = (end / dt).floor() as usize + 1;
     (0..n)
@@ -432,27 +433,26 @@ fn clips_cut_mid_lift_or_mid_lowering_count_by_the_counting_rule() {
             };
             [(cut, trim), (fade_cut, fade)]
         });
+        let rest_at = |what: String, at_s: f64| {
+            let cut = Cut {
+                what,
+                from_s: at_s,
+                to_s: at_s + REST_S,
+                want: reps.len(),
+            };
+            (cut, rested(&frames, at_s))
+        };
         let rests = reps.iter().enumerate().flat_map(|(i, r)| {
             let k = i + 1;
-            let at_top = 0.5 * (r.top_from + r.top_to);
-            let mut out = vec![(
-                Cut {
-                    what: format!("rests {REST_S:.0} s at the top of {k}"),
-                    from_s: at_top,
-                    to_s: at_top + REST_S,
-                    want: reps.len(),
-                },
-                rested(&frames, at_top),
+            let top = 0.5 * (r.top_from + r.top_to);
+            let mut out = vec![rest_at(
+                format!("rests {REST_S:.0} s at the top of {k}"),
+                top,
             )];
             if let Some(b) = r.lift_from {
-                out.push((
-                    Cut {
-                        what: format!("rests {REST_S:.0} s at the bottom before {k}"),
-                        from_s: b,
-                        to_s: b + REST_S,
-                        want: reps.len(),
-                    },
-                    rested(&frames, b),
+                out.push(rest_at(
+                    format!("rests {REST_S:.0} s at the bottom before {k}"),
+                    b,
                 ));
             }
             out
