@@ -226,6 +226,11 @@ pub struct RepParams {
     pub walk_off_window_s: f64,
     /// See `walk_off_window_s`.
     pub walk_off_step_fraction: f64,
+    /// Each foot's place at the rep's start and at the window's end is the median of its
+    /// landmark over this many seconds there (default 0.15 s, 4-5 frames at 30 fps: steady
+    /// against one frame's jitter, and short enough that a quick stand-up and step away,
+    /// 0.6 s in a set played twice as fast, is not averaged away as 0.3 s did).
+    pub walk_off_median_s: f64,
     /// A move of the raw driving angle faster than this, over two frame steps, is a pose
     /// jump, not movement, degrees/s (default 400: a fast deadlift or bridge moves the hip
     /// at 200-400°/s, and one frame's jitter on it is halved by timing over two steps; the
@@ -236,6 +241,16 @@ pub struct RepParams {
     /// jumps was not a movement of the body: not counted (default 0.5; a real lift spreads
     /// its range over many frames, each a few percent of it).
     pub jump_share_max: f64,
+    /// A fast move is a jump only when it is brief: the angle's net speed over the move and
+    /// `jump_context_s` seconds either side of it is under `jump_context_fraction` of the
+    /// move's own speed (defaults 0.1 s, 0.5). A snap to a wrong pose happens in a frame or
+    /// two, with the body slow around it (0.2-0.3 of its speed there); a fast real lift
+    /// (a set played twice as fast: 400-950°/s over two frames) moves as fast around it
+    /// (0.8-1.0), so its speed alone does not make it a jump. Beyond the clip's last frame
+    /// (or a gap) the angle counts as held, so a snap in the last frames is still brief.
+    pub jump_context_s: f64,
+    /// See `jump_context_s`.
+    pub jump_context_fraction: f64,
     /// A hinge filmed with the camera at least this far from the side view (degrees,
     /// default 60: front and rear views) is segmented on the trunk's pitch from its
     /// foreshortening instead of the hip angle (see `exercise::foreshortened_trunk`): the
@@ -309,8 +324,11 @@ impl Default for RepParams {
             cut_start_speed_fraction: 0.5,
             walk_off_window_s: 1.5,
             walk_off_step_fraction: 0.4,
+            walk_off_median_s: 0.15,
             jump_speed_deg_s: 400.0,
             jump_share_max: 0.5,
+            jump_context_s: 0.1,
+            jump_context_fraction: 0.5,
             foreshortened_trunk_min_offset_deg: 60.0,
             timing_switch_ratio: 0.5,
             phase_uncertainty_factor: 3.0,

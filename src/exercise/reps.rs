@@ -862,12 +862,14 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
 }
 
 /// Share of the working phase's range that the raw driving angle covers in pose jumps:
-/// the net of the moves faster than `jump_speed_deg_s`, in the working direction (a depth
-/// flip there and back nets nothing; the movement underneath it still counts). Speeds are
-/// taken over two frame steps (seen frame `k` to seen frame `k + 2`, each move counted
+/// the net of the brief moves faster than `jump_speed_deg_s`, in the working direction (a
+/// depth flip there and back nets nothing; the movement underneath it still counts). Speeds
+/// are taken over two frame steps (seen frame `k` to seen frame `k + 2`, each move counted
 /// half, as each frame step lies in two such spans), so one frame's jitter on a fast but
 /// real movement (a Nordic's last fall to the floor, re-encoded) does not read as a jump,
-/// while a snap to a wrong pose still does. `None` when the working phase is missing.
+/// while a snap to a wrong pose still does. A fast move counts only when it is brief
+/// ([`brief_move`]): a real lift played fast is fast around each frame too. `None` when the
+/// working phase is missing.
 fn jump_share(c: &SetContext, r: &RepBounds) -> Option<f64> {
     let (s, p) = (c.s, c.p);
     let (from, to, amp) = if s.working_eccentric {
@@ -883,7 +885,7 @@ fn jump_share(c: &SetContext, r: &RepBounds) -> Option<f64> {
         .map(|w| {
             let d = sign * (s.e_raw[w[2]] - s.e_raw[w[0]]);
             let dt = s.t[w[2]] - s.t[w[0]];
-            if dt > 0.0 && d.abs() / dt >= p.jump_speed_deg_s {
+            if dt > 0.0 && d.abs() / dt >= p.jump_speed_deg_s && brief_move(s, p, w[0], w[2]) {
                 d / 2.0
             } else {
                 0.0
@@ -891,6 +893,29 @@ fn jump_share(c: &SetContext, r: &RepBounds) -> Option<f64> {
         })
         .sum();
     (amp > 0.0).then(|| jumped / amp)
+}
+
+/// Whether the raw driving angle's move from seen frame `a` to seen frame `b` is brief: its
+/// net speed over the move and `jump_context_s` either side (the seen frames furthest out
+/// within that time; none there counts as held) is under `jump_context_fraction` of the
+/// move's own speed.
+fn brief_move(s: &SegmentInput, p: &RepParams, a: usize, b: usize) -> bool {
+    let (t, e) = (s.t, s.e_raw);
+    let w = p.jump_context_s + 1e-9;
+    let lo = (0..a)
+        .rev()
+        .take_while(|&k| t[a] - t[k] <= w)
+        .filter(|&k| e[k].is_finite())
+        .last()
+        .unwrap_or(a);
+    let hi = (b + 1..e.len())
+        .take_while(|&k| t[k] - t[b] <= w)
+        .filter(|&k| e[k].is_finite())
+        .last()
+        .unwrap_or(b);
+    let own = (e[b] - e[a]).abs() / (t[b] - t[a]);
+    let around = (e[hi] - e[lo]).abs() / (t[b] - t[a] + 2.0 * p.jump_context_s);
+    around < p.jump_context_fraction * own
 }
 
 /// Whether the signal is moving at sample `k` (mean speed over the next 0.2 s).
@@ -980,6 +1005,7 @@ fn incomplete_lift(c: &SetContext, r: &RepBounds, last: bool) -> Option<String> 
             r.start,
             arrive + p.walk_off_window_s,
             p.walk_off_step_fraction,
+            p.walk_off_median_s,
         )
     {
         return Some(
@@ -991,8 +1017,8 @@ fn incomplete_lift(c: &SetContext, r: &RepBounds, last: bool) -> Option<String> 
 }
 
 /// Whether either foot moves more than `fraction` of the leg length between the samples
-/// around `from` and those before `until` seconds (medians over 0.3 s).
-fn walks_off(s: &SegmentInput, from: usize, until: f64, fraction: f64) -> bool {
+/// around `from` and those before `until` seconds (medians over `window_s`).
+fn walks_off(s: &SegmentInput, from: usize, until: f64, fraction: f64, window_s: f64) -> bool {
     let to = (0..s.t.len())
         .rev()
         .find(|&k| s.t[k] <= until)
@@ -1000,13 +1026,14 @@ fn walks_off(s: &SegmentInput, from: usize, until: f64, fraction: f64) -> bool {
     if to <= from || !s.leg_px.is_finite() {
         return false;
     }
+    let mw = window_s;
     let median_at = |k: usize, foot: usize, after: bool| -> Option<(f64, f64)> {
         let pts: Vec<(f64, f64)> = (0..s.t.len())
             .filter(|&i| {
                 if after {
-                    s.t[i] >= s.t[k] && s.t[i] <= s.t[k] + 0.3
+                    s.t[i] >= s.t[k] && s.t[i] <= s.t[k] + mw
                 } else {
-                    s.t[i] <= s.t[k] && s.t[i] >= s.t[k] - 0.3
+                    s.t[i] <= s.t[k] && s.t[i] >= s.t[k] - mw
                 }
             })
             .filter_map(|i| s.ankles[i][foot])
