@@ -54,6 +54,12 @@ pub struct EngineArgs {
     /// mirror-symmetric), at about twice the landmark inference (README, re-encoding).
     #[arg(long)]
     pub mirror_average: bool,
+    /// Read each crop, or its mirror image, so that the person faces the same way for the
+    /// model (from the nose and toes of the last frames): a mirrored video then gives the
+    /// same peaks, at no extra inference; the landmarks of a person facing left are then
+    /// no longer MediaPipe's (README, re-encoding).
+    #[arg(long, conflicts_with = "mirror_average")]
+    pub face_one_way: bool,
 }
 
 impl EngineArgs {
@@ -69,6 +75,8 @@ impl EngineArgs {
             threads: self.threads,
             mirror: if self.mirror_average {
                 hipflex::pose::MirrorMode::Average
+            } else if self.face_one_way {
+                hipflex::pose::MirrorMode::FaceOneWay
             } else {
                 hipflex::pose::MirrorMode::Off
             },

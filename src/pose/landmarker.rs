@@ -142,6 +142,10 @@ pub enum MirrorMode {
     /// Only the mirror image's pass, flipped back: what the model reads in the mirrored
     /// person (for measuring the model's asymmetry).
     MirrorOnly,
+    /// One pass, on the crop or on its mirror image, whichever shows the person facing the
+    /// same way in the crop (`+x`, from the head and feet of the last frames read), so a
+    /// mirrored video is read as its original was, at no extra inference.
+    FaceOneWay,
 }
 
 /// The index each landmark takes in a mirror image: left and right swap, the nose and
@@ -279,10 +283,50 @@ fn run_model(session: &mut Session, input: &[f32], raw: &mut RawOutputs) -> Resu
     Ok(())
 }
 
+/// Which way the person faces in the crop: the nose ahead of the ears plus the toes ahead
+/// of the heels, in crop widths (`+` facing `+x`). `None` when a point is missing.
+fn facing_in_crop(pts: &[CropPoint]) -> Option<f32> {
+    let x = |i: usize| pts.get(i).map(|p| p.x).filter(|x| x.is_finite());
+    let mid = |a: usize, b: usize| Some(0.5 * (x(a)? + x(b)?));
+    // Nose 0, ears 7-8, heels 29-30, foot tips 31-32.
+    Some((x(0)? - mid(7, 8)?) + (mid(31, 32)? - mid(29, 30)?))
+}
+
+/// [`MirrorMode::FaceOneWay`]'s state: whether the crop is read mirrored, and how many
+/// frames in a row the person has faced the other way in the model's view.
+#[derive(Clone, Copy, Debug, Default)]
+struct FacingState {
+    mirrored: bool,
+    against: u32,
+}
+
+/// How far (crop widths) the person must face the other way, and for how many frames in a
+/// row, before [`MirrorMode::FaceOneWay`] turns the crop over: a person seen from in front
+/// or behind (about 0) keeps the orientation they had.
+const FACING_TURN_MIN: f32 = 0.02;
+const FACING_TURN_FRAMES: u32 = 3;
+
+impl FacingState {
+    /// Takes one frame's facing (unmirrored crop terms) into account.
+    fn update(&mut self, facing: Option<f32>) {
+        let in_view = facing.map(|f| if self.mirrored { -f } else { f });
+        if in_view.is_some_and(|f| f < -FACING_TURN_MIN) {
+            self.against += 1;
+        } else {
+            self.against = 0;
+        }
+        if self.against >= FACING_TURN_FRAMES {
+            self.mirrored = !self.mirrored;
+            self.against = 0;
+        }
+    }
+}
+
 /// Runs the landmark model.
 pub struct Landmarker {
     session: Session,
     mirror: MirrorMode,
+    facing: FacingState,
     crop: Mat,
     input: Vec<f32>,
     mirrored_input: Vec<f32>,
@@ -296,6 +340,7 @@ impl Landmarker {
         Landmarker {
             session,
             mirror,
+            facing: FacingState::default(),
             crop: Mat::default(),
             input: vec![0.0; len],
             mirrored_input: Vec::with_capacity(len),
@@ -322,7 +367,7 @@ impl Landmarker {
             Scalar::all(0.0),
         )?;
         mat_to_tensor(&self.crop, &mut self.input, Range::ZeroToOne)?;
-        if self.mirror != MirrorMode::Off {
+        if self.pass() != MirrorMode::Off {
             mirror_tensor(&self.input, &mut self.mirrored_input, INPUT_SIZE as usize);
         }
         Ok(())
@@ -331,10 +376,11 @@ impl Landmarker {
     /// Runs the model on the prepared crop (and on its mirror image); the outputs are
     /// reused between frames.
     pub fn infer(&mut self) -> Result<()> {
-        if self.mirror != MirrorMode::MirrorOnly {
+        let pass = self.pass();
+        if pass != MirrorMode::MirrorOnly {
             run_model(&mut self.session, &self.input, &mut self.raw)?;
         }
-        if self.mirror != MirrorMode::Off {
+        if pass != MirrorMode::Off {
             run_model(
                 &mut self.session,
                 &self.mirrored_input,
@@ -344,16 +390,30 @@ impl Landmarker {
         Ok(())
     }
 
-    /// The last [`infer`](Self::infer)'s landmarks for `rect` on a `w` x `h` frame.
-    pub fn postprocess(&self, rect: &NormRect, w: f32, h: f32) -> RoiLandmarks {
-        let reading = match self.mirror {
-            MirrorMode::Off => Reading::of(&self.raw),
+    /// The passes this frame runs: the mode's own, or for [`MirrorMode::FaceOneWay`] the
+    /// one pass that shows the person facing `+x`.
+    fn pass(&self) -> MirrorMode {
+        match self.mirror {
+            MirrorMode::FaceOneWay if self.facing.mirrored => MirrorMode::MirrorOnly,
+            MirrorMode::FaceOneWay => MirrorMode::Off,
+            m => m,
+        }
+    }
+
+    /// The last [`infer`](Self::infer)'s landmarks for `rect` on a `w` x `h` frame (with
+    /// [`MirrorMode::FaceOneWay`], the next frame's orientation follows from them).
+    pub fn postprocess(&mut self, rect: &NormRect, w: f32, h: f32) -> RoiLandmarks {
+        let reading = match self.pass() {
             MirrorMode::MirrorOnly => Reading::of(&self.mirrored_raw).unmirrored(),
             MirrorMode::Average => Reading::mean(
                 Reading::of(&self.raw),
                 Reading::of(&self.mirrored_raw).unmirrored(),
             ),
+            _ => Reading::of(&self.raw),
         };
+        if self.mirror == MirrorMode::FaceOneWay {
+            self.facing.update(facing_in_crop(&reading.pts));
+        }
         project_reading(&reading, rect, w, h)
     }
 }
@@ -547,5 +607,60 @@ mod tests {
         }];
         refine_with_heatmap(&mut pts, &heat);
         assert_eq!(pts[0].x, 0.3);
+    }
+
+    /// Crop points of a person facing `dir` (+1: `+x`, -1: `-x`, 0: the camera).
+    fn facing_points(dir: f32) -> Vec<CropPoint> {
+        let p = |x: f32| CropPoint {
+            x,
+            y: 0.5,
+            z: 0.0,
+            visibility: 1.0,
+            presence: 1.0,
+        };
+        let mut pts = vec![p(0.5); MODEL_LANDMARKS];
+        pts[0] = p(0.5 + 0.04 * dir);
+        for i in [31, 32] {
+            pts[i] = p(0.5 + 0.05 * dir);
+        }
+        pts
+    }
+
+    #[test]
+    fn facing_is_read_from_the_nose_and_the_toes() {
+        assert!(facing_in_crop(&facing_points(1.0)).unwrap() > FACING_TURN_MIN);
+        assert!(facing_in_crop(&facing_points(-1.0)).unwrap() < -FACING_TURN_MIN);
+        assert_eq!(facing_in_crop(&facing_points(0.0)), Some(0.0));
+        let mut missing = facing_points(1.0);
+        missing[29].x = f32::NAN;
+        assert_eq!(facing_in_crop(&missing), None);
+    }
+
+    #[test]
+    fn the_crop_turns_over_only_after_frames_facing_the_other_way() {
+        let mut f = FacingState::default();
+        let left = facing_in_crop(&facing_points(-1.0));
+        let front = facing_in_crop(&facing_points(0.0));
+        // Two frames facing -x, then one from the front: no turn.
+        f.update(left);
+        f.update(left);
+        f.update(front);
+        assert!(!f.mirrored);
+        for _ in 0..FACING_TURN_FRAMES {
+            f.update(left);
+        }
+        assert!(f.mirrored, "facing -x: read mirrored, so the model sees +x");
+        // Read mirrored, the same person still faces -x in unmirrored terms: it stays.
+        for _ in 0..10 {
+            f.update(left);
+            f.update(front);
+            f.update(None);
+        }
+        assert!(f.mirrored);
+        let right = facing_in_crop(&facing_points(1.0));
+        for _ in 0..FACING_TURN_FRAMES {
+            f.update(right);
+        }
+        assert!(!f.mirrored);
     }
 }
