@@ -395,7 +395,7 @@ fn track_clip_into(
     mut keep: impl FnMut(&PoseFrame) -> Result<()>,
 ) -> Result<(Provenance, crate::privacy::OtherFaces)> {
     use crate::pipeline;
-    tracker.reset();
+    tracker.start_video();
     tracker.take_cross_checks();
     // One decoding pass whenever the person choice allows (see `track_people`).
     let mut kept = 0u64;

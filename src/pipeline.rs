@@ -179,7 +179,7 @@ struct FrameTracker<'t> {
 
 impl<'t> FrameTracker<'t> {
     fn new(tracker: &'t mut PoseTracker, follow: Option<Follow>, scan: bool) -> Self {
-        tracker.reset();
+        tracker.start_video();
         FrameTracker {
             tracker,
             follow,
@@ -604,6 +604,6 @@ fn scout_pass(video: &Path, rotate: RotateMode, tracker: &mut PoseTracker) -> Re
             break;
         }
     }
-    tracker.reset();
+    tracker.start_video();
     Ok((scout, reader.frames_decoded()))
 }

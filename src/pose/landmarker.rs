@@ -37,6 +37,9 @@ pub struct RoiLandmarks {
     pub aux: [[f32; 2]; 2],
     /// 33 world landmarks.
     pub world: Vec<Landmark>,
+    /// Which way the person faces in the crop ([`facing_in_crop`]); the tracker passes it
+    /// back through [`Landmarker::observe_facing`] for the pose it keeps.
+    pub facing: Option<f32>,
 }
 
 fn sigmoid(x: f32) -> f32 {
@@ -283,13 +286,16 @@ fn run_model(session: &mut Session, input: &[f32], raw: &mut RawOutputs) -> Resu
     Ok(())
 }
 
-/// Which way the person faces in the crop: the nose ahead of the ears plus the toes ahead
-/// of the heels, in crop widths (`+` facing `+x`). `None` when a point is missing.
+/// Which way the person faces in the crop: how far the nose is ahead of the ears, in crop
+/// widths (`+` facing `+x`). `None` when a point is missing. The crop is turned upright
+/// along the trunk, so the head tells the same way standing, lying on the back (the nose
+/// points at the ceiling) and kneeling forward; the feet do not (a kneeling Nordic's toes
+/// point back, a bridge's along the body). On the 33 real clips the head reads 0.02-0.04
+/// side-on and 0-0.02 from in front or behind.
 fn facing_in_crop(pts: &[CropPoint]) -> Option<f32> {
     let x = |i: usize| pts.get(i).map(|p| p.x).filter(|x| x.is_finite());
-    let mid = |a: usize, b: usize| Some(0.5 * (x(a)? + x(b)?));
-    // Nose 0, ears 7-8, heels 29-30, foot tips 31-32.
-    Some((x(0)? - mid(7, 8)?) + (mid(31, 32)? - mid(29, 30)?))
+    // Nose 0, ears 7-8.
+    Some(x(0)? - 0.5 * (x(7)? + x(8)?))
 }
 
 /// [`MirrorMode::FaceOneWay`]'s state: whether the crop is read mirrored, and how many
@@ -298,17 +304,30 @@ fn facing_in_crop(pts: &[CropPoint]) -> Option<f32> {
 struct FacingState {
     mirrored: bool,
     against: u32,
+    /// Whether the video's first clear facing has set the orientation: until then one frame
+    /// decides (a set that starts at its deepest point is read the same way from its first
+    /// frames), after it only a turn held for [`FACING_TURN_FRAMES`].
+    decided: bool,
 }
 
 /// How far (crop widths) the person must face the other way, and for how many frames in a
 /// row, before [`MirrorMode::FaceOneWay`] turns the crop over: a person seen from in front
-/// or behind (about 0) keeps the orientation they had.
-const FACING_TURN_MIN: f32 = 0.02;
-const FACING_TURN_FRAMES: u32 = 3;
+/// or behind (about 0) keeps the orientation they had, and a head that reads past the
+/// margin now and then (a front-view hip thrust reads 0.01-0.023) does not turn it; a
+/// person filmed from the side reads past it on nearly every frame.
+const FACING_TURN_MIN: f32 = 0.01;
+const FACING_TURN_FRAMES: u32 = 10;
 
 impl FacingState {
     /// Takes one frame's facing (unmirrored crop terms) into account.
     fn update(&mut self, facing: Option<f32>) {
+        if !self.decided {
+            if let Some(f) = facing.filter(|f| f.abs() > FACING_TURN_MIN) {
+                self.mirrored = f < 0.0;
+                self.decided = true;
+            }
+            return;
+        }
         let in_view = facing.map(|f| if self.mirrored { -f } else { f });
         if in_view.is_some_and(|f| f < -FACING_TURN_MIN) {
             self.against += 1;
@@ -390,6 +409,11 @@ impl Landmarker {
         Ok(())
     }
 
+    /// Forgets which way the last person faced (call between videos).
+    pub fn reset(&mut self) {
+        self.facing = FacingState::default();
+    }
+
     /// The passes this frame runs: the mode's own, or for [`MirrorMode::FaceOneWay`] the
     /// one pass that shows the person facing `+x`.
     fn pass(&self) -> MirrorMode {
@@ -400,9 +424,8 @@ impl Landmarker {
         }
     }
 
-    /// The last [`infer`](Self::infer)'s landmarks for `rect` on a `w` x `h` frame (with
-    /// [`MirrorMode::FaceOneWay`], the next frame's orientation follows from them).
-    pub fn postprocess(&mut self, rect: &NormRect, w: f32, h: f32) -> RoiLandmarks {
+    /// The last [`infer`](Self::infer)'s landmarks for `rect` on a `w` x `h` frame.
+    pub fn postprocess(&self, rect: &NormRect, w: f32, h: f32) -> RoiLandmarks {
         let reading = match self.pass() {
             MirrorMode::MirrorOnly => Reading::of(&self.mirrored_raw).unmirrored(),
             MirrorMode::Average => Reading::mean(
@@ -411,10 +434,20 @@ impl Landmarker {
             ),
             _ => Reading::of(&self.raw),
         };
-        if self.mirror == MirrorMode::FaceOneWay {
-            self.facing.update(facing_in_crop(&reading.pts));
+        RoiLandmarks {
+            facing: facing_in_crop(&reading.pts),
+            ..project_reading(&reading, rect, w, h)
         }
-        project_reading(&reading, rect, w, h)
+    }
+
+    /// Takes the facing of the pose the tracker kept for this frame into account (with
+    /// [`MirrorMode::FaceOneWay`], the next frames' orientation follows from it). Only kept
+    /// poses count: a frame where several detections are each read says nothing about the
+    /// tracked person from the others.
+    pub fn observe_facing(&mut self, facing: Option<f32>) {
+        if self.mirror == MirrorMode::FaceOneWay {
+            self.facing.update(facing);
+        }
     }
 }
 
@@ -454,6 +487,7 @@ fn project_reading(r: &Reading, rect: &NormRect, w: f32, h: f32) -> RoiLandmarks
         })
         .collect();
     RoiLandmarks {
+        facing: None,
         score: r.score,
         image,
         aux,
@@ -619,9 +653,10 @@ mod tests {
             presence: 1.0,
         };
         let mut pts = vec![p(0.5); MODEL_LANDMARKS];
-        pts[0] = p(0.5 + 0.04 * dir);
+        pts[0] = p(0.5 + 0.03 * dir);
+        // Toes pointing back (a kneeling Nordic) do not change it.
         for i in [31, 32] {
-            pts[i] = p(0.5 + 0.05 * dir);
+            pts[i] = p(0.5 - 0.05 * dir);
         }
         pts
     }
@@ -632,7 +667,7 @@ mod tests {
         assert!(facing_in_crop(&facing_points(-1.0)).unwrap() < -FACING_TURN_MIN);
         assert_eq!(facing_in_crop(&facing_points(0.0)), Some(0.0));
         let mut missing = facing_points(1.0);
-        missing[29].x = f32::NAN;
+        missing[7].x = f32::NAN;
         assert_eq!(facing_in_crop(&missing), None);
     }
 
@@ -641,15 +676,18 @@ mod tests {
         let mut f = FacingState::default();
         let left = facing_in_crop(&facing_points(-1.0));
         let front = facing_in_crop(&facing_points(0.0));
-        // Two frames facing -x, then one from the front: no turn.
-        f.update(left);
-        f.update(left);
+        // Seen from in front, nothing is decided; the first clear frame decides.
         f.update(front);
-        assert!(!f.mirrored);
-        for _ in 0..FACING_TURN_FRAMES {
-            f.update(left);
-        }
+        assert!(!f.mirrored && !f.decided);
+        f.update(left);
         assert!(f.mirrored, "facing -x: read mirrored, so the model sees +x");
+        let right = facing_in_crop(&facing_points(1.0));
+        // Then a turn must last: a few frames facing +x, then one from the front, do not.
+        for _ in 0..FACING_TURN_FRAMES - 1 {
+            f.update(right);
+        }
+        f.update(front);
+        assert!(f.mirrored);
         // Read mirrored, the same person still faces -x in unmirrored terms: it stays.
         for _ in 0..10 {
             f.update(left);
@@ -657,7 +695,6 @@ mod tests {
             f.update(None);
         }
         assert!(f.mirrored);
-        let right = facing_in_crop(&facing_points(1.0));
         for _ in 0..FACING_TURN_FRAMES {
             f.update(right);
         }

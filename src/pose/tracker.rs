@@ -154,6 +154,7 @@ impl CrossCheck {
         let (w, h) = (frame.cols() as f32, frame.rows() as f32);
         infer_timed(&mut self.landmarker, frame, rect, times)?;
         let r = self.landmarker.postprocess(rect, w, h);
+        self.landmarker.observe_facing(r.facing);
         let pick = |l: &[super::Landmark]| CROSS_CHECK_LANDMARKS.map(|i| l[i]);
         let pose = CrossCheckPose {
             timestamp_s,
@@ -260,7 +261,18 @@ impl PoseTracker {
         })
     }
 
-    /// Forgets the tracked person (call between videos).
+    /// Starts a new video (or a new pass over one): forgets the tracked person and which
+    /// way they faced ([`MirrorMode::FaceOneWay`]), which [`reset`](Self::reset) alone keeps
+    /// through a lost pose.
+    pub fn start_video(&mut self) {
+        self.reset();
+        self.landmarker.reset();
+        if let Some(c) = self.cross.as_mut() {
+            c.landmarker.reset();
+        }
+    }
+
+    /// Forgets the tracked person (when the pose is lost; between videos, [`start_video`](Self::start_video)).
     pub fn reset(&mut self) {
         self.prev_rect = None;
         self.aux_smoother.reset();
@@ -434,6 +446,7 @@ impl PoseTracker {
         times: &mut StageTimes,
     ) -> Pose {
         let t = Instant::now();
+        self.landmarker.observe_facing(r.facing);
         // MediaPipe scales the smoothing by the alignment box of the raw auxiliary
         // points (OBJECT_SCALE_ROI): its side is twice their distance.
         let raw_box = alignment_rect(r.aux[0], r.aux[1], 90.0, w, h);
