@@ -55,7 +55,7 @@ pub struct EngineArgs {
     #[arg(long)]
     pub mirror_average: bool,
     /// Read each crop, or its mirror image, so that the person faces the same way for the
-    /// model (from the nose and toes of the last frames): a mirrored video then gives the
+    /// model (from where the nose is against the ears): a mirrored video then gives the
     /// same peaks, at no extra inference; the landmarks of a person facing left are then
     /// no longer MediaPipe's (README, re-encoding).
     #[arg(long, conflicts_with = "mirror_average")]

@@ -1026,14 +1026,13 @@ fn walks_off(s: &SegmentInput, from: usize, until: f64, fraction: f64, window_s:
     if to <= from || !s.leg_px.is_finite() {
         return false;
     }
-    let mw = window_s;
     let median_at = |k: usize, foot: usize, after: bool| -> Option<(f64, f64)> {
         let pts: Vec<(f64, f64)> = (0..s.t.len())
             .filter(|&i| {
                 if after {
-                    s.t[i] >= s.t[k] && s.t[i] <= s.t[k] + mw
+                    s.t[i] >= s.t[k] && s.t[i] <= s.t[k] + window_s
                 } else {
-                    s.t[i] <= s.t[k] && s.t[i] >= s.t[k] - mw
+                    s.t[i] <= s.t[k] && s.t[i] >= s.t[k] - window_s
                 }
             })
             .filter_map(|i| s.ankles[i][foot])

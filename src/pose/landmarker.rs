@@ -146,7 +146,7 @@ pub enum MirrorMode {
     /// person (for measuring the model's asymmetry).
     MirrorOnly,
     /// One pass, on the crop or on its mirror image, whichever shows the person facing the
-    /// same way in the crop (`+x`, from the head and feet of the last frames read), so a
+    /// same way in the crop (`+x`, from the head in the frames kept so far), so a
     /// mirrored video is read as its original was, at no extra inference.
     FaceOneWay,
 }
@@ -313,8 +313,8 @@ struct FacingState {
 /// How far (crop widths) the person must face the other way, and for how many frames in a
 /// row, before [`MirrorMode::FaceOneWay`] turns the crop over: a person seen from in front
 /// or behind (about 0) keeps the orientation they had, and a head that reads past the
-/// margin now and then (a front-view hip thrust reads 0.01-0.023) does not turn it; a
-/// person filmed from the side reads past it on nearly every frame.
+/// margin now and then does not turn it; a person filmed from the side reads past it on
+/// nearly every frame. (A front-view hip thrust, 0.01-0.023, still turns: README.)
 const FACING_TURN_MIN: f32 = 0.01;
 const FACING_TURN_FRAMES: u32 = 10;
 
