@@ -853,6 +853,12 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
             100.0 * share,
             p.jump_speed_deg_s
         ))
+    } else if let Some(share) = rep_jump_share(c, r).filter(|x| *x >= p.jump_share_max) {
+        Some(format!(
+            "not counted: {:.0}% of the rep's movement, down and up, is pose jumps (faster than {:.0} deg/s over two frames), not movement",
+            100.0 * share,
+            p.jump_speed_deg_s
+        ))
     } else {
         incomplete_lift(c, r, last)
     };
@@ -871,14 +877,30 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
 /// ([`brief_move`]): a real lift played fast is fast around each frame too. `None` when the
 /// working phase is missing.
 fn jump_share(c: &SetContext, r: &RepBounds) -> Option<f64> {
-    let (s, p) = (c.s, c.p);
-    let (from, to, amp) = if s.working_eccentric {
-        (r.tp?.i, r.b.i, r.ecc_amp?)
+    let (jumped, amp) = if c.s.working_eccentric {
+        phase_jumps(c, r.tp?.i, r.b.i, r.ecc_amp?, 1.0)
     } else {
-        (r.b.i, r.tn?.i, r.con_amp?)
+        phase_jumps(c, r.b.i, r.tn?.i, r.con_amp?, -1.0)
     };
-    // The working movement lowers `e` for a lift (concentric) and raises it for a lowering.
-    let sign = if s.working_eccentric { 1.0 } else { -1.0 };
+    (amp > 0.0).then(|| jumped / amp)
+}
+
+/// The same share over the whole rep, both its phases (each in its own direction): a rep
+/// whose return phase was a snap to a wrong pose and back (the 3D hip of a front-view hip
+/// thrust leaping 35 deg in one frame at the top and falling back within four) was no
+/// movement of the body either, even where its working phase alone reads under the share.
+/// `None` when a phase is missing.
+fn rep_jump_share(c: &SetContext, r: &RepBounds) -> Option<f64> {
+    let (je, ae) = phase_jumps(c, r.tp?.i, r.b.i, r.ecc_amp?, 1.0);
+    let (jc, ac) = phase_jumps(c, r.b.i, r.tn?.i, r.con_amp?, -1.0);
+    (ae + ac > 0.0).then(|| (je + jc) / (ae + ac))
+}
+
+/// The net range of the brief fast moves of the raw driving angle between samples `from`
+/// and `to` in direction `sign` (`+1` raises `e`, towards the bottom), and the phase's
+/// amplitude `amp` (see [`jump_share`]).
+fn phase_jumps(c: &SetContext, from: usize, to: usize, amp: f64, sign: f64) -> (f64, f64) {
+    let (s, p) = (c.s, c.p);
     let seen: Vec<usize> = (from..=to).filter(|&k| s.e_raw[k].is_finite()).collect();
     let jumped: f64 = seen
         .windows(3)
@@ -892,7 +914,7 @@ fn jump_share(c: &SetContext, r: &RepBounds) -> Option<f64> {
             }
         })
         .sum();
-    (amp > 0.0).then(|| jumped / amp)
+    (jumped, amp)
 }
 
 /// Whether the raw driving angle's move from seen frame `a` to seen frame `b` is brief: its
@@ -1538,6 +1560,34 @@ mod tests {
         // The same lift over 0.5 s (about 220°/s at its fastest) is a rep.
         let real = hinge_returning(12);
         assert_eq!(real.iter().filter(|r| r.counted).count(), 1);
+    }
+
+    #[test]
+    fn a_rep_whose_lowering_is_a_pose_jump_is_not_a_rep() {
+        // Standing, then the angle leaps to 80° in one frame and settles at 70° (a snap to a
+        // wrong pose, as the 3D hip of a front-view hip thrust does at the top), held 0.5 s,
+        // then back over 11 frames with one snap of 32° in it. The working phase (the lift)
+        // is under half jumps; the rep as a whole is more than half.
+        let fs = 24.0;
+        let mut raw: Vec<f64> = vec![0.0; 24];
+        raw.extend([80.0, 75.0]);
+        raw.extend(vec![70.0; 12]);
+        raw.extend([66.0, 62.0, 58.0, 54.0, 50.0, 46.0, 14.0, 10.0, 6.0, 2.0, 0.0]);
+        raw.extend(vec![0.0; 24]);
+        let t: Vec<f64> = (0..raw.len()).map(|k| k as f64 / fs).collect();
+        let e =
+            crate::signal::clean_series(&t, &raw, &crate::signal::CleanParams::default()).values;
+        let reps = segment_with(&t, &e, &raw, &[]).reps;
+        assert_eq!(
+            reps.iter().filter(|r| r.counted).count(),
+            0,
+            "{:?}",
+            reasons(&reps)
+        );
+        assert!(
+            reps.iter()
+                .any(|r| r.uncertain_reasons.iter().any(|x| x.contains("down and up")))
+        );
     }
 
     /// One hinge at 24 fps: lowered to 70° over 1 s, held 0.5 s, then lifted back in 8 frames
