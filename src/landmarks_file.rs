@@ -38,8 +38,10 @@ pub struct LandmarksHeader {
     /// its video without the video's path (which the header no longer carries).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_sha256: Option<String>,
-    /// How the landmark model read each crop (`mirror-average` with `--mirror-average`);
-    /// left out for the default single pass, so older files read as that.
+    /// How the landmark model read each crop (`face-one-way` by default, `mirror-average`
+    /// with `--mirror-average`); left out for one pass on the crop as seen (`--as-seen`),
+    /// which is how every file written before 2026-12-03 was made, so older files read as
+    /// that.
     #[serde(default, skip_serializing_if = "is_single_pass")]
     pub mirror: MirrorMode,
 }

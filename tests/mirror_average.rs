@@ -324,8 +324,10 @@ fn bundled_mirrored_excerpt_reads_the_same_with_mirror_average() {
     let flipped = mirrored(&clip, work.path(), Some(150));
     let (one_2d, one_3d) = mirror_difference(&mut tracker(MirrorMode::Off), &plain, &flipped);
     let (av_2d, av_3d) = mirror_difference(&mut tracker(MirrorMode::Average), &plain, &flipped);
+    let (fw_2d, fw_3d) =
+        mirror_difference(&mut tracker(MirrorMode::FaceOneWay), &plain, &flipped);
     println!(
-        "clip vs its mirror image, per-frame hip flexion difference (median / p90 / max):\n  one pass: 2D {one_2d}, 3D {one_3d}\n  --mirror-average: 2D {av_2d}, 3D {av_3d}"
+        "clip vs its mirror image, per-frame hip flexion difference (median / p90 / max):\n  one pass as seen: 2D {one_2d}, 3D {one_3d}\n  --mirror-average: 2D {av_2d}, 3D {av_3d}\n  default (face one way): 2D {fw_2d}, 3D {fw_3d}"
     );
     // The model itself reads the mirrored person differently ...
     assert!(
@@ -337,10 +339,15 @@ fn bundled_mirrored_excerpt_reads_the_same_with_mirror_average() {
         av_2d.max <= MIRROR_TOL_DEG && av_3d.p90 <= MIRROR_TOL_DEG,
         "--mirror-average: 2D {av_2d}, 3D {av_3d} (tolerance {MIRROR_TOL_DEG}°)"
     );
+    // The default reads both with the person facing one way for the model.
+    assert!(
+        fw_2d.max <= MIRROR_TOL_DEG && fw_3d.p90 <= MIRROR_TOL_DEG,
+        "face one way: 2D {fw_2d}, 3D {fw_3d} (tolerance {MIRROR_TOL_DEG}°)"
+    );
 }
 
 #[test]
-fn mirror_average_flag_reaches_the_pose_model() {
+fn mirror_flags_reach_the_pose_model() {
     let clip = common::videos_dir().join("deadlift_fast_eccentric.mp4");
     let work = tempfile::tempdir().unwrap();
     let short = excerpt(&clip, work.path(), 30);
@@ -361,12 +368,13 @@ fn mirror_average_flag_reaches_the_pose_model() {
         );
         std::fs::read_to_string(out).unwrap()
     };
-    let (one, two) = (run("one.csv", &[]), run("two.csv", &["--mirror-average"]));
+    let (one, two) = (run("one.csv", &["--as-seen"]), run("two.csv", &["--mirror-average"]));
     assert_eq!(one.lines().count(), two.lines().count());
     assert_ne!(one, two, "--mirror-average gave the one-pass landmarks");
     // The landmarks file says how it was made, so a re-analysis from it can be traced.
     run("two.json", &["--mirror-average"]);
-    run("one.json", &[]);
+    run("one.json", &["--as-seen"]);
+    run("default.json", &[]);
     let mode = |name: &str| {
         hipflex::landmarks_file::read_landmarks(&work.path().join(name))
             .unwrap()
@@ -375,9 +383,10 @@ fn mirror_average_flag_reaches_the_pose_model() {
     };
     assert_eq!(mode("two.json"), MirrorMode::Average);
     assert_eq!(mode("one.json"), MirrorMode::Off);
+    assert_eq!(mode("default.json"), MirrorMode::FaceOneWay);
     let text = std::fs::read_to_string(work.path().join("one.json")).unwrap();
     assert!(
         !text.contains("\"mirror\""),
-        "the default writes no mirror field"
+        "--as-seen writes no mirror field (as every file before it did)"
     );
 }

@@ -179,16 +179,17 @@ fn reencoded_clips_give_the_same_exercise_reps_and_peaks() {
         })
         .collect();
     let work = tempfile::tempdir().unwrap();
+    // The default reads each crop turned so the person faces one way;
     // `HIPFLEX_REENCODE_MIRROR_AVERAGE=1` measures with `--mirror-average`,
-    // `HIPFLEX_REENCODE_FACE_ONE_WAY=1` with the crop turned so the person faces one way.
+    // `HIPFLEX_REENCODE_AS_SEEN=1` with each crop read as it is (MediaPipe's one pass).
     let env_on = |k: &str| std::env::var(k).is_ok_and(|v| v == "1");
     let opts = PoseOptions {
         mirror: if env_on("HIPFLEX_REENCODE_MIRROR_AVERAGE") {
             MirrorMode::Average
-        } else if env_on("HIPFLEX_REENCODE_FACE_ONE_WAY") {
-            MirrorMode::FaceOneWay
-        } else {
+        } else if env_on("HIPFLEX_REENCODE_AS_SEEN") {
             MirrorMode::Off
+        } else {
+            MirrorMode::FaceOneWay
         },
         ..Default::default()
     };

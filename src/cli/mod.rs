@@ -52,13 +52,16 @@ pub struct EngineArgs {
     /// Also run the landmark model on each crop's mirror image and average the two
     /// readings: a mirrored video then gives closer peaks (the model is not
     /// mirror-symmetric), at about twice the landmark inference (README, re-encoding).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "as_seen")]
     pub mirror_average: bool,
-    /// Read each crop, or its mirror image, so that the person faces the same way for the
-    /// model (from where the nose is against the ears): a mirrored video then gives the
-    /// same peaks, at no extra inference; the landmarks of a person facing left are then
-    /// no longer MediaPipe's (README, re-encoding).
-    #[arg(long, conflicts_with = "mirror_average")]
+    /// Read each crop as it is, as MediaPipe does (its landmarks exactly). By default each
+    /// crop is read as it is or as its mirror image, whichever shows the person facing the
+    /// same way for the model (from where the nose is against the ears), so a mirrored
+    /// video gives the same peaks at no extra inference (README, re-encoding).
+    #[arg(long)]
+    pub as_seen: bool,
+    /// The default since 2026-12-03 (kept so that scripts written for it still run).
+    #[arg(long, hide = true, conflicts_with_all = ["mirror_average", "as_seen"])]
     pub face_one_way: bool,
 }
 
@@ -75,10 +78,10 @@ impl EngineArgs {
             threads: self.threads,
             mirror: if self.mirror_average {
                 hipflex::pose::MirrorMode::Average
-            } else if self.face_one_way {
-                hipflex::pose::MirrorMode::FaceOneWay
-            } else {
+            } else if self.as_seen {
                 hipflex::pose::MirrorMode::Off
+            } else {
+                hipflex::pose::MirrorMode::FaceOneWay
             },
             ..Default::default()
         }

@@ -134,7 +134,8 @@ pub struct RawOutputs {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MirrorMode {
-    /// One pass on the crop, as MediaPipe runs it.
+    /// One pass on the crop, as MediaPipe runs it (`--as-seen`). The serde default, so a
+    /// landmarks file without the field (every file before 2026-12-03) reads as this.
     #[default]
     Off,
     /// Test-time flip averaging: the model also runs on the crop's mirror image, whose
@@ -147,7 +148,8 @@ pub enum MirrorMode {
     MirrorOnly,
     /// One pass, on the crop or on its mirror image, whichever shows the person facing the
     /// same way in the crop (`+x`, from the head in the frames kept so far), so a
-    /// mirrored video is read as its original was, at no extra inference.
+    /// mirrored video is read as its original was, at no extra inference. hipflex's
+    /// default ([`PoseOptions`](super::PoseOptions)).
     FaceOneWay,
 }
 

@@ -35,8 +35,9 @@ pub struct PoseOptions {
     /// Also run the other landmark model size ([`cross_check_size`]) on each frame's
     /// region (`--cross-check`); see [`PoseTracker::take_cross_checks`].
     pub cross_check: bool,
-    /// Whether the landmark model also reads each crop's mirror image
-    /// (`--mirror-average`); see [`MirrorMode`].
+    /// How the landmark model reads each crop: by default as it is or as its mirror image,
+    /// whichever shows the person facing one way ([`MirrorMode::FaceOneWay`]); `--as-seen`
+    /// reads it as it is (MediaPipe's one pass), `--mirror-average` both ways.
     pub mirror: MirrorMode,
 }
 
@@ -50,7 +51,7 @@ impl Default for PoseOptions {
             min_detection_confidence: 0.5,
             min_tracking_confidence: 0.5,
             cross_check: false,
-            mirror: MirrorMode::Off,
+            mirror: MirrorMode::FaceOneWay,
         }
     }
 }
