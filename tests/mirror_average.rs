@@ -324,8 +324,7 @@ fn bundled_mirrored_excerpt_reads_the_same_with_mirror_average() {
     let flipped = mirrored(&clip, work.path(), Some(150));
     let (one_2d, one_3d) = mirror_difference(&mut tracker(MirrorMode::Off), &plain, &flipped);
     let (av_2d, av_3d) = mirror_difference(&mut tracker(MirrorMode::Average), &plain, &flipped);
-    let (fw_2d, fw_3d) =
-        mirror_difference(&mut tracker(MirrorMode::FaceOneWay), &plain, &flipped);
+    let (fw_2d, fw_3d) = mirror_difference(&mut tracker(MirrorMode::FaceOneWay), &plain, &flipped);
     println!(
         "clip vs its mirror image, per-frame hip flexion difference (median / p90 / max):\n  one pass as seen: 2D {one_2d}, 3D {one_3d}\n  --mirror-average: 2D {av_2d}, 3D {av_3d}\n  default (face one way): 2D {fw_2d}, 3D {fw_3d}"
     );
@@ -368,7 +367,10 @@ fn mirror_flags_reach_the_pose_model() {
         );
         std::fs::read_to_string(out).unwrap()
     };
-    let (one, two) = (run("one.csv", &["--as-seen"]), run("two.csv", &["--mirror-average"]));
+    let (one, two) = (
+        run("one.csv", &["--as-seen"]),
+        run("two.csv", &["--mirror-average"]),
+    );
     assert_eq!(one.lines().count(), two.lines().count());
     assert_ne!(one, two, "--mirror-average gave the one-pass landmarks");
     // The landmarks file says how it was made, so a re-analysis from it can be traced.

@@ -1572,7 +1572,9 @@ mod tests {
         let mut raw: Vec<f64> = vec![0.0; 24];
         raw.extend([80.0, 75.0]);
         raw.extend(vec![70.0; 12]);
-        raw.extend([66.0, 62.0, 58.0, 54.0, 50.0, 46.0, 14.0, 10.0, 6.0, 2.0, 0.0]);
+        raw.extend([
+            66.0, 62.0, 58.0, 54.0, 50.0, 46.0, 14.0, 10.0, 6.0, 2.0, 0.0,
+        ]);
         raw.extend(vec![0.0; 24]);
         let t: Vec<f64> = (0..raw.len()).map(|k| k as f64 / fs).collect();
         let e =
@@ -1584,10 +1586,11 @@ mod tests {
             "{:?}",
             reasons(&reps)
         );
-        assert!(
-            reps.iter()
-                .any(|r| r.uncertain_reasons.iter().any(|x| x.contains("down and up")))
-        );
+        assert!(reps.iter().any(|r| {
+            r.uncertain_reasons
+                .iter()
+                .any(|x| x.contains("down and up"))
+        }));
     }
 
     /// One hinge at 24 fps: lowered to 70° over 1 s, held 0.5 s, then lifted back in 8 frames
