@@ -145,21 +145,27 @@ impl Db {
             .map_err(|e| self.err(e))
     }
 
-    fn is_empty(&self) -> Result<bool> {
-        let n: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        Ok(n == 0)
+    /// The schema version and the number of tables, indexes and views, read in one
+    /// statement (one snapshot): read apart, another process creating the database could
+    /// commit between the two, and the tables it made would be seen without its version.
+    fn version_and_objects(&self) -> Result<(i64, i64)> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT user_version FROM pragma_user_version), \
+                        (SELECT count(*) FROM sqlite_master)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| self.err(e))
     }
 
     /// A database from a newer hipflex, or another program's, is refused.
     fn check_ours(&self) -> Result<()> {
-        let v = self.version()?;
+        let (v, objects) = self.version_and_objects()?;
         if v > CURRENT {
             return Err(self.newer(v));
         }
-        if v == 0 && !self.is_empty()? {
+        if v == 0 && objects > 0 {
             return Err(Error::NotADatabase {
                 path: self.path.clone(),
                 reason: "it is an SQLite database, but not one hipflex wrote (it has tables and no hipflex schema version)".into(),
