@@ -213,6 +213,12 @@ pub struct RepParams {
     pub cut_start_fraction: f64,
     /// See `cut_start_fraction` (default 10 degrees).
     pub cut_start_min_deg: f64,
+    /// A rep's bottom this close to the clip's first seen frame (seconds), with no frame
+    /// before it more than `cut_start_min_deg` short of it, is the clip's start for the
+    /// rules above (default 0.1): a mirrored front-view kettlebell deadlift that opens
+    /// mid-lift read 98 then 100 deg in its first two frames, so its bottom fell one frame
+    /// in and the cut-off lift was counted.
+    pub start_bottom_window_s: f64,
     /// A clip whose only bottom is its first frame (no other rep shows where the set's
     /// bottom is) and that opens on a lift already moving at this fraction of that lift's
     /// top speed (mean over its first 0.1 s) starts mid-lift too (default 0.5): a lift from
@@ -321,6 +327,7 @@ impl Default for RepParams {
             lockout_fraction: 0.3,
             cut_start_fraction: 0.15,
             cut_start_min_deg: 10.0,
+            start_bottom_window_s: 0.1,
             cut_start_speed_fraction: 0.5,
             walk_off_window_s: 1.5,
             walk_off_step_fraction: 0.4,

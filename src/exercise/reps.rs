@@ -800,8 +800,8 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
     // clip that starts while the person is already moving is cut off.
     let starts_moving = moving_at(c, c.first_valid, r.vthr);
     let top_is_clip_start = r.tp.is_some_and(|x| x.i <= c.first_valid);
-    let bottom_is_clip_start = r.tp.is_none() && r.bl <= c.first_valid;
-    if (r.tp.is_none() && r.bl > c.first_valid) || (top_is_clip_start && starts_moving) {
+    let bottom_is_clip_start = r.tp.is_none() && bottom_at_clip_start(c, r);
+    if (r.tp.is_none() && !bottom_is_clip_start) || (top_is_clip_start && starts_moving) {
         reasons.push("the clip starts mid-rep".into());
     }
     if r.tn.is_none_or(|x| x.provisional) && r.end >= c.last_valid {
@@ -818,14 +818,15 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
     // that starts at the bottom and lifts at once still holds the whole lift, and so does
     // one whose first frame reads deeper than the set's usual bottom).
     let past = |towards: f64| towards > (p.cut_start_fraction * c.range).max(p.cut_start_min_deg);
-    let working_cut = starts_moving
-        && if s.working_eccentric {
-            top_is_clip_start && past(s.e[c.first_valid] - c.top_level)
-        } else {
-            bottom_is_clip_start
-                && (past(c.bottom_level - s.e[r.b.i])
-                    || (only_bottom(c) && lift_at_speed_at_start(c, r)))
-        };
+    let working_cut = if s.working_eccentric {
+        starts_moving && top_is_clip_start && past(s.e[c.first_valid] - c.top_level)
+    } else {
+        // Moving out of the bottom, which may be a frame or two in (`bottom_at_clip_start`).
+        bottom_is_clip_start
+            && moving_at(c, r.bl.max(c.first_valid), r.vthr)
+            && (past(c.bottom_level - s.e[r.b.i])
+                || (only_bottom(c) && lift_at_speed_at_start(c, r)))
+    };
     // The same at the other end: a lift still rising fast when the person is last seen
     // (the clip ends or fades out mid-lift), further from the top than a lift that
     // arrives just as the clip ends could be, never reached the top on camera.
@@ -938,6 +939,21 @@ fn brief_move(s: &SegmentInput, p: &RepParams, a: usize, b: usize) -> bool {
     let own = (e[b] - e[a]).abs() / (t[b] - t[a]);
     let around = (e[hi] - e[lo]).abs() / (t[b] - t[a] + 2.0 * p.jump_context_s);
     around < p.jump_context_fraction * own
+}
+
+/// Whether the rep's bottom is where the clip starts: its first seen frame, or within
+/// `start_bottom_window_s` of it with every frame before it within `cut_start_min_deg` of
+/// the bottom (a degree or two of noise on a clip that opens mid-lift can make its second
+/// frame read deeper than its first; that lift was still cut off).
+fn bottom_at_clip_start(c: &SetContext, r: &RepBounds) -> bool {
+    let (s, p) = (c.s, c.p);
+    if r.bl <= c.first_valid {
+        return true;
+    }
+    let bottom = s.e[r.b.i];
+    s.t[r.bl] - s.t[c.first_valid] <= p.start_bottom_window_s
+        && (c.first_valid..r.bl)
+            .all(|k| !s.e[k].is_finite() || bottom - s.e[k] <= p.cut_start_min_deg)
 }
 
 /// Whether the signal is moving at sample `k` (mean speed over the next 0.2 s).
@@ -1813,6 +1829,26 @@ mod tests {
             "{why:?}"
         );
         assert_eq!(n, 3);
+    }
+
+    #[test]
+    fn a_lift_cut_at_the_clip_start_is_not_counted_when_its_second_frame_reads_deeper() {
+        // The clip opens 20 degrees up from the bottom, moving, but its first frame reads
+        // 2 degrees short of the second (noise): the bottom falls one frame in, and the
+        // lift is still one that was under way when the clip started.
+        let (t, mut e) = lifts_starting_at(25.0);
+        e[0] = e[1] - 2.0;
+        let seg = segment_with(&t, &e, &e, &[]);
+        let r = &seg.reps[0];
+        assert!(!r.counted, "{:?}", r.uncertain_reasons);
+        assert!(
+            r.uncertain_reasons
+                .iter()
+                .any(|w| w.contains("already under way")),
+            "{:?}",
+            r.uncertain_reasons
+        );
+        assert_eq!(seg.reps.iter().filter(|r| r.counted).count(), 3);
     }
 
     /// One lift (45 -> 0 over 1 s, eased) and 1 s at the top, the clip starting `cut` of
