@@ -879,9 +879,9 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
 /// working phase is missing.
 fn jump_share(c: &SetContext, r: &RepBounds) -> Option<f64> {
     let (jumped, amp) = if c.s.working_eccentric {
-        phase_jumps(c, r.tp?.i, r.b.i, r.ecc_amp?, 1.0)
+        eccentric_jumps(c, r)?
     } else {
-        phase_jumps(c, r.b.i, r.tn?.i, r.con_amp?, -1.0)
+        concentric_jumps(c, r)?
     };
     (amp > 0.0).then(|| jumped / amp)
 }
@@ -892,19 +892,27 @@ fn jump_share(c: &SetContext, r: &RepBounds) -> Option<f64> {
 /// movement of the body either, even where its working phase alone reads under the share.
 /// `None` when a phase is missing.
 fn rep_jump_share(c: &SetContext, r: &RepBounds) -> Option<f64> {
-    let (je, ae) = phase_jumps(c, r.tp?.i, r.b.i, r.ecc_amp?, 1.0);
-    let (jc, ac) = phase_jumps(c, r.b.i, r.tn?.i, r.con_amp?, -1.0);
+    let (je, ae) = eccentric_jumps(c, r)?;
+    let (jc, ac) = concentric_jumps(c, r)?;
     (ae + ac > 0.0).then(|| (je + jc) / (ae + ac))
 }
 
+/// The lowering's pose jumps ([`phase_jumps`], towards the bottom) and its amplitude.
+fn eccentric_jumps(c: &SetContext, r: &RepBounds) -> Option<(f64, f64)> {
+    Some((phase_jumps(c, r.tp?.i, r.b.i, 1.0), r.ecc_amp?))
+}
+
+/// The lift's pose jumps ([`phase_jumps`], towards the top) and its amplitude.
+fn concentric_jumps(c: &SetContext, r: &RepBounds) -> Option<(f64, f64)> {
+    Some((phase_jumps(c, r.b.i, r.tn?.i, -1.0), r.con_amp?))
+}
+
 /// The net range of the brief fast moves of the raw driving angle between samples `from`
-/// and `to` in direction `sign` (`+1` raises `e`, towards the bottom), and the phase's
-/// amplitude `amp` (see [`jump_share`]).
-fn phase_jumps(c: &SetContext, from: usize, to: usize, amp: f64, sign: f64) -> (f64, f64) {
+/// and `to` in direction `sign` (`+1` raises `e`, towards the bottom; see [`jump_share`]).
+fn phase_jumps(c: &SetContext, from: usize, to: usize, sign: f64) -> f64 {
     let (s, p) = (c.s, c.p);
     let seen: Vec<usize> = (from..=to).filter(|&k| s.e_raw[k].is_finite()).collect();
-    let jumped: f64 = seen
-        .windows(3)
+    seen.windows(3)
         .map(|w| {
             let d = sign * (s.e_raw[w[2]] - s.e_raw[w[0]]);
             let dt = s.t[w[2]] - s.t[w[0]];
@@ -914,8 +922,7 @@ fn phase_jumps(c: &SetContext, from: usize, to: usize, amp: f64, sign: f64) -> (
                 0.0
             }
         })
-        .sum();
-    (jumped, amp)
+        .sum()
 }
 
 /// Whether the raw driving angle's move from seen frame `a` to seen frame `b` is brief: its
@@ -1558,10 +1565,14 @@ mod tests {
         raw.extend(vec![70.0; 12]);
         raw.extend((1..=return_frames).map(|k| 70.0 * (1.0 - k as f64 / return_frames as f64)));
         raw.extend(vec![0.0; 12]);
+        segment_raw(&raw, fs)
+    }
+
+    /// The reps of the raw angle `raw` sampled at `fs`, cleaned as the analysis cleans it.
+    fn segment_raw(raw: &[f64], fs: f64) -> Vec<Rep> {
         let t: Vec<f64> = (0..raw.len()).map(|k| k as f64 / fs).collect();
-        let e =
-            crate::signal::clean_series(&t, &raw, &crate::signal::CleanParams::default()).values;
-        segment_with(&t, &e, &raw, &[]).reps
+        let e = crate::signal::clean_series(&t, raw, &crate::signal::CleanParams::default()).values;
+        segment_with(&t, &e, raw, &[]).reps
     }
 
     #[test]
@@ -1592,10 +1603,7 @@ mod tests {
             66.0, 62.0, 58.0, 54.0, 50.0, 46.0, 14.0, 10.0, 6.0, 2.0, 0.0,
         ]);
         raw.extend(vec![0.0; 24]);
-        let t: Vec<f64> = (0..raw.len()).map(|k| k as f64 / fs).collect();
-        let e =
-            crate::signal::clean_series(&t, &raw, &crate::signal::CleanParams::default()).values;
-        let reps = segment_with(&t, &e, &raw, &[]).reps;
+        let reps = segment_raw(&raw, fs);
         assert_eq!(
             reps.iter().filter(|r| r.counted).count(),
             0,
