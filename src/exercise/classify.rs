@@ -38,6 +38,8 @@ pub struct PostureSeries {
     /// [`RawKinematics`](crate::kinematics::RawKinematics)): the same whatever the camera's yaw.
     pub trunk_pitch: Vec<f64>,
     pub thigh_pitch: Vec<f64>,
+    /// The far-side thigh's pitch (see [`super::gait`]).
+    pub far_thigh_pitch: Vec<f64>,
     pub shank_pitch: Vec<f64>,
     /// The lower wrist's drop below its shoulder in arm lengths (world landmarks, see
     /// [`RawKinematics::arm_hang_3d`](crate::kinematics::RawKinematics)).

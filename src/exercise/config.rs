@@ -102,6 +102,27 @@ pub struct ClassifyParams {
     pub hinge_arms_hang_min: f64,
     /// See `arms_check_min_offset_deg`.
     pub hinge_bar_on_back_max: f64,
+    /// A clip that is none of the three exercises is walking (its movements strides, not
+    /// repetitions; [`super::gait`]) when its two thighs swing in turn: the correlation of
+    /// their pitches at most this (default -0.6; a bridge, hinge or Nordic moves them
+    /// together, +0.8 to +1.0 on the shared clips; walking there reads -0.73, a reverse
+    /// lunge -0.33 to -0.48)...
+    pub gait_correlation_max: f64,
+    /// ...each thigh's swing (10th to 90th percentile) at least `gait_swing_min_deg` (default
+    /// 15: standing still) and at most `gait_swing_max_deg` (default 50: walking swings each
+    /// thigh about 40° from front to back, 26-29° on the shared walking clip; a lunge takes
+    /// the front thigh towards horizontal and the back one behind, 45-63° there, and its
+    /// depth is worth checking against the cap)...
+    pub gait_swing_min_deg: f64,
+    /// See `gait_swing_min_deg`.
+    pub gait_swing_max_deg: f64,
+    /// ...the smaller swing at least this share of the larger (default 0.6: both legs
+    /// walk; a single-leg hinge swings the free leg two to three times the standing one's)...
+    pub gait_swing_balance_min: f64,
+    /// ...and the knee bent at most this (90th percentile, default 70: walking bends the
+    /// swinging knee to about 60°, 50 on the shared walking clip; a lunge bends the front
+    /// knee to 90° or more, 81-104 on the shared lunges, whose thighs can also read in turn).
+    pub gait_knee_max_deg: f64,
 }
 
 impl Default for ClassifyParams {
@@ -128,6 +149,11 @@ impl Default for ClassifyParams {
             arms_check_min_rear_fraction: 0.5,
             hinge_arms_hang_min: 0.75,
             hinge_bar_on_back_max: 0.0,
+            gait_correlation_max: -0.6,
+            gait_swing_min_deg: 15.0,
+            gait_swing_max_deg: 50.0,
+            gait_swing_balance_min: 0.6,
+            gait_knee_max_deg: 70.0,
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod classify;
 pub mod config;
 pub mod cross_check;
+pub mod gait;
 pub mod reps;
 pub mod rows;
 pub mod tempo;
@@ -85,6 +86,10 @@ pub struct Analysis {
     /// Typical range of the driving signal over the set, degrees.
     pub set_range_deg: f64,
     pub rep_count: usize,
+    /// Why the clip's movements are not a set of repetitions at all (walking strides,
+    /// [`gait`]); `None` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_a_set: Option<String>,
     pub reps: Vec<Rep>,
     pub holds: Vec<Hold>,
     /// One row per frame, packed (see [`rows`]).
@@ -419,6 +424,7 @@ fn clean_signals(kin: &[RawKinematics], t: &[f64], cfg: &AnalysisConfig, use_3d:
         trunk_anterior_up: kin.iter().map(|k| nan(k.trunk_anterior_up)).collect(),
         trunk_pitch: clean(&gate(|k| k.trunk_pitch_3d, |k| k.conf_trunk)).values,
         thigh_pitch: clean(&gate(|k| k.thigh_pitch_3d, |k| k.conf_hip)).values,
+        far_thigh_pitch: clean(&gate(|k| k.far_thigh_pitch_3d, |k| k.conf_trunk)).values,
         shank_pitch: clean(&gate(|k| k.shank_pitch_3d, |k| k.conf_knee)).values,
         arm_hang: kin.iter().map(|k| nan(k.arm_hang_3d)).collect(),
         view_offset_deg: None,
@@ -586,8 +592,10 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
     check_input(frames)?;
     let mut notes = Vec::new();
     let clip = measure_clip(frames, fps_hint, cfg, &mut notes)?;
-    let classification = classify_clip(&clip.sig.posture, cfg, exercise_override);
+    let mut classification = classify_clip(&clip.sig.posture, cfg, exercise_override);
     let exercise = classification.exercise;
+    let walking = walking_strides(&clip.sig.posture, &classification, cfg);
+    classification.reasons.extend(walking.clone());
     let drive = driving_candidate(&clip, cfg, exercise);
     let cross_hip = cross
         .map(|track| {
@@ -597,7 +605,11 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         .transpose()?;
     let position = in_position(&clip.sig.posture, exercise, &cfg.classify);
     let (time_scale, variable_frame_rate) = (clip.time_scale, clip.variable_frame_rate);
-    let mut found = find_reps(frames, clip, drive, position, exercise, cfg, &mut notes)?;
+    let reps_of = RepsOf {
+        exercise,
+        not_reps: walking.as_deref(),
+    };
+    let mut found = find_reps(frames, clip, drive, position, reps_of, cfg, &mut notes)?;
     let cross = cross.zip(cross_hip.as_deref());
     let (reps, rows, view) = (&mut found.seg.reps, &found.frames, &found.view);
     peak_intervals(reps, rows, view, exercise, cfg, cross);
@@ -614,6 +626,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         angle_source: found.angle_source.into(),
         set_range_deg: found.seg.range,
         rep_count: found.seg.reps.iter().filter(|r| r.counted).count(),
+        not_a_set: walking,
         reps: found.seg.reps,
         holds: found.holds,
         frames: found.frames,
@@ -633,6 +646,33 @@ struct FoundReps {
     frames: FrameRows,
 }
 
+/// Why a clip that is none of the three exercises has no repetitions at all: its thighs
+/// swing in turn, as in walking ([`gait`]). `None` for the three exercises (named or
+/// given) and for any other movement.
+fn walking_strides(
+    posture: &PostureSeries,
+    classification: &Classification,
+    cfg: &AnalysisConfig,
+) -> Option<String> {
+    if classification.exercise != Exercise::Unknown || classification.overridden {
+        return None;
+    }
+    let legs = gait::Legs {
+        near_thigh: &posture.thigh_pitch,
+        far_thigh: &posture.far_thigh_pitch,
+        knee: &posture.knee_flexion,
+    };
+    gait::legs_taking_turns(legs, &cfg.classify).map(|w| w.reason())
+}
+
+/// The exercise whose reps [`find_reps`] looks for, and why the movements are not reps
+/// at all when they are not.
+#[derive(Clone, Copy)]
+struct RepsOf<'a> {
+    exercise: Exercise,
+    not_reps: Option<&'a str>,
+}
+
 /// Builds the frame rows from the clip's signals, then finds the reps and holds in the
 /// driving signal and labels the rows with them.
 fn find_reps<F: Frames + ?Sized>(
@@ -640,10 +680,11 @@ fn find_reps<F: Frames + ?Sized>(
     clip: MeasuredClip,
     drive: DriveChoice,
     position: Vec<bool>,
-    exercise: Exercise,
+    reps_of: RepsOf<'_>,
     cfg: &AnalysisConfig,
     notes: &mut Vec<String>,
 ) -> Result<FoundReps> {
+    let exercise = reps_of.exercise;
     let nordic = exercise == Exercise::Nordic;
     let MeasuredClip {
         t, kin, view, sig, ..
@@ -706,6 +747,7 @@ fn find_reps<F: Frames + ?Sized>(
         working_eccentric: nordic,
         nordic,
         timing: &timing,
+        not_reps: reps_of.not_reps,
     };
     let (seg, holds) = segment_clip(&input, &view, driving_signal, cfg, notes);
     label_rows(&mut rows, &t, &seg, &holds);

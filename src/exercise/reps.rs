@@ -306,6 +306,9 @@ pub struct SegmentInput<'a> {
     /// Other signals the phases may be timed on (name, filtered values oriented like `e`),
     /// see [`Segmentation::timing_signal`].
     pub timing: &'a [(&'static str, Vec<f64>)],
+    /// Why the movements are not repetitions at all (walking strides, [`super::gait`]):
+    /// then none is counted and each says so.
+    pub not_reps: Option<&'a str>,
 }
 
 /// Result of [`segment`].
@@ -835,7 +838,9 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
         && r.end >= c.last_valid
         && rising_into(c, c.last_valid, r.vthr)
         && past(s.e[c.last_valid] - c.top_level);
-    let not_counted = if unseen {
+    let not_counted = if let Some(why) = s.not_reps {
+        Some(format!("not counted: {why}"))
+    } else if unseen {
         Some("not counted: the person was not seen in most of the rep".to_string())
     } else if working_amp.is_none() {
         Some("partial rep: the working phase is missing".into())
@@ -1489,6 +1494,7 @@ mod tests {
             working_eccentric: false,
             nordic: false,
             timing: &[],
+            not_reps: None,
         };
         segment(&input, &v, &RepParams::default()).reps
     }
@@ -1751,6 +1757,18 @@ mod tests {
         timing: &[(&'static str, Vec<f64>)],
         in_position: &[bool],
     ) -> Segmentation {
+        segment_movements(t, e, e_raw, timing, in_position, None)
+    }
+
+    /// [`segment_in_position`], saying why the movements are not reps when they are not.
+    fn segment_movements(
+        t: &[f64],
+        e: &[f64],
+        e_raw: &[f64],
+        timing: &[(&'static str, Vec<f64>)],
+        in_position: &[bool],
+        not_reps: Option<&str>,
+    ) -> Segmentation {
         let n = t.len();
         let v = crate::signal::derivative(t, e);
         let none = vec![false; n];
@@ -1771,8 +1789,30 @@ mod tests {
             working_eccentric: false,
             nordic: false,
             timing,
+            not_reps,
         };
         segment(&input, &v, &RepParams::default())
+    }
+
+    #[test]
+    fn movements_that_are_not_reps_are_shown_but_none_is_counted() {
+        let (t, e) = lifts_starting_at(0.0);
+        let yes = vec![true; t.len()];
+        let counted = |seg: &Segmentation| seg.reps.iter().filter(|r| r.counted).count();
+        assert_eq!(counted(&segment_movements(&t, &e, &e, &[], &yes, None)), 3);
+        let seg = segment_movements(&t, &e, &e, &[], &yes, Some("strides"));
+        assert_eq!(counted(&seg), 0);
+        assert!(seg.reps.len() >= 3);
+        for r in &seg.reps {
+            assert!(r.number.is_none());
+            assert!(
+                r.uncertain_reasons
+                    .iter()
+                    .any(|x| x == "not counted: strides"),
+                "{:?}",
+                r.uncertain_reasons
+            );
+        }
     }
 
     /// A set of lifts from the bottom (`e` high at the bottom, 0 at the top: a bridge's

@@ -27,6 +27,16 @@ pub enum Side {
     Right,
 }
 
+impl Side {
+    /// The other side.
+    pub fn other(self) -> Side {
+        match self {
+            Side::Left => Side::Right,
+            Side::Right => Side::Left,
+        }
+    }
+}
+
 /// Parameters of the per-frame kinematics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -103,6 +113,9 @@ pub struct RawKinematics {
     /// Near-side thigh (hip -> knee) from straight down: 0 standing, +90 thigh forward
     /// horizontal, beyond 90 knee above the hip (bridge).
     pub thigh_pitch_3d: Option<f64>,
+    /// The far-side thigh's pitch, measured the same way (see [`crate::exercise::gait`]:
+    /// walking swings the two thighs in turn).
+    pub far_thigh_pitch_3d: Option<f64>,
     /// Near-side shank (knee -> ankle) from straight down: 0 vertical, -90 ankle straight
     /// behind the knee (kneeling on the shins).
     pub shank_pitch_3d: Option<f64>,
@@ -518,6 +531,8 @@ fn fill_angles(k: &mut RawKinematics, pose: &Pose, side: Side, p: &KinematicsPar
         let pitch = |v: V3, zero: V3| ok(v.dot(fwd).atan2(v.dot(zero)).to_degrees());
         k.trunk_pitch_3d = pitch(wtrunk, up);
         k.thigh_pitch_3d = pitch(wthigh, down);
+        let (_, far_hip, far_knee, ..) = ids(side.other());
+        k.far_thigh_pitch_3d = pitch(wp[far_knee].minus(wp[far_hip]), down);
         k.shank_pitch_3d = pitch(wshank, down);
         // Camera looks along +z: facing the camera is forward = -z.
         k.body_yaw_deg = ok(fwd.x.atan2(-fwd.z).to_degrees());

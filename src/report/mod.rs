@@ -462,6 +462,9 @@ fn verdict_sentence(
             "{n} {ex} rep(s) found, but the camera view is not good enough to judge the hip angle reliably; see the view notes and film again from the side at hip height."
         );
     }
+    if let (0, Some(why)) = (n, &a.not_a_set) {
+        return format!("No repetitions: {why}.");
+    }
     // The distinct problems, in plain words, most severe first.
     let mut kinds: Vec<&str> = Vec::new();
     for sev in ["red", "amber"] {
