@@ -144,3 +144,19 @@ fn report_page_matches_its_golden_file() {
     // The CSS is compared as text too, so a change of the print layout shows up here.
     check("report.html.tokens", &tokens(&report_html(&report, &svg)));
 }
+
+/// The terminal summary says whom hipflex followed when several people were in view,
+/// and how to choose another; with one person it says nothing of it.
+#[test]
+fn terminal_summary_says_whom_it_followed_among_several_people() {
+    let (mut report, _) = analyse();
+    let one = hipflex::report::terminal::render(&report, false);
+    assert!(!one.contains("people were in view"), "{one}");
+    report.clip.people_seen = Some(2);
+    let two = hipflex::report::terminal::render(&report, false);
+    assert!(
+        two.contains("2 people were in view; hipflex followed the one chosen by --person")
+            && two.contains("--person left, right or largest"),
+        "{two}"
+    );
+}

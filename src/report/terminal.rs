@@ -125,7 +125,21 @@ pub fn render(r: &Report, colour: bool) -> String {
         "Angles are trunk–thigh angles with about ±10° measurement error; pain and load cannot be seen on video."
     );
     let _ = writeln!(s, "{}", faces_line(r));
+    if let Some(line) = people_line(r) {
+        let _ = writeln!(s, "{line}");
+    }
     s
+}
+
+/// When several people were in view: whom hipflex followed and how to choose another (a
+/// partner holding a Nordic's ankles can be taken for the exerciser; then the exercise
+/// often reads `unknown`).
+pub fn people_line(r: &Report) -> Option<String> {
+    let seen = r.clip.people_seen.filter(|k| *k > 1)?;
+    Some(format!(
+        "{seen} people were in view; hipflex followed the one chosen by --person {}. If that is not the person exercising, run again with --person left, right or largest.",
+        r.clip.person
+    ))
 }
 
 /// Whether the pictures show faces, in words (report.json's `faces_shown`).
