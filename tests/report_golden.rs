@@ -160,3 +160,35 @@ fn terminal_summary_says_whom_it_followed_among_several_people() {
         "{two}"
     );
 }
+
+/// A movement not counted as a rep whose loaded hip flexion went beyond the cap is named
+/// in the verdict: the flags judge counted reps only.
+#[test]
+fn verdict_names_uncounted_movements_beyond_the_cap() {
+    let (report, mut analysis) = analyse();
+    let build = |a: &hipflex::exercise::Analysis| {
+        hipflex::report::build(
+            report.clip.clone(),
+            a,
+            report.protocol.clone(),
+            Vec::new(),
+            Vec::new(),
+        )
+        .summary
+        .verdict
+    };
+    assert!(!build(&analysis).contains("not counted"));
+    let last = analysis.reps.iter_mut().rfind(|r| r.counted).unwrap();
+    last.counted = false;
+    last.number = None;
+    let (start, end) = (last.start_s, last.end_s);
+    let peak = last.loaded_peak().unwrap().0;
+    assert!(peak > 45.0, "the synthetic set goes to 80 deg: {peak}");
+    let verdict = build(&analysis);
+    assert!(
+        verdict.contains(&format!(
+            "1 movement(s) not counted as reps went beyond the 45° cap under load (deepest {peak:.0}°, at {start:.1}-{end:.1} s)"
+        )),
+        "{verdict}"
+    );
+}

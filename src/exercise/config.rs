@@ -172,6 +172,13 @@ pub struct RepParams {
     /// A working phase smaller than this fraction of the set range is a partial rep and is
     /// not counted (default 0.5).
     pub min_rep_fraction: f64,
+    /// A hinge rep (the deadlift family) passes through standing: one whose trunk never
+    /// comes within this of vertical (the image trunk inclination, its smallest over the rep;
+    /// default 30) is a partial rep, such as a clip of a lift from the bottom that ends
+    /// before the lifter stands up. Counted reps on the shared clips come to 0-10; the trunk
+    /// seen from in front or behind looks more upright than it is, so those views only ever
+    /// pass.
+    pub hinge_upright_trunk_max_deg: f64,
     /// Fallback pause (where a movement cannot be timed, e.g. a gap in the landmarks, or
     /// at the clip's start and end): samples within `pause_band_fraction` of the rep's range
     /// from a turning point, trimmed where the speed reaches this, degrees/s (default 10).
@@ -335,6 +342,7 @@ impl Default for RepParams {
             min_range_deg: 15.0,
             turning_fraction: 0.25,
             min_rep_fraction: 0.5,
+            hinge_upright_trunk_max_deg: 30.0,
             pause_velocity_deg_s: 10.0,
             pause_band_fraction: 0.1,
             pause_speed_fraction: 0.2,

@@ -720,6 +720,7 @@ fn find_reps<F: Frames + ?Sized>(
         posture: &postures,
     };
     let mut rows = frame_rows(&kin, &t, &series, drive_clean, &loaded);
+    let trunk_deg = trunk.values.clone();
     drop((kin, trunk, height, postures));
     let (ankles, leg_px) = feet(frames, &rows, cfg.kinematics.min_confidence)?;
     // Nordic curls are driven by minus the knee flexion (a rep's bottom is its maximum).
@@ -747,6 +748,8 @@ fn find_reps<F: Frames + ?Sized>(
         working_eccentric: nordic,
         nordic,
         timing: &timing,
+        trunk: &trunk_deg,
+        hinge: exercise == Exercise::Deadlift,
         not_reps: reps_of.not_reps,
     };
     let (seg, holds) = segment_clip(&input, &view, driving_signal, cfg, notes);

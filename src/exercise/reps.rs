@@ -306,6 +306,11 @@ pub struct SegmentInput<'a> {
     /// Other signals the phases may be timed on (name, filtered values oriented like `e`),
     /// see [`Segmentation::timing_signal`].
     pub timing: &'a [(&'static str, Vec<f64>)],
+    /// Trunk inclination from vertical (image), degrees, NaN where unseen.
+    pub trunk: &'a [f64],
+    /// Each rep passes through standing (the hinge family): see
+    /// [`RepParams::hinge_upright_trunk_max_deg`].
+    pub hinge: bool,
     /// Why the movements are not repetitions at all (walking strides, [`super::gait`]):
     /// then none is counted and each says so.
     pub not_reps: Option<&'a str>,
@@ -772,6 +777,20 @@ fn pause_speed(p: &RepParams, v: &[f64], a: usize, z: usize) -> f64 {
 
 /// Whether the rep counts, and why it is uncertain or not counted. `last`: the set's last
 /// rep (the only one after which the person may walk off).
+/// For a hinge: the trunk's smallest inclination over rep `r` when it never comes within
+/// [`RepParams::hinge_upright_trunk_max_deg`] of vertical (the lifter never stands up in
+/// it); `None` when it does, when the trunk is not seen, and for other exercises.
+fn never_upright(c: &SetContext, r: &RepBounds) -> Option<f64> {
+    if !c.s.hinge {
+        return None;
+    }
+    let closest = (r.start..=r.end)
+        .filter_map(|i| c.s.trunk.get(i).copied())
+        .filter(|x| x.is_finite())
+        .reduce(f64::min)?;
+    (closest > c.p.hinge_upright_trunk_max_deg).then_some(closest)
+}
+
 fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>) {
     let (s, p) = (c.s, c.p);
     let working_amp = if s.working_eccentric {
@@ -846,6 +865,10 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
         Some("partial rep: the working phase is missing".into())
     } else if working_amp.is_some_and(|a| a < p.min_rep_fraction * c.range) {
         Some("partial rep: range below the set's typical range".into())
+    } else if let Some(closest) = never_upright(c, r) {
+        Some(format!(
+            "partial rep: the trunk comes no closer than {closest:.0} deg to upright (a hinge's lift ends standing)"
+        ))
     } else if working_cut {
         Some("not counted: the working phase was already under way when the clip starts".into())
     } else if lift_cut {
@@ -1494,6 +1517,8 @@ mod tests {
             working_eccentric: false,
             nordic: false,
             timing: &[],
+            trunk: &[],
+            hinge: false,
             not_reps: None,
         };
         segment(&input, &v, &RepParams::default()).reps
@@ -1789,9 +1814,65 @@ mod tests {
             working_eccentric: false,
             nordic: false,
             timing,
+            trunk: &[],
+            hinge: false,
             not_reps,
         };
         segment(&input, &v, &RepParams::default())
+    }
+
+    #[test]
+    fn a_hinge_rep_that_never_comes_upright_is_partial() {
+        let (t, e) = lifts_starting_at(0.0);
+        let n = t.len();
+        let v = crate::signal::derivative(&t, &e);
+        let (none, yes) = (vec![false; n], vec![true; n]);
+        let ankles = vec![[None, None]; n];
+        let counted = |trunk: &[f64], hinge: bool| {
+            let input = SegmentInput {
+                t: &t,
+                e: &e,
+                e_raw: &e,
+                filled: &none,
+                hip: &e,
+                hip_2d: &e,
+                hip_3d: &e,
+                knee: &e,
+                loaded: &yes,
+                in_position: &yes,
+                ankles: &ankles,
+                leg_px: f64::NAN,
+                working_eccentric: false,
+                nordic: false,
+                timing: &[],
+                trunk,
+                hinge,
+                not_reps: None,
+            };
+            let seg = segment(&input, &v, &RepParams::default());
+            let reasons: Vec<String> = seg
+                .reps
+                .iter()
+                .flat_map(|r| r.uncertain_reasons.clone())
+                .collect();
+            (seg.reps.iter().filter(|r| r.counted).count(), reasons)
+        };
+        // The trunk tilts with the hip and stands up at each top: all three count.
+        let upright: Vec<f64> = e.iter().map(|x| 0.6 * x).collect();
+        assert_eq!(counted(&upright, true).0, 3);
+        // The trunk never comes within 30 deg of vertical: no rep of a hinge counts...
+        let bent: Vec<f64> = e.iter().map(|x| 35.0 + 0.6 * x).collect();
+        let (n_bent, reasons) = counted(&bent, true);
+        assert_eq!(n_bent, 0);
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.starts_with("partial rep: the trunk comes no closer than 35 deg")),
+            "{reasons:?}"
+        );
+        // ...and the rule is the hinge's only; an unseen trunk says nothing.
+        assert_eq!(counted(&bent, false).0, 3);
+        assert_eq!(counted(&vec![f64::NAN; n], true).0, 3);
     }
 
     #[test]
