@@ -132,10 +132,21 @@ pub fn measurement(a: &Analysis) -> SetMeasurement {
         .iter()
         .filter(|f| f.present && f.low_confidence)
         .count();
+    let uncounted = a
+        .reps
+        .iter()
+        .filter(|r| !r.counted)
+        .map(|r| crate::protocol::UncountedMovement {
+            start_s: r.start_s,
+            end_s: r.end_s,
+            hip_samples: samples(&r.series),
+        })
+        .collect();
     SetMeasurement {
         exercise: a.classification.exercise,
         exercise_confidence: a.classification.confidence,
         reps,
+        uncounted,
         view_verdict: match a.view.verdict {
             KinView::Good => ViewVerdict::Good,
             KinView::Oblique => ViewVerdict::Oblique,

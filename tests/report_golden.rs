@@ -161,34 +161,35 @@ fn terminal_summary_says_whom_it_followed_among_several_people() {
     );
 }
 
-/// A movement not counted as a rep whose loaded hip flexion went beyond the cap is named
-/// in the verdict: the flags judge counted reps only.
+/// A movement not counted as a rep whose loaded hip flexion went beyond the cap raises the
+/// set's `uncounted_compression` flag (amber): the other flags judge counted reps only.
 #[test]
-fn verdict_names_uncounted_movements_beyond_the_cap() {
-    let (report, mut analysis) = analyse();
-    let build = |a: &hipflex::exercise::Analysis| {
-        hipflex::report::build(
-            report.clip.clone(),
-            a,
-            report.protocol.clone(),
-            Vec::new(),
-            Vec::new(),
-        )
-        .summary
-        .verdict
+fn uncounted_movements_beyond_the_cap_are_flagged() {
+    let (_, mut analysis) = analyse();
+    let flags = |a: &hipflex::exercise::Analysis| {
+        let set = hipflex::analyze::measurement(a);
+        hipflex::protocol::evaluate(&Protocol::default_pht(), 2, &set)
+            .unwrap()
+            .flags
+            .into_iter()
+            .filter(|f| f.code.as_str() == "uncounted_compression")
+            .collect::<Vec<_>>()
     };
-    assert!(!build(&analysis).contains("not counted"));
+    assert!(flags(&analysis).is_empty());
     let last = analysis.reps.iter_mut().rfind(|r| r.counted).unwrap();
     last.counted = false;
     last.number = None;
     let (start, end) = (last.start_s, last.end_s);
     let peak = last.loaded_peak().unwrap().0;
     assert!(peak > 45.0, "the synthetic set goes to 80 deg: {peak}");
-    let verdict = build(&analysis);
+    let f = flags(&analysis);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].severity.name(), "amber");
     assert!(
-        verdict.contains(&format!(
-            "1 movement(s) not counted as reps went beyond the 45° cap under load (deepest {peak:.0}°, at {start:.1}-{end:.1} s)"
+        f[0].message.starts_with(&format!(
+            "1 movement(s) not counted as reps went beyond the 45° cap of phase 2 under load (deepest {peak:.0}°, at {start:.1}-{end:.1} s)"
         )),
-        "{verdict}"
+        "{}",
+        f[0].message
     );
 }

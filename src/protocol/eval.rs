@@ -106,6 +106,15 @@ pub struct RepMeasurement {
     pub uncertain: Option<String>,
 }
 
+/// A movement the analysis found but did not count as a rep (partial, cut off by the clip,
+/// mostly unseen, or not a set at all): the hip was loaded there all the same.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UncountedMovement {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub hip_samples: Vec<HipSample>,
+}
+
 /// What was measured for one filmed set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SetMeasurement {
@@ -113,6 +122,9 @@ pub struct SetMeasurement {
     /// Confidence of the exercise label, 0..1.
     pub exercise_confidence: f64,
     pub reps: Vec<RepMeasurement>,
+    /// The movements not counted as reps.
+    #[serde(default)]
+    pub uncounted: Vec<UncountedMovement>,
     pub view_verdict: ViewVerdict,
     pub view_reason: String,
     pub hip_source: HipSource,
@@ -165,11 +177,13 @@ pub enum FlagCode {
     ObliqueView,
     /// Exercise label too uncertain for exercise rules (set, quality).
     UncertainExercise,
+    /// Movements not counted as reps that went beyond the cap under load (set).
+    UncountedCompression,
 }
 
 impl FlagCode {
     /// Every code, in declaration order.
-    pub const ALL: [FlagCode; 14] = [
+    pub const ALL: [FlagCode; 15] = [
         FlagCode::EarlyCompression,
         FlagCode::TimeUnderCompression,
         FlagCode::FastEccentric,
@@ -184,6 +198,7 @@ impl FlagCode {
         FlagCode::PoorView,
         FlagCode::ObliqueView,
         FlagCode::UncertainExercise,
+        FlagCode::UncountedCompression,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -202,6 +217,7 @@ impl FlagCode {
             FlagCode::PoorView => "poor_view",
             FlagCode::ObliqueView => "oblique_view",
             FlagCode::UncertainExercise => "uncertain_exercise",
+            FlagCode::UncountedCompression => "uncounted_compression",
         }
     }
 

@@ -20,7 +20,7 @@ pub use config::{
 };
 pub use eval::{
     CAVEATS, Evaluation, Flag, FlagCode, HipSample, HipSource, RepKind, RepMeasurement, RepVerdict,
-    SetMeasurement, SetSummary, Severity, Unit, ViewVerdict, evaluate,
+    SetMeasurement, SetSummary, Severity, UncountedMovement, Unit, ViewVerdict, evaluate,
 };
 pub use render::render_protocol;
 pub use rules::{RULES, Rule, find_rule};

@@ -443,6 +443,7 @@ pub fn plain_words(code: &str) -> &'static str {
         "poor_view" => "camera view too poor to trust the angles",
         "oblique_view" => "camera not side-on",
         "uncertain_exercise" => "exercise not recognised with confidence",
+        "uncounted_compression" => "movements not counted as reps went beyond the cap",
         _ => "other findings",
     }
 }
@@ -476,7 +477,7 @@ fn verdict_sentence(
         }
     }
     let what = kinds.join(", ");
-    let sentence = match worst {
+    match worst {
         "red" => format!(
             "{n} {ex} rep(s) against phase {} ({}): {red} red and {amber} amber flag(s) — {what}. See the flags for which reps and why.",
             p.phase, p.phase_name
@@ -489,33 +490,5 @@ fn verdict_sentence(
             "{n} {ex} rep(s), all within what phase {} ({}) allows.",
             p.phase, p.phase_name
         ),
-    };
-    match uncounted_beyond_cap(a, p) {
-        Some(more) => format!("{sentence} {more}"),
-        None => sentence,
     }
-}
-
-/// The movements not counted as reps (partial, cut by the clip, not a set) whose loaded
-/// hip flexion still went beyond the cap, in one sentence: the flags judge counted reps
-/// only, and the hip was loaded there all the same.
-fn uncounted_beyond_cap(a: &Analysis, p: &ProtocolUsed) -> Option<String> {
-    let cap = p.cap_deg?;
-    let beyond: Vec<(f64, f64, f64)> = a
-        .reps
-        .iter()
-        .filter(|r| !r.counted)
-        .filter_map(|r| r.loaded_peak().map(|(h, _)| (h, r.start_s, r.end_s)))
-        .filter(|(h, ..)| *h > cap)
-        .collect();
-    let deepest = beyond.iter().map(|b| b.0).reduce(f64::max)?;
-    let when: Vec<String> = beyond
-        .iter()
-        .map(|(_, s, e)| format!("{s:.1}-{e:.1} s"))
-        .collect();
-    Some(format!(
-        "{} movement(s) not counted as reps went beyond the {cap:.0}° cap under load (deepest {deepest:.0}°, at {}): check them on the video.",
-        beyond.len(),
-        when.join(", ")
-    ))
 }

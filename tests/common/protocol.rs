@@ -66,6 +66,7 @@ pub fn set(exercise: Exercise, reps: Vec<RepMeasurement>) -> SetMeasurement {
         exercise,
         exercise_confidence: 0.9,
         reps,
+        uncounted: Vec::new(),
         view_verdict: ViewVerdict::Good,
         view_reason: "side-on".into(),
         hip_source: HipSource::TwoD,

@@ -28,6 +28,7 @@ mod poor_view;
 mod short_hold;
 mod time_under_compression;
 mod uncertain_exercise;
+mod uncounted_compression;
 
 pub(crate) use measure::loaded_peak;
 pub(crate) use time_under_compression::Totals;
@@ -42,6 +43,7 @@ use crate::error::Result;
 pub static RULES: &[&Rule] = &[
     &early_compression::RULE,
     &time_under_compression::RULE,
+    &uncounted_compression::RULE,
     &nordic_hip_pike::RULE,
     &fast_eccentric::RULE,
     &fast_concentric::RULE,
@@ -359,6 +361,7 @@ pub(crate) mod fixture {
             exercise,
             exercise_confidence: 0.9,
             reps,
+            uncounted: Vec::new(),
             view_verdict: ViewVerdict::Good,
             view_reason: "side-on".into(),
             hip_source: HipSource::TwoD,
