@@ -12,8 +12,8 @@ pub(super) const RULE: Rule = Rule {
     summary: "the exercise was recognised too uncertainly; only the cap is checked",
     what: "A set whose exercise was recognised with confidence below \
 `measurement.min_exercise_confidence`. Amber, quality. The set is then evaluated as `unknown`: \
-only the phase's hip-flexion cap is checked (`early_compression`, `time_under_compression`), \
-no tempo, hold, pike or bridge rules.",
+only the phase's hip-flexion cap is checked (`early_compression`, `time_under_compression`, \
+`uncounted_compression`), no tempo, hold, pike or bridge rules.",
     why: "Tempo, pike and bridge-top limits only mean something for the exercise they were \
 written for: judging a deadlift by bridge rules would raise flags about the tendon that are \
 not there, and hide those that are. The hip-flexion cap holds whatever the exercise.",
