@@ -720,8 +720,10 @@ fn find_reps<F: Frames + ?Sized>(
         posture: &postures,
     };
     let mut rows = frame_rows(&kin, &t, &series, drive_clean, &loaded);
-    let trunk_deg = trunk.values.clone();
-    drop((kin, trunk, height, postures));
+    let Cleaned {
+        values: trunk_deg, ..
+    } = trunk;
+    drop((kin, height, postures));
     let (ankles, leg_px) = feet(frames, &rows, cfg.kinematics.min_confidence)?;
     // Nordic curls are driven by minus the knee flexion (a rep's bottom is its maximum).
     let e = drive_values(drive_clean, drive.other.is_none() && nordic);

@@ -775,8 +775,6 @@ fn pause_speed(p: &RepParams, v: &[f64], a: usize, z: usize) -> f64 {
     }
 }
 
-/// Whether the rep counts, and why it is uncertain or not counted. `last`: the set's last
-/// rep (the only one after which the person may walk off).
 /// For a hinge: the trunk's smallest inclination over rep `r` when it never comes within
 /// [`RepParams::hinge_upright_trunk_max_deg`] of vertical (the lifter never stands up in
 /// it); `None` when it does, when the trunk is not seen, and for other exercises.
@@ -791,6 +789,8 @@ fn never_upright(c: &SetContext, r: &RepBounds) -> Option<f64> {
     (closest > c.p.hinge_upright_trunk_max_deg).then_some(closest)
 }
 
+/// Whether the rep counts, and why it is uncertain or not counted. `last`: the set's last
+/// rep (the only one after which the person may walk off).
 fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>) {
     let (s, p) = (c.s, c.p);
     let working_amp = if s.working_eccentric {

@@ -8,7 +8,12 @@ pub(crate) fn loaded_peak(rep: &RepMeasurement) -> Option<(f64, f64)> {
         let p = rep.peak_hip_deg.filter(|p| p.is_finite())?;
         return Some((p, rep.peak_hip_time_s.unwrap_or(rep.start_s)));
     }
-    rep.hip_samples
+    loaded_sample_peak(&rep.hip_samples)
+}
+
+/// The deepest loaded sample (degrees, time), `None` when none is loaded.
+pub(crate) fn loaded_sample_peak(samples: &[HipSample]) -> Option<(f64, f64)> {
+    samples
         .iter()
         .filter(|s| s.loaded && s.hip_deg.is_finite())
         .map(|s| (s.hip_deg, s.t_s))

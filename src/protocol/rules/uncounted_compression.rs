@@ -1,5 +1,6 @@
 //! `uncounted_compression`: movements not counted as reps that went beyond the cap under load.
 
+use super::measure::loaded_sample_peak;
 use super::words::deg;
 use super::{Check, Class, Doubt, RepContext, Rule, SetContext};
 use crate::common::Exercise;
@@ -26,15 +27,6 @@ could read green.",
     check: Check::AfterReps(check),
 };
 
-/// The deepest loaded hip flexion of a movement, if any sample of it was loaded.
-fn loaded_peak(m: &UncountedMovement) -> Option<f64> {
-    m.hip_samples
-        .iter()
-        .filter(|s| s.loaded && s.hip_deg.is_finite())
-        .map(|s| s.hip_deg)
-        .reduce(f64::max)
-}
-
 fn check(ctx: &SetContext, _reps: &[RepContext]) -> Option<Flag> {
     let cap = ctx.rules.cap_deg?;
     if ctx.exercise == Exercise::Nordic {
@@ -44,7 +36,7 @@ fn check(ctx: &SetContext, _reps: &[RepContext]) -> Option<Flag> {
         .set
         .uncounted
         .iter()
-        .filter_map(|m| loaded_peak(m).map(|p| (m, p)))
+        .filter_map(|m| loaded_sample_peak(&m.hip_samples).map(|(p, _)| (m, p)))
         .filter(|(_, p)| *p > cap)
         .collect();
     let deepest = beyond.iter().map(|b| b.1).reduce(f64::max)?;
