@@ -165,7 +165,7 @@ fn terminal_summary_says_whom_it_followed_among_several_people() {
 /// set's `uncounted_compression` flag (amber): the other flags judge counted reps only.
 #[test]
 fn uncounted_movements_beyond_the_cap_are_flagged() {
-    let (_, mut analysis) = analyse();
+    let (report, mut analysis) = analyse();
     let flags = |a: &hipflex::exercise::Analysis| {
         let set = hipflex::analyze::measurement(a);
         hipflex::protocol::evaluate(&Protocol::default_pht(), 2, &set)
@@ -176,6 +176,22 @@ fn uncounted_movements_beyond_the_cap_are_flagged() {
             .collect::<Vec<_>>()
     };
     assert!(flags(&analysis).is_empty());
+    // With no rep counted, the time above the cap is 0 s, not "-0.0 s" (an empty float sum).
+    let mut none_counted = analysis.clone();
+    for r in &mut none_counted.reps {
+        r.counted = false;
+    }
+    none_counted.holds.clear();
+    let summary = hipflex::report::build(
+        report.clip.clone(),
+        &none_counted,
+        report.protocol.clone(),
+        Vec::new(),
+        Vec::new(),
+    )
+    .summary;
+    let t = summary.time_above_cap_s.unwrap();
+    assert!(t == 0.0 && t.is_sign_positive(), "{t:?}");
     let last = analysis.reps.iter_mut().rfind(|r| r.counted).unwrap();
     last.counted = false;
     last.number = None;

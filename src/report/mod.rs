@@ -368,14 +368,18 @@ pub fn build(
     // Holds inside a rep (pauses) are already counted with the rep.
     let in_rep = |t: f64| analysis.reps.iter().any(|r| t >= r.start_s && t <= r.end_s);
     let time_above = cap.map(|c| {
-        // Counted reps only, like the protocol's time_under_compression flag.
-        let reps: f64 = analysis.counted_reps().map(|r| r.time_above(c)).sum();
-        let holds: f64 = analysis
+        // Counted reps only, like the protocol's time_under_compression flag. Folded from
+        // +0.0: an empty float sum is -0.0, which the report would show as "-0.0 s".
+        let reps = analysis
+            .counted_reps()
+            .map(|r| r.time_above(c))
+            .fold(0.0, |a, b| a + b);
+        let holds = analysis
             .holds
             .iter()
             .filter(|h| h.loaded && !in_rep((h.start_s + h.end_s) / 2.0))
             .map(|h| h.time_above(c))
-            .sum();
+            .fold(0.0, |a, b| a + b);
         reps + holds
     });
     let typical_tempo = (!counted.is_empty()).then(|| {
