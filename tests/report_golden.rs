@@ -209,3 +209,40 @@ fn uncounted_movements_beyond_the_cap_are_flagged() {
         f[0].message
     );
 }
+
+/// A squat is recognised as none of the three exercises: no rep is counted, and the
+/// verdict says why and still points at the amber flag its deep loaded movements raise.
+#[test]
+fn a_squat_set_has_no_reps_and_its_verdict_says_why_and_what_to_review() {
+    let mut segs = vec![(1.0, 0.0)];
+    for _ in 0..3 {
+        segs.extend([(1.5, 1.0), (0.3, 1.0), (1.2, 0.0), (0.8, 0.0)]);
+    }
+    let frames = clip(30.0, total(&segs), &Render::default(), |t| {
+        let s = piecewise(0.0, &segs, t);
+        Body::standing(125.0 * s, 90.0 * s, 115.0 * s)
+    });
+    let prov = common::synthetic_provenance("squat.mp4", 1280, 1080, frames.len());
+    let opts = AnalyzeOptions {
+        phase: 2,
+        protocol: Protocol::default_pht(),
+        protocol_source: "built-in pht-default".into(),
+        config: AnalysisConfig::default(),
+        exercise: None,
+    };
+    let (report, analysis) = analyze_frames(&prov, &frames, &opts).unwrap();
+    assert_eq!(analysis.rep_count, 0);
+    assert!(analysis.reps.len() >= 3, "the movements are listed");
+    let codes: Vec<&str> = report.flags.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, ["uncounted_compression"], "{codes:?}");
+    let verdict = &report.summary.verdict;
+    assert!(
+        verdict.starts_with("No repetitions: the movement is a squat or lunge: at the bottom"),
+        "{verdict}"
+    );
+    assert!(
+        verdict
+            .ends_with("1 flag(s) to review — movements not counted as reps went beyond the cap."),
+        "{verdict}"
+    );
+}

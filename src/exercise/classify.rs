@@ -115,6 +115,11 @@ pub struct Classification {
     pub kneeling_fraction: f64,
     pub standing_fraction: f64,
     pub reasons: Vec<String>,
+    /// Why the clip's movements are not repetitions of any exercise hipflex counts, when
+    /// the classification recognised what they are instead (a squat or lunge); `None`
+    /// when it is one of the three, or not recognised at all.
+    #[serde(skip)]
+    pub not_reps: Option<String>,
 }
 
 /// Names the posture of one frame: from the world landmarks' gravity-referenced pitches
@@ -171,6 +176,7 @@ struct Verdict {
     exercise: Exercise,
     confidence: f64,
     reasons: Vec<String>,
+    not_reps: Option<String>,
 }
 
 /// Classifies a clip from its posture series: the posture most frames share names the
@@ -199,6 +205,7 @@ pub fn classify(s: &PostureSeries, p: &ClassifyParams) -> Classification {
         kneeling_fraction: kne,
         standing_fraction: sta,
         reasons: Vec::new(),
+        not_reps: None,
     };
     let best = sup.max(kne).max(sta);
     if best < p.min_posture_fraction {
@@ -222,6 +229,7 @@ pub fn classify(s: &PostureSeries, p: &ClassifyParams) -> Classification {
     out.exercise = v.exercise;
     out.confidence = v.confidence;
     out.reasons = reasons;
+    out.not_reps = v.not_reps;
     out
 }
 
@@ -241,12 +249,17 @@ fn bridge_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParam
                 "lying on the back with knees bent, but the hips never extend (hip flexion {top:.0} deg at its lowest, a bridge reaches {:.0} or less): sit-up/crunch pattern, not a bridge",
                 p.bridge_top_hip_max_deg
             )],
+            not_reps: Some(not_counted_as(
+                "a sit-up or crunch",
+                &format!("the hips never extend, {top:.0} deg at their lowest"),
+            )),
         };
     }
     Verdict {
         exercise: Exercise::Bridge,
         confidence: frac,
         reasons: vec!["lying on the back with knees bent, hips extending: bridge family".into()],
+        not_reps: None,
     }
 }
 
@@ -277,6 +290,7 @@ fn nordic_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParam
             exercise: Exercise::Nordic,
             confidence: frac,
             reasons: vec!["kneeling with the shins on the floor: Nordic hamstring curl".into()],
+            not_reps: None,
         };
     }
     Verdict {
@@ -286,7 +300,40 @@ fn nordic_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParam
             "shins near horizontal but not a Nordic curl (push-up/plank pattern): {}",
             fails.join("; ")
         )],
+        not_reps: Some(not_counted_as("a push-up or plank", &fails.join("; "))),
     }
+}
+
+/// The reason a recognised movement that is none of the three exercises has no
+/// repetitions: `what` it looks like, and the measured sign of it.
+fn not_counted_as(what: &str, sign: &str) -> String {
+    format!(
+        "the movement is {what}: {sign}; it is not one of the exercises hipflex counts (bridge, Nordic curl, hip hinge), so its movements are shown, not counted (give --exercise to count them as one)"
+    )
+}
+
+/// Why a standing set that is not a hinge has no repetitions: its hip flexion comes from
+/// the thighs or its knees bend past a hinge's, as in a squat or lunge. `None` when it is
+/// neither (too little movement, or only an upright trunk: standing still, a calf raise).
+fn squat_or_lunge(
+    h: &HingeShape,
+    thigh_led: bool,
+    deep_knees: bool,
+    p: &ClassifyParams,
+) -> Option<String> {
+    if !(thigh_led || deep_knees) || !at_least(h.range, p.hinge_min_range_deg) {
+        return None;
+    }
+    Some(not_counted_as(
+        "a squat or lunge",
+        &format!(
+            "at the bottom the trunk {:.0} deg from vertical, the thighs {:.0} deg, the knees bent {:.0} deg; the trunk gives {:.0}% of the hip flexion",
+            h.trunk_bottom,
+            h.thigh_bottom,
+            h.knee_bottom,
+            100.0 * h.share
+        ),
+    ))
 }
 
 /// Bottom-of-movement measures of a standing set.
@@ -361,10 +408,12 @@ fn hinge_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParams
     let deep = at_least(h.trunk_bottom, p.hinge_deep_trunk_deg);
     let short_thigh = at_least(p.hinge_knee_dominant_thigh_max_deg, h.thigh_bottom);
     let knee_dominant = !clear && at_least(h.share, p.hinge_deep_trunk_share_min);
-    if !clear && !(knee_dominant && (deep || short_thigh)) {
+    let thigh_led = !clear && !(knee_dominant && (deep || short_thigh));
+    if thigh_led {
         fails.push("hip flexion comes mostly from the thighs (squat/lunge pattern)".to_string());
     }
-    if !at_least(p.hinge_knee_max_deg, h.knee_bottom) {
+    let deep_knees = !at_least(p.hinge_knee_max_deg, h.knee_bottom);
+    if deep_knees {
         fails.push("knees bend deeply (squat/lunge pattern)".to_string());
     }
     if !fails.is_empty() {
@@ -373,6 +422,7 @@ fn hinge_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParams
             exercise: Exercise::Unknown,
             confidence: frac,
             reasons,
+            not_reps: squat_or_lunge(&h, thigh_led, deep_knees, p),
         };
     }
     let share_min = if clear {
@@ -403,6 +453,7 @@ fn hinge_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParams
             exercise: Exercise::Unknown,
             confidence: frac,
             reasons,
+            not_reps: None,
         };
     }
     reasons.push("standing hip hinge: deadlift / RDL / good morning".into());
@@ -410,6 +461,7 @@ fn hinge_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParams
         exercise: Exercise::Deadlift,
         confidence: frac * (0.5 + 0.5 * margin),
         reasons,
+        not_reps: None,
     }
 }
 

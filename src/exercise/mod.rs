@@ -86,8 +86,9 @@ pub struct Analysis {
     /// Typical range of the driving signal over the set, degrees.
     pub set_range_deg: f64,
     pub rep_count: usize,
-    /// Why the clip's movements are not a set of repetitions at all (walking strides,
-    /// [`gait`]); `None` otherwise.
+    /// Why the clip's movements are not a set of repetitions at all: walking strides
+    /// ([`gait`]), or a movement the classification recognised as none of the three (a
+    /// squat or lunge, a sit-up, a push-up); `None` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_a_set: Option<String>,
     pub reps: Vec<Rep>,
@@ -596,6 +597,14 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
     let exercise = classification.exercise;
     let walking = walking_strides(&clip.sig.posture, &classification, cfg);
     classification.reasons.extend(walking.clone());
+    let not_a_set = match walking {
+        Some(strides) => Some(strides),
+        None => {
+            let other = movement_not_counted(&classification);
+            classification.reasons.extend(other.clone());
+            other
+        }
+    };
     let drive = driving_candidate(&clip, cfg, exercise);
     let cross_hip = cross
         .map(|track| {
@@ -607,7 +616,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
     let (time_scale, variable_frame_rate) = (clip.time_scale, clip.variable_frame_rate);
     let reps_of = RepsOf {
         exercise,
-        not_reps: walking.as_deref(),
+        not_reps: not_a_set.as_deref(),
     };
     let mut found = find_reps(frames, clip, drive, position, reps_of, cfg, &mut notes)?;
     let cross = cross.zip(cross_hip.as_deref());
@@ -626,7 +635,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
         angle_source: found.angle_source.into(),
         set_range_deg: found.seg.range,
         rep_count: found.seg.reps.iter().filter(|r| r.counted).count(),
-        not_a_set: walking,
+        not_a_set,
         reps: found.seg.reps,
         holds: found.holds,
         frames: found.frames,
@@ -663,6 +672,13 @@ fn walking_strides(
         knee: &posture.knee_flexion,
     };
     gait::legs_taking_turns(legs, &cfg.classify).map(|w| w.reason())
+}
+
+/// Why a clip the classification recognised as a movement other than the three (a squat,
+/// lunge, sit-up or push-up) has no repetitions; `None` when the exercise was given.
+fn movement_not_counted(classification: &Classification) -> Option<String> {
+    let named = classification.exercise == Exercise::Unknown && !classification.overridden;
+    named.then(|| classification.not_reps.clone()).flatten()
 }
 
 /// The exercise whose reps [`find_reps`] looks for, and why the movements are not reps

@@ -462,14 +462,6 @@ fn verdict_sentence(
 ) -> String {
     let n = a.counted_reps().count();
     let ex = a.classification.exercise;
-    if flags.iter().any(|f| f.code == "poor_view") {
-        return format!(
-            "{n} {ex} rep(s) found, but the camera view is not good enough to judge the hip angle reliably; see the view notes and film again from the side at hip height."
-        );
-    }
-    if let (0, Some(why)) = (n, &a.not_a_set) {
-        return format!("No repetitions: {why}.");
-    }
     // The distinct problems, in plain words, most severe first.
     let mut kinds: Vec<&str> = Vec::new();
     for sev in ["red", "amber"] {
@@ -481,6 +473,17 @@ fn verdict_sentence(
         }
     }
     let what = kinds.join(", ");
+    if let (0, Some(why)) = (n, &a.not_a_set) {
+        return match red + amber {
+            0 => format!("No repetitions: {why}."),
+            k => format!("No repetitions: {why}. {k} flag(s) to review — {what}."),
+        };
+    }
+    if flags.iter().any(|f| f.code == "poor_view") {
+        return format!(
+            "{n} {ex} rep(s) found, but the camera view is not good enough to judge the hip angle reliably; see the view notes and film again from the side at hip height."
+        );
+    }
     match worst {
         "red" => format!(
             "{n} {ex} rep(s) against phase {} ({}): {red} red and {amber} amber flag(s) — {what}. See the flags for which reps and why.",
