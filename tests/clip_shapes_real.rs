@@ -50,20 +50,6 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
         "hipthrust_pygif_1 fades in mid-lift 5",
         "2 reps, rule 1: the same cut faded in instead of trimmed, the same reading (measured 2026-12-02)",
     ),
-    (
-        "hipthrust_pygif_1 played 1.6x slower",
-        "8 reps, rule 6, since each crop is read with the person facing one way (the default from \
-     2026-12-03; read as seen it counted 6): two dips of the 3D hip during top holds filmed from \
-     the front. One is a snap (19 -> 53 deg in one frame and back within four, the image angle \
-     at 5 deg) that at its own speed is not counted as pose jumps, but played slower the \
-     interpolated landmarks stretch it over 6-8 frames, slower than a jump; the other (15.2-19.1 s \
-     at its own speed, peak 57 deg) is under the set's typical range at its own speed and, \
-     filtered at the slower pace, just over it (measured 2026-12-03)",
-    ),
-    (
-        "hipthrust_pygif_1 played 2.0x slower",
-        "8 reps, rule 6: the same two dips as 1.6x slower (measured 2026-12-03)",
-    ),
 ];
 
 /// The shortest phase cut, and the least clip left after a cut, seconds.

@@ -290,6 +290,21 @@ pub struct RepParams {
     pub jump_context_s: f64,
     /// See `jump_context_s`.
     pub jump_context_fraction: f64,
+    /// A movement of the 3D hip angle that the image does not show is the pose model's
+    /// misreading, not a movement (not counted): the image hip angle moves less than this
+    /// share of the driving angle's range over the rep (default 0.6)...
+    pub unseen_image_share_max: f64,
+    /// ...and none of the near shoulder, hip and knee shifts in the image (5th to 95th
+    /// percentile over the rep, along either image axis) by more than this share of the
+    /// leg length (default 0.2). Measured 2026-12-03 on the 33 shared clips (both
+    /// readings) and four re-encodings of the front-view hip thrust: the 3D hip of that
+    /// hip thrust dips 27-42 deg during its top holds while the image angle moves 6-16 deg
+    /// and those points 0.12-0.16 leg lengths; its real reps move them 0.22-0.29 with the
+    /// image angle agreeing (1.05-1.2 of the 3D range). Real reps whose image angle does
+    /// not follow (a deadlift filmed from in front: 0.12-0.37 of the 3D range) move the
+    /// shoulders 0.49-0.56 leg lengths. A real movement of the trunk or thighs shows in the
+    /// image either in the angle or in where the body is.
+    pub still_body_max_leg: f64,
     /// A hinge filmed with the camera at least this far from the side view (degrees,
     /// default 60: front and rear views) is segmented on the trunk's pitch from its
     /// foreshortening instead of the hip angle (see `exercise::foreshortened_trunk`): the
@@ -370,6 +385,8 @@ impl Default for RepParams {
             jump_share_max: 0.5,
             jump_context_s: 0.1,
             jump_context_fraction: 0.5,
+            unseen_image_share_max: 0.6,
+            still_body_max_leg: 0.2,
             foreshortened_trunk_min_offset_deg: 60.0,
             timing_switch_ratio: 0.5,
             phase_uncertainty_factor: 3.0,

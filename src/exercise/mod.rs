@@ -531,41 +531,58 @@ fn in_position(posture: &PostureSeries, exercise: Exercise, p: &ClassifyParams) 
         .collect()
 }
 
-/// Image positions of the left and right ankles where each is seen, and the clip's typical leg length (pixels).
-fn feet<F: Frames + ?Sized>(
+/// Where the body is in the image, per frame, and the clip's typical leg length (pixels).
+struct ImagePoints {
+    ankles: Vec<reps::AnklePair>,
+    body: Vec<reps::BodyPoints>,
+    leg_px: f64,
+}
+
+/// The image positions of the left and right ankles and of the near shoulder, hip and
+/// knee, where each is seen, and the clip's typical leg length.
+fn image_points<F: Frames + ?Sized>(
     frames: &F,
     rows: &FrameRows,
     min_conf: f64,
-) -> Result<(Vec<reps::AnklePair>, f64)> {
+) -> Result<ImagePoints> {
     let mut legs = Vec::new();
     let mut ankles = Vec::with_capacity(rows.len());
+    let mut body = Vec::with_capacity(rows.len());
     frames.visit(&mut |i, f| {
         if let Some(k) = rows.get(i) {
-            ankles.push(frame_feet(f, &k, min_conf, &mut legs));
+            let (a, b) = frame_points(f, &k, min_conf, &mut legs);
+            ankles.push(a);
+            body.push(b);
         }
     })?;
-    Ok((ankles, signal::median(&legs)))
+    Ok(ImagePoints {
+        ankles,
+        body,
+        leg_px: signal::median(&legs),
+    })
 }
 
-/// One frame's ankle positions, adding its leg length to `legs` when the knee is seen.
-fn frame_feet(
+/// One frame's ankle positions and near shoulder, hip and knee, adding its leg length to
+/// `legs` when the knee is seen.
+fn frame_points(
     f: &PoseFrame,
     k: &FrameKinematics,
     min_conf: f64,
     legs: &mut Vec<f64>,
-) -> reps::AnklePair {
+) -> (reps::AnklePair, reps::BodyPoints) {
     let Some(pose) = f.pose.as_ref().filter(|_| k.present) else {
-        return [None, None];
+        return ([None, None], [None, None, None]);
     };
     let l = &pose.image;
     let at = |i: usize| (l[i].x as f64, l[i].y as f64);
-    let (_, h, kn, a, _, _) = kinematics::ids(k.side.unwrap_or(Side::Left));
+    let seen = |i: usize| (l[i].visibility as f64 >= min_conf).then(|| at(i));
+    let (sh, h, kn, a, _, _) = kinematics::ids(k.side.unwrap_or(Side::Left));
     let d = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).hypot(a.1 - b.1);
     if k.conf_knee >= min_conf {
         legs.push(d(at(h), at(kn)) + d(at(kn), at(a)));
     }
     let (la, ra) = (crate::pose::idx::LEFT_ANKLE, crate::pose::idx::RIGHT_ANKLE);
-    [la, ra].map(|i| (l[i].visibility as f64 >= min_conf).then(|| at(i)))
+    ([la, ra].map(seen), [sh, h, kn].map(seen))
 }
 
 /// Analyses a clip's landmarks: per-frame angles, view quality, exercise, reps and holds.
@@ -740,7 +757,7 @@ fn find_reps<F: Frames + ?Sized>(
         values: trunk_deg, ..
     } = trunk;
     drop((kin, height, postures));
-    let (ankles, leg_px) = feet(frames, &rows, cfg.kinematics.min_confidence)?;
+    let points = image_points(frames, &rows, cfg.kinematics.min_confidence)?;
     // Nordic curls are driven by minus the knee flexion (a rep's bottom is its maximum).
     let e = drive_values(drive_clean, drive.other.is_none() && nordic);
     let timing = timing_candidates(
@@ -761,8 +778,10 @@ fn find_reps<F: Frames + ?Sized>(
         knee: &knee.values,
         loaded: &loaded,
         in_position: &position,
-        ankles: &ankles,
-        leg_px,
+        ankles: &points.ankles,
+        body: &points.body,
+        drive_is_3d_hip: driving_signal == "hip_flexion" && angle_source == "3d",
+        leg_px: points.leg_px,
         working_eccentric: nordic,
         nordic,
         timing: &timing,

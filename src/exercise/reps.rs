@@ -278,6 +278,9 @@ impl Hold {
 /// Image positions of the left and right ankles in one frame, where each is seen.
 pub type AnklePair = [Option<(f64, f64)>; 2];
 
+/// Image positions of the near-side shoulder, hip and knee in one frame, where seen.
+pub type BodyPoints = [Option<(f64, f64)>; 3];
+
 /// Inputs of segmentation, one value per frame.
 pub struct SegmentInput<'a> {
     pub t: &'a [f64],
@@ -297,6 +300,11 @@ pub struct SegmentInput<'a> {
     pub in_position: &'a [bool],
     /// Image positions of the left and right ankles, where seen.
     pub ankles: &'a [AnklePair],
+    /// Image positions of the near shoulder, hip and knee, where seen.
+    pub body: &'a [BodyPoints],
+    /// The driving signal is the 3D hip angle (where the pose model's depth can misread a
+    /// still body as moving: see [`image_shows_no_movement`]).
+    pub drive_is_3d_hip: bool,
     /// Typical leg length in the image (thigh + shank), pixels (NaN when unknown).
     pub leg_px: f64,
     /// Working phase is the eccentric (Nordic) rather than the concentric.
@@ -789,6 +797,76 @@ fn never_upright(c: &SetContext, r: &RepBounds) -> Option<f64> {
     (closest > c.p.hinge_upright_trunk_max_deg).then_some(closest)
 }
 
+/// A rep of the 3D hip angle that the image does not show (see
+/// [`image_shows_no_movement`]): what was measured over it.
+struct StillInImage {
+    /// The driving (3D) angle's and the image angle's range over the rep, degrees.
+    range_3d: f64,
+    range_2d: f64,
+    /// The largest image shift of the near shoulder, hip or knee, in leg lengths.
+    shift_leg: f64,
+}
+
+impl StillInImage {
+    fn reason(&self) -> String {
+        format!(
+            "not counted: the 3D hip angle moves {:.0} deg but the image does not show it (the image angle moves {:.0} deg, shoulder, hip and knee shift at most {:.2} leg lengths): the pose model misread a still body, not a movement",
+            self.range_3d, self.range_2d, self.shift_leg
+        )
+    }
+}
+
+/// Rep `r` of the 3D hip angle when the image shows no movement of the body in it: the
+/// image hip angle moves less than [`RepParams::unseen_image_share_max`] of the 3D
+/// angle's range and none of the near shoulder, hip and knee shifts by more than
+/// [`RepParams::still_body_max_leg`] of the leg length. The world landmarks' depth is
+/// the pose model's guess; where the body stays put in the picture the guess moved, not
+/// the person (a front-view hip thrust's 3D hip dipping 30-40 deg during a top hold). A
+/// deadlift filmed from in front, whose image angle hardly changes, moves the shoulders
+/// far down the picture. `None` for other driving signals, or where too little is seen.
+fn image_shows_no_movement(c: &SetContext, r: &RepBounds) -> Option<StillInImage> {
+    let (s, p) = (c.s, c.p);
+    if !s.drive_is_3d_hip || !s.leg_px.is_finite() || s.leg_px <= 0.0 {
+        return None;
+    }
+    let frames = r.start..=r.end;
+    let range = |v: &[f64]| -> Option<f64> {
+        let seen: Vec<f64> = frames
+            .clone()
+            .filter_map(|i| v.get(i).copied())
+            .filter(|x| x.is_finite())
+            .collect();
+        (seen.len() >= 3).then(|| {
+            percentile(&seen, p.range_percentile) - percentile(&seen, 100.0 - p.range_percentile)
+        })
+    };
+    let (range_3d, range_2d) = (range(s.hip_3d)?, range(s.hip_2d)?);
+    if range_3d <= 0.0 || range_2d >= p.unseen_image_share_max * range_3d {
+        return None;
+    }
+    let mut shift: Option<f64> = None;
+    for point in 0..3 {
+        for axis in 0..2 {
+            let v: Vec<f64> = frames
+                .clone()
+                .filter_map(|i| s.body.get(i).and_then(|b| b[point]))
+                .map(|xy| if axis == 0 { xy.0 } else { xy.1 })
+                .collect();
+            if v.len() * 2 < r.end - r.start + 1 {
+                return None;
+            }
+            let d = percentile(&v, 95.0) - percentile(&v, 5.0);
+            shift = Some(shift.map_or(d, |m| m.max(d)));
+        }
+    }
+    let shift_leg = shift? / s.leg_px;
+    (shift_leg <= p.still_body_max_leg).then_some(StillInImage {
+        range_3d,
+        range_2d,
+        shift_leg,
+    })
+}
+
 /// Whether the rep counts, and why it is uncertain or not counted. `last`: the set's last
 /// rep (the only one after which the person may walk off).
 fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>) {
@@ -888,6 +966,8 @@ fn rep_verdict(c: &SetContext, r: &RepBounds, last: bool) -> (bool, Vec<String>)
             100.0 * share,
             p.jump_speed_deg_s
         ))
+    } else if let Some(still) = image_shows_no_movement(c, r) {
+        Some(still.reason())
     } else {
         incomplete_lift(c, r, last)
     };
@@ -1513,6 +1593,8 @@ mod tests {
             loaded: &loaded,
             in_position: &loaded,
             ankles: &vec![[None, None]; n],
+            body: &[],
+            drive_is_3d_hip: false,
             leg_px: f64::NAN,
             working_eccentric: false,
             nordic: false,
@@ -1810,6 +1892,8 @@ mod tests {
             loaded: &yes,
             in_position,
             ankles: &vec![[None, None]; n],
+            body: &[],
+            drive_is_3d_hip: false,
             leg_px: f64::NAN,
             working_eccentric: false,
             nordic: false,
@@ -1819,6 +1903,82 @@ mod tests {
             not_reps,
         };
         segment(&input, &v, &RepParams::default())
+    }
+
+    #[test]
+    fn a_3d_movement_the_image_does_not_show_is_not_counted() {
+        let (t, e) = lifts_starting_at(0.0);
+        let n = t.len();
+        let v = crate::signal::derivative(&t, &e);
+        let (none, yes) = (vec![false; n], vec![true; n]);
+        let ankles = vec![[None, None]; n];
+        let leg_px = 200.0;
+        // The image angle: held at the top (the 3D one's dips are the model's), or following.
+        let held = vec![2.0; n];
+        // The body in the picture: still, or the shoulder dropping half a leg length at each
+        // bottom (a deadlift seen from in front, whose image angle hardly changes).
+        let still: Vec<BodyPoints> = (0..n)
+            .map(|_| {
+                [
+                    Some((300.0, 100.0)),
+                    Some((300.0, 200.0)),
+                    Some((300.0, 300.0)),
+                ]
+            })
+            .collect();
+        let dropping: Vec<BodyPoints> = e
+            .iter()
+            .map(|x| {
+                let y = 100.0 + 0.5 * leg_px * x / 45.0;
+                [Some((300.0, y)), Some((300.0, 200.0)), Some((300.0, 300.0))]
+            })
+            .collect();
+        let run = |hip_2d: &[f64], body: &[BodyPoints], drive_is_3d_hip: bool| {
+            let input = SegmentInput {
+                t: &t,
+                e: &e,
+                e_raw: &e,
+                filled: &none,
+                hip: &e,
+                hip_2d,
+                hip_3d: &e,
+                knee: &e,
+                loaded: &yes,
+                in_position: &yes,
+                ankles: &ankles,
+                body,
+                drive_is_3d_hip,
+                leg_px,
+                working_eccentric: false,
+                nordic: false,
+                timing: &[],
+                trunk: &[],
+                hinge: false,
+                not_reps: None,
+            };
+            segment(&input, &v, &RepParams::default()).reps
+        };
+        let counted = |reps: &[Rep]| reps.iter().filter(|r| r.counted).count();
+        let misread = run(&held, &still, true);
+        assert_eq!(counted(&misread), 0);
+        assert!(misread.len() >= 3);
+        for r in &misread {
+            assert!(
+                r.uncertain_reasons.iter().any(|x| x.starts_with(
+                    "not counted: the 3D hip angle moves 45 deg but the image does not show it"
+                )),
+                "{:?}",
+                r.uncertain_reasons
+            );
+        }
+        // The image angle follows, the body moves in the picture, or the angle is not the
+        // 3D one: the reps count.
+        assert_eq!(counted(&run(&e, &still, true)), 3);
+        assert_eq!(counted(&run(&held, &dropping, true)), 3);
+        assert_eq!(counted(&run(&held, &still, false)), 3);
+        // Too little of the body seen to tell: counted.
+        let unseen: Vec<BodyPoints> = vec![[None, None, None]; n];
+        assert_eq!(counted(&run(&held, &unseen, true)), 3);
     }
 
     #[test]
@@ -1841,6 +2001,8 @@ mod tests {
                 loaded: &yes,
                 in_position: &yes,
                 ankles: &ankles,
+                body: &[],
+                drive_is_3d_hip: false,
                 leg_px: f64::NAN,
                 working_eccentric: false,
                 nordic: false,
