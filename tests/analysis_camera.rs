@@ -247,6 +247,35 @@ fn sit_ups_are_not_bridges() {
     }
 }
 
+#[test]
+fn sit_ups_that_sit_all_the_way_up_are_not_counted() {
+    // The trunk curls from lying to upright (85 deg): much of the clip sits up with the knees
+    // drawn up, in no family's posture, and the clip is still a sit-up.
+    let segs = vec![(0.4, 0.0), (1.0, 1.0), (1.8, 1.0), (1.0, 0.0), (0.4, 0.0)];
+    let mut all = segs.clone();
+    all.extend(segs.iter().skip(1).copied());
+    let frames = clip(30.0, total(&all), &Render::default(), |t| {
+        let s = piecewise(0.0, &all, t);
+        Body {
+            rho: 90.0,
+            trunk: 85.0 * s,
+            thigh: 70.0,
+            knee: 100.0,
+        }
+    });
+    for yaw in [0.0, 45.0] {
+        let a = analyze(&turned(frames.clone(), yaw), None);
+        let case = format!("sit-up to upright at yaw {yaw}");
+        let sat_up = a
+            .classification
+            .reasons
+            .iter()
+            .any(|r| r.contains("sitting up with the knees drawn up"));
+        assert!(sat_up, "{case}: {:?}", a.classification.reasons);
+        assert_shown_not_counted(&a, "a sit-up or crunch", &case);
+    }
+}
+
 /// A hinge clip starting at `start` (0 top .. 1 bottom) and following `segs`.
 fn hinge_from(start: f64, segs: &[(f64, f64)]) -> Vec<PoseFrame> {
     clip(30.0, total(segs), &Render::default(), |t| {

@@ -100,6 +100,8 @@ pub enum Posture {
     Kneeling,
     Standing,
     Other,
+    /// Sitting on the floor with the knees drawn up (the top of a sit-up).
+    SittingKneesUp,
 }
 
 /// Classification result.
@@ -140,7 +142,7 @@ fn posture_world(g: Segments, knee: f64, p: &ClassifyParams) -> Posture {
             Posture::Other
         };
     }
-    legs_posture(g, p)
+    legs_posture(g, knee, p)
 }
 
 fn posture_image(g: Segments, ant: f64, knee: f64, p: &ClassifyParams) -> Posture {
@@ -154,13 +156,19 @@ fn posture_image(g: Segments, ant: f64, knee: f64, p: &ClassifyParams) -> Postur
             Posture::Other
         };
     }
-    legs_posture(g, p)
+    legs_posture(g, knee, p)
 }
 
-/// Kneeling or standing from the thigh and shank (the hip above the knee).
-fn legs_posture(g: Segments, p: &ClassifyParams) -> Posture {
+/// Kneeling or standing from the thigh and shank (the hip above the knee), or sitting
+/// with the knees drawn up (the knee above the hip, the trunk not lying).
+fn legs_posture(g: Segments, knee: f64, p: &ClassifyParams) -> Posture {
     if g.thigh.abs() > p.hip_above_knee_max_deg {
-        return Posture::Other;
+        let sitting = g.trunk.abs() < p.lying_trunk_min_deg && knee >= p.bent_knee_min_deg;
+        return if sitting {
+            Posture::SittingKneesUp
+        } else {
+            Posture::Other
+        };
     }
     if g.shank.abs() >= p.kneeling_shank_min_deg {
         return Posture::Kneeling;
@@ -208,16 +216,21 @@ pub fn classify(s: &PostureSeries, p: &ClassifyParams) -> Classification {
         not_reps: None,
     };
     let best = sup.max(kne).max(sta);
+    let frames_in = |q: Posture| -> Vec<usize> { (0..n).filter(|&i| postures[i] == q).collect() };
     if best < p.min_posture_fraction {
         reasons.push(format!(
             "no posture in at least {:.0}% of frames",
             100.0 * p.min_posture_fraction
         ));
         out.confidence = 1.0 - best;
+        let sitting = frames_in(Posture::SittingKneesUp);
+        if let Some(v) = sit_up_verdict(s, &frames_in(Posture::SupineKneesBent), &sitting, n, p) {
+            reasons.extend(v.reasons);
+            out.not_reps = v.not_reps;
+        }
         out.reasons = reasons;
         return out;
     }
-    let frames_in = |q: Posture| -> Vec<usize> { (0..n).filter(|&i| postures[i] == q).collect() };
     let v = if sup == best {
         bridge_verdict(s, &frames_in(Posture::SupineKneesBent), sup, p)
     } else if kne == best {
@@ -261,6 +274,50 @@ fn bridge_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParam
         reasons: vec!["lying on the back with knees bent, hips extending: bridge family".into()],
         not_reps: None,
     }
+}
+
+/// A clip in no one posture that lies back and sits up with the knees bent, the hips never
+/// extending, is a sit-up (see [`ClassifyParams::situp_posture_min_fraction`]); `None`
+/// when it is not.
+fn sit_up_verdict(
+    s: &PostureSeries,
+    lying: &[usize],
+    sitting: &[usize],
+    n: usize,
+    p: &ClassifyParams,
+) -> Option<Verdict> {
+    let valid = (0..n).filter(|&i| s.segments(i).is_some()).count().max(1) as f64;
+    let (lie, sit) = (lying.len() as f64 / valid, sitting.len() as f64 / valid);
+    let each = lie.min(sit) >= p.situp_posture_min_fraction;
+    if !each || lie + sit < p.min_posture_fraction {
+        return None;
+    }
+    // The hip flexion the postures were named from (trunk and thigh pitches): the signed
+    // 3D angle flips with the facing in these views.
+    let hips: Vec<f64> = lying
+        .iter()
+        .chain(sitting)
+        .filter_map(|&i| s.segments(i).map(|g| g.hip))
+        .collect();
+    let top = percentile(&hips, 5.0);
+    if !at_least(top, p.bridge_top_hip_max_deg) {
+        return None;
+    }
+    Some(Verdict {
+        exercise: Exercise::Unknown,
+        confidence: lie + sit,
+        reasons: vec![format!(
+            "lying on the back with knees bent ({:.0}% of frames) and sitting up with the knees drawn up ({:.0}%), the hips never extending (hip flexion {top:.0} deg at its lowest): sit-up/crunch pattern, not a bridge",
+            100.0 * lie,
+            100.0 * sit
+        )],
+        not_reps: Some(not_counted_as(
+            "a sit-up or crunch",
+            &format!(
+                "it lies back and sits up, the hips never extending, {top:.0} deg at their lowest"
+            ),
+        )),
+    })
 }
 
 /// Kneeling on the shins is a Nordic curl when the thighs come up to near vertical (the

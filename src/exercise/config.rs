@@ -77,6 +77,13 @@ pub struct ClassifyParams {
     /// percentile) is at most this (default 40: bridges and hip thrusts reach 0-20; a sit-up
     /// or crunch stays at 60 or more).
     pub bridge_top_hip_max_deg: f64,
+    /// A clip in no one posture whose frames lie on the back with the knees bent and sit up
+    /// with the knees drawn up (thighs past horizontal, trunk within `lying_trunk_min_deg` of
+    /// vertical), together at least `min_posture_fraction` and each at least this share
+    /// (default 0.1), with the hips never extending (`bridge_top_hip_max_deg`), is a sit-up:
+    /// its movements are not counted. The shared sit-ups filmed at 45 deg lie back on 27% of
+    /// their frames and sit up on 73%; a bridge lies on the back nearly throughout.
+    pub situp_posture_min_fraction: f64,
     /// Kneeling is a Nordic curl only when the thighs come up to within this of vertical
     /// (10th percentile, default 35: the start of each lowering is near 0; a push-up or
     /// plank keeps them near horizontal)...
@@ -143,6 +150,7 @@ impl Default for ClassifyParams {
             hinge_deep_trunk_share_min: 0.35,
             hinge_knee_dominant_thigh_max_deg: 72.0,
             bridge_top_hip_max_deg: 40.0,
+            situp_posture_min_fraction: 0.1,
             nordic_upright_thigh_max_deg: 35.0,
             nordic_knee_range_min_deg: 30.0,
             arms_check_min_offset_deg: 60.0,

@@ -54,6 +54,7 @@ fn posture_code(p: Posture) -> u8 {
         Posture::Kneeling => 1,
         Posture::Standing => 2,
         Posture::Other => 3,
+        Posture::SittingKneesUp => 4,
     }
 }
 
@@ -62,6 +63,7 @@ fn posture_of(c: u8) -> Posture {
         0 => Posture::SupineKneesBent,
         1 => Posture::Kneeling,
         2 => Posture::Standing,
+        4 => Posture::SittingKneesUp,
         _ => Posture::Other,
     }
 }
