@@ -222,6 +222,27 @@ fn push_ups_are_not_nordics() {
 }
 
 #[test]
+fn kneeling_upright_with_the_knees_still_is_not_named_a_push_up() {
+    // A partner kneeling upright (knees at 90 deg, thighs vertical) who only leans the trunk
+    // 30 deg and back: not a Nordic curl (the knees never move), but not a push-up either,
+    // so its movements are not set aside as one.
+    let segs = vec![(1.0, 0.0), (1.0, 1.0), (1.0, 0.0), (1.0, 1.0), (1.0, 0.0)];
+    let frames = clip(30.0, total(&segs), &Render::default(), |t| {
+        Body::nordic(90.0, 30.0 * piecewise(0.0, &segs, t))
+    });
+    let a = analyze(&frames, None);
+    assert_eq!(a.classification.exercise, Exercise::Unknown);
+    let named = |what: &str| a.classification.reasons.iter().any(|r| r.contains(what));
+    assert!(
+        named("kneeling, the knees still"),
+        "{:?}",
+        a.classification.reasons
+    );
+    assert!(!named("push-up"), "{:?}", a.classification.reasons);
+    assert_eq!(a.not_a_set, None);
+}
+
+#[test]
 fn sit_ups_are_not_bridges() {
     // Lying on the back, knees bent, the trunk curls up 70 deg and back: the hips stay
     // flexed 70 deg or more, where a bridge extends them.

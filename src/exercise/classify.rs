@@ -332,7 +332,8 @@ fn nordic_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParam
     let knee = pick(&s.knee_flexion, idx);
     let knee_range = percentile(&knee, 95.0) - percentile(&knee, 5.0);
     let mut fails = Vec::new();
-    if !at_least(p.nordic_upright_thigh_max_deg, upright) {
+    let prone = !at_least(p.nordic_upright_thigh_max_deg, upright);
+    if prone {
         fails.push(format!(
             "the thighs never come up to vertical (closest {upright:.0} deg from it)"
         ));
@@ -354,10 +355,17 @@ fn nordic_verdict(s: &PostureSeries, idx: &[usize], frac: f64, p: &ClassifyParam
         exercise: Exercise::Unknown,
         confidence: frac,
         reasons: vec![format!(
-            "shins near horizontal but not a Nordic curl (push-up/plank pattern): {}",
+            "shins near horizontal but not a Nordic curl ({}): {}",
+            if prone {
+                "push-up/plank pattern"
+            } else {
+                "kneeling, the knees still"
+            },
             fails.join("; ")
         )],
-        not_reps: Some(not_counted_as("a push-up or plank", &fails.join("; "))),
+        // Only a body held prone is named; kneeling upright with the knees still (a partner
+        // holding the ankles) is not a movement hipflex can name.
+        not_reps: prone.then(|| not_counted_as("a push-up or plank", &fails.join("; "))),
     }
 }
 
