@@ -649,22 +649,68 @@ fn analyze_tracked(
     job: &VideoJob<'_>,
     opts: &AnalyzeOptions,
 ) -> Result<Report> {
+    // The landmarks wait on the outputs' disk, not in memory (see `frame_store`).
+    std::fs::create_dir_all(job.out).map_err(|e| crate::Error::Write {
+        path: job.out.to_path_buf(),
+        source: e,
+    })?;
+    let mut t = track_and_analyze(tracker, job, job.person, opts)?;
+    if let Some(other) = another_person_exercising(tracker, job, opts, &t) {
+        t = other;
+    }
+    let Tracked {
+        frames,
+        others,
+        header,
+        mut report,
+        analysis,
+    } = t;
+    report.faces_shown = job.show_faces;
+    let source = VideoSource {
+        video: job.video,
+        rotate: job.rotate,
+        annotated_video: job.annotated_video,
+        show_faces: job.show_faces,
+        other_faces: Some(&others),
+        progress: job.progress,
+    };
+    write_outputs_from(
+        job.out,
+        &report,
+        analysis,
+        &frames,
+        Some(&header),
+        Some(source),
+        job.force,
+    )?;
+    Ok(report)
+}
+
+/// One tracking pass over a video and its analysis, not yet written.
+struct Tracked {
+    frames: FrameStore,
+    others: crate::privacy::OtherFaces,
+    header: crate::landmarks_file::LandmarksHeader,
+    report: Report,
+    analysis: Analysis,
+}
+
+/// Tracks `job.video` following `person` and analyses it.
+fn track_and_analyze(
+    tracker: &mut crate::pose::PoseTracker,
+    job: &VideoJob<'_>,
+    person: crate::person::PersonChoice,
+    opts: &AnalyzeOptions,
+) -> Result<Tracked> {
     let VideoJob {
         video,
         rotate,
-        person,
         out,
-        annotated_video,
         show_faces,
-        force,
         progress,
         known_sha256,
+        ..
     } = *job;
-    // The landmarks wait on the outputs' disk, not in memory (see `frame_store`).
-    std::fs::create_dir_all(out).map_err(|e| crate::Error::Write {
-        path: out.to_path_buf(),
-        source: e,
-    })?;
     let (mut prov, frames, others) =
         track_clip_to_store(tracker, video, rotate, person, !show_faces, progress, out)?;
     let boxes = crate::video::probe::person_boxes(&frames, opts.config.view.image_samples)?;
@@ -689,25 +735,45 @@ fn analyze_tracked(
     let (mut report, analysis) =
         analyze_frames_cross_checked(&prov, &frames, cross.as_ref(), &opts)?;
     report.video_sha256 = header.video_sha256.clone();
-    report.faces_shown = show_faces;
-    let source = VideoSource {
-        video,
-        rotate,
-        annotated_video,
-        show_faces,
-        other_faces: Some(&others),
-        progress,
-    };
-    write_outputs_from(
-        out,
-        &report,
+    Ok(Tracked {
+        frames,
+        others,
+        header,
+        report,
         analysis,
-        &frames,
-        Some(&header),
-        Some(source),
-        force,
-    )?;
-    Ok(report)
+    })
+}
+
+/// With `--person auto` and several people in view, when the person followed does none of
+/// the three exercises and no other movement hipflex can name (a partner kneeling to hold
+/// a Nordic athlete's ankles), the clip is tracked again following the leftmost and then
+/// the rightmost person; the first whose movement names an exercise is taken instead, and
+/// the report's `person` says so. `None` keeps the first reading (also when a pass fails).
+fn another_person_exercising(
+    tracker: &mut crate::pose::PoseTracker,
+    job: &VideoJob<'_>,
+    opts: &AnalyzeOptions,
+    first: &Tracked,
+) -> Option<Tracked> {
+    use crate::person::PersonChoice;
+    let c = &first.analysis.classification;
+    let several = first.report.clip.people_seen.is_some_and(|k| k > 1);
+    let unnamed = c.exercise == Exercise::Unknown && first.analysis.not_a_set.is_none();
+    if job.person != PersonChoice::Auto || !several || !unnamed || opts.exercise.is_some() {
+        return None;
+    }
+    for other in [PersonChoice::Left, PersonChoice::Right] {
+        let Ok(mut t) = track_and_analyze(tracker, job, other, opts) else {
+            continue;
+        };
+        if t.analysis.classification.exercise != Exercise::Unknown {
+            t.report.clip.person = format!(
+                "auto ({other}: the person followed first did none of the three exercises)"
+            );
+            return Some(t);
+        }
+    }
+    None
 }
 
 /// `analyze --from-landmarks`: analyses a landmarks file into `out` (the report, tables,
