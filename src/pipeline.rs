@@ -279,6 +279,7 @@ impl FaceScan {
             own,
             recent,
             &mut self.tracks,
+            self.found.samples.len() % privacy::FINE_SCAN_EVERY == 0,
         )?;
         self.found.samples.push(privacy::FaceSample {
             index: d.index as usize,

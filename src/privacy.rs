@@ -64,6 +64,13 @@ pub const HEAD_HALF_PER_FACE_SPREAD: f32 = 1.1;
 pub const MIN_HALF_PX: f32 = 10.0;
 /// Seconds between detector runs when looking for other people.
 pub const SCAN_STEP_S: f64 = 0.25;
+/// Every this many scans (once a second) the face detector also looks in the fine windows
+/// ([`crate::pose::face_detector::fine_windows`]), for heads of 16-40 px that the coarse
+/// windows miss: 84 more model runs on a 1920 x 1080 frame (about 0.33 s here), too many
+/// for every scan. A person found there whose pose the landmark model confirms is looked
+/// for again on every scan where they were (as everyone found is), so they stay blurred
+/// between fine scans.
+pub const FINE_SCAN_EVERY: usize = 4;
 /// Seconds either side of a frame over which other people's detected regions are kept
 /// blurred (so they stay covered between detector runs and across a missed one).
 pub const HOLD_OTHERS_S: f64 = 0.6;
@@ -341,6 +348,7 @@ pub fn find_faces(
     own: Option<&[Landmark]>,
     recent: &[Region],
     tracks: &mut Vec<Roi>,
+    fine: bool,
 ) -> Result<Vec<Region>> {
     let (w, h) = (image.cols() as f32, image.rows() as f32);
     let mine = own.and_then(head_region);
@@ -371,6 +379,7 @@ pub fn find_faces(
         recent,
         found: &mut found,
         tracks,
+        fine,
     };
     faces_found_by_face_detector(tracker, face_detector, &mut scan)?;
     Ok(found)
@@ -395,11 +404,12 @@ fn faces_found_by_face_detector(
         recent,
         found,
         tracks,
+        fine,
     } = scan;
     let (image, own) = (*image, *own);
     let (w, h) = (image.cols() as f32, image.rows() as f32);
     let mine = own.and_then(head_region);
-    for face in face_detector.scan(image, SCAN_MIN_SCORE)? {
+    for face in face_detector.scan(image, SCAN_MIN_SCORE, *fine)? {
         let (cx, cy) = face_centre(&face);
         if mine.iter().chain(found.iter()).any(|o| o.contains(cx, cy))
             || own.is_some_and(|lm| on_body(lm, cx, cy))
@@ -433,6 +443,8 @@ struct FaceScanFrame<'a> {
     recent: &'a [Region],
     found: &'a mut Vec<Region>,
     tracks: &'a mut Vec<Roi>,
+    /// Also look in the fine windows ([`FINE_SCAN_EVERY`]).
+    fine: bool,
 }
 
 /// Whether a pose's head region `r` holds the face `f`: the face's centre lies in it, and

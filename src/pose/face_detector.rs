@@ -104,10 +104,78 @@ impl Window {
 /// whole frame is then seen at nearly its own resolution).
 pub fn scan_windows(w: f32, h: f32) -> Vec<Window> {
     let mut out = vec![Window::whole(w, h)];
+    let side = coarse_side(w, h);
+    if side < w.max(h) {
+        out.extend(tiled(w, h, side));
+    }
+    out
+}
+
+/// The side of [`scan_windows`]' windows on a `w` x `h` frame (the whole frame's, when
+/// it has none).
+fn coarse_side(w: f32, h: f32) -> f32 {
     let side = (w.min(h) * WINDOW_FRACTION).floor();
     if side < INPUT_SIZE as f32 {
-        return out;
+        w.max(h)
+    } else {
+        side
     }
+}
+
+/// A tier of [`fine_windows`] is added only where its side is at least this many times
+/// smaller than the coarse windows' (closer, it would find little they do not). A tier
+/// finds faces over a range of about 2.5 in size (heads of 16-40 px at the model's own
+/// resolution, measured with a real face pasted at 6-40 px into a 1340 x 838 frame at six
+/// places: found 6/6 from 20 px to 40 px, 5/6 at 16 px, 2/6 at 12 px), and the tiers
+/// double in side, so no head size between tiers is left unlooked for.
+pub const FINE_TIER_MIN_GAP: f32 = 1.5;
+
+/// The windows of the fine scan: squares of the model's own input size (faces seen at the
+/// frame's resolution), and of twice, four times that, ..., while they are smaller than
+/// the [`scan_windows`] windows' side by [`FINE_TIER_MIN_GAP`], each tier overlapping by
+/// [`WINDOW_OVERLAP`]. The coarse windows see the frame at a fraction of its resolution
+/// (0.36 on a 1920 x 1080 frame, 0.3 for the whole of a 640 x 360 one, which has no
+/// windows): a face under about 40 px there is too small for the model (heads of 24 px
+/// were found on 1 of 6 places, of 30 px on 2, in a 1340 x 838 frame); the fine windows
+/// find heads from about 16 px. Empty on frames whose coarse windows already see them
+/// that way.
+pub fn fine_windows(w: f32, h: f32) -> Vec<Window> {
+    let coarse = coarse_side(w, h);
+    let mut out = Vec::new();
+    let mut side = INPUT_SIZE as f32;
+    while side * FINE_TIER_MIN_GAP <= coarse {
+        out.extend(tiled(w, h, side));
+        side *= 2.0;
+    }
+    out
+}
+
+/// A face the fine windows find is kept only when its box is at most this share of the
+/// window's side (38 px of the model's 192): larger faces are the coarse windows' to find
+/// (a 40-px head is 18 px of their input on a 1340 x 838 frame, found 6/6), and what the
+/// fine windows alone score as a large face is a patch of scene (a barbell plate beside a
+/// lifter's shins scored 0.46 as an 81-px face in a 1280 x 720 frame, and the landmark
+/// model read a giant pose below it).
+pub const FINE_MAX_FACE_SHARE: f32 = 0.2;
+
+/// The fine windows' score threshold, above [`SCAN_MIN_SCORE`]: looking at the frame at its
+/// own resolution, the model scores bits of the scene as small faces more often (a rack's
+/// bolt holes 0.44 and 0.45, a spot on a seated man's knee 0.41, behind three lifters of
+/// the shared clips, each with a small pose read below it by the landmark model), while
+/// real faces of 13-25 px it finds there scored 0.60-0.75 (a person cut from a real clip
+/// and pasted small into another; the man between the racks of a 1280 x 720 gym clip
+/// 0.64).
+pub const FINE_MIN_SCORE: f32 = 0.5;
+
+/// The smallest face box (px) the fine windows keep: the model's smallest boxes (9 px) are
+/// where the scene passes for a face most (a rack upright scored 0.53-0.58 and got a pose
+/// read into it), and a 9-px face (a head of 12-16 px) shows too little to recognise
+/// anyone. Heads from about 20 px (face boxes of 13 px) are found.
+pub const FINE_MIN_FACE_PX: f32 = 10.0;
+
+/// Squares of `side` overlapping by [`WINDOW_OVERLAP`] and spread evenly from edge to
+/// edge of a `w` x `h` frame (centred along a length shorter than `side`).
+fn tiled(w: f32, h: f32, side: f32) -> Vec<Window> {
     let starts = |len: f32| -> Vec<f32> {
         let step = side * (1.0 - WINDOW_OVERLAP);
         let n = ((len - side) / step).ceil().max(0.0) as usize + 1;
@@ -118,6 +186,7 @@ pub fn scan_windows(w: f32, h: f32) -> Vec<Window> {
             .map(|i| i as f32 * (len - side) / (n - 1) as f32)
             .collect()
     };
+    let mut out = Vec::new();
     for y0 in starts(h) {
         for &x0 in &starts(w) {
             out.push(Window { x0, y0, side });
@@ -189,13 +258,22 @@ impl FaceDetector {
         Ok(dets.iter().map(|d| win.detection_to_frame(d)).collect())
     }
 
-    /// The faces in every window of [`scan_windows`], merged by weighted non-max
-    /// suppression across windows, best first.
-    pub fn scan(&mut self, frame: &Mat, min_score: f32) -> Result<Vec<Face>> {
+    /// The faces in every window of [`scan_windows`], and with `fine` of
+    /// [`fine_windows`] too, merged by weighted non-max suppression across windows, best
+    /// first.
+    pub fn scan(&mut self, frame: &Mat, min_score: f32, fine: bool) -> Result<Vec<Face>> {
         let (w, h) = (frame.cols() as f32, frame.rows() as f32);
         let mut all = Vec::new();
         for win in scan_windows(w, h) {
             all.extend(self.detect_raw(frame, win, min_score)?);
+        }
+        let fine = if fine { fine_windows(w, h) } else { Vec::new() };
+        for win in fine {
+            let side = |f: &Face| f.bbox[2].max(f.bbox[3]);
+            let kept =
+                |f: &Face| side(f) <= FINE_MAX_FACE_SHARE * win.side && side(f) >= FINE_MIN_FACE_PX;
+            let found = self.detect_raw(frame, win, min_score.max(FINE_MIN_SCORE))?;
+            all.extend(found.into_iter().filter(kept));
         }
         Ok(weighted_nms(all))
     }
@@ -299,5 +377,32 @@ mod tests {
         }
         // A small frame is seen whole only.
         assert_eq!(scan_windows(246.0, 360.0).len(), 1);
+    }
+
+    #[test]
+    fn fine_windows_see_the_frame_at_the_models_resolution_in_doubling_tiers() {
+        // 1080p: coarse windows of 540 px; one fine tier of 192-px squares, edge to edge.
+        let wins = fine_windows(1920.0, 1080.0);
+        assert!(wins.iter().all(|t| t.side == 192.0), "{wins:?}");
+        assert_eq!(wins.len(), 12 * 7);
+        assert!(wins.iter().any(|t| t.x0 == 0.0 && t.y0 == 0.0));
+        assert!(
+            wins.iter()
+                .any(|t| t.x0 + t.side == 1920.0 && t.y0 + t.side == 1080.0)
+        );
+        // 4K: coarse 1080 px; tiers of 192 and 384 (768 would be within 1.5x of 1080).
+        let sides: std::collections::BTreeSet<u32> = fine_windows(3840.0, 2160.0)
+            .iter()
+            .map(|t| t.side as u32)
+            .collect();
+        assert_eq!(sides.into_iter().collect::<Vec<_>>(), vec![192, 384]);
+        // A small clip with no coarse windows (seen whole at 0.3 of its resolution) gets
+        // the fine tier; a frame whose coarse windows are near the model's size does not.
+        assert_eq!(
+            fine_windows(640.0, 270.0).len(),
+            4 * 2 + 2,
+            "and two of 384 px"
+        );
+        assert!(fine_windows(404.0, 720.0).is_empty());
     }
 }
