@@ -65,7 +65,7 @@ pub const MIN_HALF_PX: f32 = 10.0;
 /// Seconds between detector runs when looking for other people.
 pub const SCAN_STEP_S: f64 = 0.25;
 /// Every this many scans (once a second) the face detector also looks in the fine windows
-/// ([`crate::pose::face_detector::fine_windows`]), for heads of 16-40 px that the coarse
+/// ([`crate::pose::face_detector::fine_windows`]), for heads of about 20-40 px that the coarse
 /// windows miss: 84 more model runs on a 1920 x 1080 frame (about 0.33 s here), too many
 /// for every scan. A person found there whose pose the landmark model confirms is looked
 /// for again on every scan where they were (as everyone found is), so they stay blurred

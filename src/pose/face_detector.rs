@@ -137,7 +137,7 @@ pub const FINE_TIER_MIN_GAP: f32 = 1.5;
 /// (0.36 on a 1920 x 1080 frame, 0.3 for the whole of a 640 x 360 one, which has no
 /// windows): a face under about 40 px there is too small for the model (heads of 24 px
 /// were found on 1 of 6 places, of 30 px on 2, in a 1340 x 838 frame); the fine windows
-/// find heads from about 16 px. Empty on frames whose coarse windows already see them
+/// find heads from about 20 px (faces from [`FINE_MIN_FACE_PX`]). Empty on frames whose coarse windows already see them
 /// that way.
 pub fn fine_windows(w: f32, h: f32) -> Vec<Window> {
     let coarse = coarse_side(w, h);
