@@ -661,7 +661,11 @@ fn held_at(samples: &[(f64, Vec<Region>)], t: f64) -> impl Iterator<Item = Regio
 /// away is missed by both detectors on the scans between (the man behind the rack in a
 /// rear-view deadlift clip was found on 5 of 16 scans, and sharp in between while bent
 /// low); a person who really left and came back costs only a patch of scene blurred a
-/// little longer.
+/// little longer. The clip's first and last frames count as finds of everyone: a person
+/// first found (no earlier find overlapping) within this of the start was there before (a 25-px head pasted into a clip
+/// was found from the fourth scan, 0.84 s in, and was sharp on the frames before the hold),
+/// and one last found (no later find overlapping) within this of the end is held to it (the same person with a 40-px
+/// head, missed on the last two scans, was sharp on the last 0.2 s).
 pub const BRIDGE_OTHERS_S: f64 = 3.0;
 
 /// How far a kept region of someone the scans nearest a frame missed (see [`kept_at`]) is
@@ -695,10 +699,11 @@ impl Region {
 
 /// [`held_at`], and every region of a sample before `t` that a sample after `t` overlaps
 /// within [`BRIDGE_OTHERS_S`] (and the other way round): both places stay blurred through
-/// the gap between the two finds. A region that no scan within [`SCAN_STEP_S`] of `t`
-/// overlaps (the person was missed on the scans nearest `t`) is grown (see
-/// [`MISSED_GROW_UP`]).
-fn kept_at(samples: &[(f64, Vec<Region>)], t: f64) -> Vec<Region> {
+/// the gap between the two finds. The clip's first and last frames (`clip`, seconds) count
+/// as such a find of a person's first and last region (see [`BRIDGE_OTHERS_S`]). A region that no scan within
+/// [`SCAN_STEP_S`] of `t` overlaps (the person was missed on the scans nearest `t`) is
+/// grown (see [`MISSED_GROW_UP`]).
+fn kept_at(samples: &[(f64, Vec<Region>)], t: f64, clip: (f64, f64)) -> Vec<Region> {
     let window = within(samples, t, BRIDGE_OTHERS_S);
     let across = |ts: f64, r: &Region| {
         window.iter().any(|(tu, ru)| {
@@ -707,14 +712,39 @@ fn kept_at(samples: &[(f64, Vec<Region>)], t: f64) -> Vec<Region> {
                 && ru.iter().any(|g| g.overlaps(r))
         })
     };
+    // The first find of a person (no earlier one overlaps it) near the clip's start is
+    // held back to it, the last near the end forward to it; the finds between are bridged
+    // to each other, not to the ends (a person moving about would blur every place they
+    // were on the first frame). What is held is the first (last) find together with the
+    // finds overlapping it within CONFIRM_OTHERS_S after (before) it: a first find is often
+    // only the face box, smaller than the whole head the next finds give.
+    let at_edge = |ts: f64, r: &Region| -> Option<Region> {
+        let before = ts > t;
+        let edge = if before { ts - clip.0 } else { clip.1 - ts };
+        let outer = |tu: f64| if before { tu < ts } else { tu > ts };
+        if edge > BRIDGE_OTHERS_S
+            || window
+                .iter()
+                .any(|(tu, ru)| outer(*tu) && ru.iter().any(|g| g.overlaps(r)))
+        {
+            return None;
+        }
+        Some(
+            within(samples, ts, CONFIRM_OTHERS_S)
+                .iter()
+                .filter(|(tu, _)| !outer(*tu))
+                .flat_map(|(_, ru)| ru.iter().filter(|g| g.overlaps(r)))
+                .fold(*r, |a, g| a.union(g)),
+        )
+    };
     let near = |ts: f64| (ts - t).abs() <= HOLD_OTHERS_S;
     let now = within(window, t, SCAN_STEP_S);
     let seen_now = |r: &Region| now.iter().any(|(_, ru)| ru.iter().any(|g| g.overlaps(r)));
     let regions = window
         .iter()
         .flat_map(|(ts, rs)| rs.iter().map(move |r| (*ts, *r)))
-        .filter(|(ts, r)| near(*ts) || across(*ts, r))
-        .map(|(_, r)| {
+        .filter_map(|(ts, r)| at_edge(ts, &r).or((near(ts) || across(ts, &r)).then_some(r)))
+        .map(|r| {
             if seen_now(&r) {
                 r
             } else {
@@ -784,6 +814,10 @@ fn plan_from_heads(heads: &[Option<Region>], times: &[f64], faces: &OtherFaces) 
     let others = faces.others(&own);
     let kept = confirmed(&others);
 
+    let clip = (
+        times.first().copied().unwrap_or(0.0),
+        times.last().copied().unwrap_or(0.0),
+    );
     let first = own
         .iter()
         .zip(times)
@@ -791,7 +825,9 @@ fn plan_from_heads(heads: &[Option<Region>], times: &[f64], faces: &OtherFaces) 
     own.iter()
         .zip(times)
         .map(|(own, &t)| match (own, first) {
-            (Some(r), _) => Blur::Regions(r.iter().copied().chain(kept_at(&kept, t)).collect()),
+            (Some(r), _) => {
+                Blur::Regions(r.iter().copied().chain(kept_at(&kept, t, clip)).collect())
+            }
             (None, Some((t1, r1))) if t1 - t <= LEAD_IN_S => {
                 let seen: Vec<Region> = held_at(&others, t).collect();
                 let there = seen.iter().any(|s| {
@@ -1104,8 +1140,8 @@ mod tests {
         // The followed person stands with the face at (500, 200) in every frame (0.1 s
         // apart); the detector finds their face and another one at (900, 200) at 0 s, the
         // other one again (moved a little) at 0.2 s, and only the followed person's at
-        // 0.3 s.
-        let frames = standing_frames(20);
+        // 0.3 s. The clip runs 6 s, so its end is more than BRIDGE_OTHERS_S from the finds.
+        let frames = standing_frames(60);
         let mine = Region::square(500.0, 200.0, 40.0);
         let theirs = Region::square(900.0, 200.0, 40.0);
         let again = Region::square(910.0, 200.0, 40.0);
@@ -1136,11 +1172,11 @@ mod tests {
 
     #[test]
     fn a_face_found_once_and_not_again_is_not_blurred() {
-        // The followed person stands with the face at (500, 200), 0.1 s a frame, for 4 s;
-        // scans every 0.25 s. A head is found once at 1.5 s where nothing is found again
+        // The followed person stands with the face at (500, 200), 0.1 s a frame, for 6 s
+        // (the end more than BRIDGE_OTHERS_S from the finds); scans every 0.25 s. A head is found once at 1.5 s where nothing is found again
         // (a pose read into an object beside the person); another is found at 1.0 s and
         // again, overlapping, at 2.0 s (the detector and the re-look missed it between).
-        let frames = standing_frames(40);
+        let frames = standing_frames(60);
         let blip = Region::square(900.0, 600.0, 60.0);
         let seen = Region::square(200.0, 200.0, 40.0);
         let seen_later = Region::square(240.0, 210.0, 40.0);
@@ -1273,11 +1309,12 @@ mod tests {
 
     #[test]
     fn a_person_found_twice_at_one_place_stays_blurred_in_between() {
-        // The followed person stands for 8 s, 0.1 s a frame. Someone in the background is
+        // The followed person stands for 10 s, 0.1 s a frame. Someone in the background is
         // found at 1.0 and 1.25 s, missed (bent over), and found again at 3.5 and 3.75 s
         // overlapping the first place; someone else is found at 5.0 and 5.25 s and never
-        // again; a third face appears at 6.0/6.25 s far from the second.
-        let frames = standing_frames(80);
+        // again (more than BRIDGE_OTHERS_S from the clip's end, so not held to it); a third
+        // face appears at 6.0/6.25 s far from the second.
+        let frames = standing_frames(100);
         let first = Region::square(200.0, 200.0, 40.0);
         let again = Region::square(230.0, 240.0, 40.0);
         let gone = Region::square(900.0, 600.0, 40.0);
@@ -1318,6 +1355,64 @@ mod tests {
             "{:?}",
             p[45]
         );
+    }
+
+    #[test]
+    fn a_person_found_near_the_start_or_the_end_stays_blurred_to_it() {
+        // The followed person stands for 10 s, 0.1 s a frame. Someone is found at 2.0 and
+        // 2.25 s only (first found late, then missed): held back to the clip's first frame.
+        // Someone else is found at 7.5 and 7.75 s only: held to the last frame. A third,
+        // found at 5.0 and 5.25 s only, is more than BRIDGE_OTHERS_S from either end: not
+        // held to them.
+        let frames = standing_frames(100);
+        let early = Region::square(200.0, 200.0, 40.0);
+        let late = Region::square(900.0, 200.0, 40.0);
+        let middle = Region::square(600.0, 700.0, 40.0);
+        let samples = vec![
+            sample_at(20, vec![early]),
+            sample_at(22, vec![early]),
+            sample_at(50, vec![middle]),
+            sample_at(52, vec![middle]),
+            sample_at(75, vec![late]),
+            sample_at(77, vec![late]),
+        ];
+        let p = plan(&frames, &OtherFaces { samples });
+        let regions = |i: usize| match &p[i] {
+            Blur::Regions(r) => r.clone(),
+            Blur::Whole => panic!("whole frame at {i}"),
+        };
+        let at = |i: usize, r: &Region| {
+            let (x, y) = r.centre();
+            regions(i).iter().any(|g| g.contains(x, y))
+        };
+        assert!(at(0, &early) && covers(&regions(0), &early), "{:?}", p[0]);
+        assert!(at(99, &late) && covers(&regions(99), &late), "{:?}", p[99]);
+        // Past the hold on the far side of each: not blurred.
+        assert!(!at(40, &early), "{:?}", p[40]);
+        assert!(!at(60, &late), "{:?}", p[60]);
+        for i in [0, 20, 99] {
+            assert!(!at(i, &middle), "frame {i}: {:?}", p[i]);
+        }
+        assert!(at(51, &middle));
+        // Someone moving: found at 1.0 s at one place, at 1.25 s a little on, at 1.5 s
+        // further on (overlapping the second find, not the first). Only the first find (with
+        // the find overlapping it within CONFIRM_OTHERS_S) is held back to the first frame,
+        // not every place they were.
+        let a = Region::square(200.0, 600.0, 40.0);
+        let b = Region::square(250.0, 600.0, 40.0);
+        let c = Region::square(320.0, 600.0, 40.0);
+        let samples = vec![
+            sample_at(10, vec![a]),
+            sample_at(12, vec![b]),
+            sample_at(15, vec![c]),
+        ];
+        let p = plan(&frames, &OtherFaces { samples });
+        let Blur::Regions(r) = &p[0] else {
+            panic!("whole frame")
+        };
+        let (cx, cy) = c.centre();
+        assert!(covers(r, &a.union(&b)), "{r:?}");
+        assert!(!r.iter().any(|g| g.contains(cx, cy)), "{r:?}");
     }
 
     #[test]

@@ -1055,84 +1055,140 @@ fn the_face_detector_finds_a_small_face_in_the_scan_windows() {
     assert!(!whole.iter().any(in_head), "{whole:?}");
 }
 
-/// A bystander too small for the coarse scan (issue 12, very small faces): a real person
-/// standing and facing the camera (cut from `deadlift_kbtrainer_2`, whose face is clear)
-/// pasted at the back of the side-view deadlift `deadlift_rdlifts_1` (1340 x 838), with a
-/// head of 20 px, whole and as head and shoulders only (the body hidden). The coarse scan
-/// (whole frame and half-height windows) left both sharp on every frame (face detail 0.98
-/// and 1.02 of the source's); the fine windows, once a second, find them, and the face
-/// must keep under a quarter of its detail on every frame of the annotated video.
+/// A person cut out of a frame of a shared clip, to be pasted into another as a bystander.
+struct CutOut {
+    clip: &'static str,
+    at_s: &'static str,
+    /// x, y, width, height in the source frame.
+    crop: (i32, i32, i32, i32),
+    /// The head in the cut-out: x, y, width, height (a box with a margin).
+    head: (f64, f64, f64, f64),
+    /// The head's height in the cut-out, crown to chin, pixels.
+    head_high: f64,
+}
+
+/// A real person standing and facing the camera, from `deadlift_kbtrainer_2` (face clear).
+const FACING: CutOut = CutOut {
+    clip: "deadlift_kbtrainer_2.mp4",
+    at_s: "1",
+    crop: (150, 10, 200, 520),
+    head: (70.0, 10.0, 70.0, 85.0),
+    head_high: 80.0,
+};
+
+/// A real person standing with the back three-quarters to the camera and a cap on, from
+/// `rdl_sebitzu_1` (the lifter from behind; the ear and the side of the beard show).
+const TURNED_AWAY: CutOut = CutOut {
+    clip: "rdl_sebitzu_1.mp4",
+    at_s: "2",
+    crop: (840, 56, 300, 870),
+    head: (60.0, 0.0, 155.0, 85.0),
+    head_high: 75.0,
+};
+
+/// Pastes `rows` rows of `cut` with its head scaled to `head_px` high at the back of the
+/// side-view deadlift `deadlift_rdlifts_1` (1340 x 838, 2.5 s), analyses it, and returns the
+/// head's detail in the annotated video against the source's, per frame.
+fn pasted_bystander_detail(
+    dir: &Path,
+    tmp: &Path,
+    cut: &CutOut,
+    head_px: f64,
+    rows: i32,
+) -> Vec<f64> {
+    let s = head_px / cut.head_high;
+    let (at_x, at_y) = (1100, 300);
+    let name = format!("{}-{head_px}-{rows}", &cut.clip[..cut.clip.len() - 4]);
+    let clip = tmp.join(format!("{name}.mp4"));
+    let width = (cut.crop.2 as f64 * s / 2.0).round() as i32 * 2;
+    let (cx, cy, cw, _) = cut.crop;
+    common::ffmpeg(&[
+        "-t",
+        "2.5",
+        "-i",
+        &dir.join("deadlift_rdlifts_1.mp4").to_string_lossy(),
+        "-ss",
+        cut.at_s,
+        "-i",
+        &dir.join(cut.clip).to_string_lossy(),
+        "-filter_complex",
+        &format!(
+            "[1]trim=end_frame=1,crop={cw}:{rows}:{cx}:{cy},scale={width}:-2[p];[0][p]overlay={at_x}:{at_y}:eof_action=repeat"
+        ),
+        "-an",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "16",
+        "-pix_fmt",
+        "yuv420p",
+        &clip.to_string_lossy(),
+    ]);
+    let out = tmp.join(format!("out-{name}"));
+    hipflex(&[
+        "analyze",
+        &clip.to_string_lossy(),
+        "--phase",
+        "2",
+        "--no-db",
+        "-o",
+        &out.to_string_lossy(),
+    ]);
+    let (hx, hy, hw, hh) = cut.head;
+    let face = Rect::new(
+        at_x + (hx * s) as i32,
+        at_y + (hy * s) as i32,
+        (hw * s).ceil() as i32 + 1,
+        (hh * s).ceil() as i32 + 1,
+    );
+    let (src, shown) = (frames_of(&clip), frames_of(&out.join("annotated.mp4")));
+    assert_eq!(src.len(), shown.len(), "{name}: frame counts");
+    src.iter()
+        .zip(&shown)
+        .map(|(a, b)| detail(b, face) / detail(a, face).max(1e-9))
+        .collect()
+}
+
+/// Bystanders too small for the coarse scan, or turned away (issue 12, very small faces, a
+/// person facing away): real people pasted at the back of `deadlift_rdlifts_1`. Facing the
+/// camera with a head of 20 px, whole and as head and shoulders only (the body hidden): the
+/// coarse scan (whole frame and half-height windows) left both sharp on every frame (face
+/// detail 0.98 and 1.02 of the source's); the fine windows, once a second, find them. Turned
+/// away with a cap, heads of 25 and 40 px: first found on the fourth scan (0.84 s, by its face
+/// box only) and, at 40 px, missed on the last two, so sharp on frames 1-5 (detail 0.82 and
+/// 0.93) and at 40 px on the last 5 (0.9), until a person's first and last finds near the
+/// clip's ends were held to them (`BRIDGE_OTHERS_S`, with the finds overlapping them within
+/// `CONFIRM_OTHERS_S`: with the face box alone the 40-px head kept 0.25 on 12 frames). The head
+/// must keep under a quarter of its detail on every frame of the annotated video. (Turned away
+/// with a 22-px head it is found on fewer scans and stays sharp on 38 of the 63 frames, before
+/// and after: not asserted, see the README.)
 #[test]
-fn a_small_bystander_facing_the_camera_is_blurred_on_every_frame() {
+fn small_and_turned_away_bystanders_are_blurred_on_every_frame() {
     let Some(dir) =
-        common::real_videos_dir("a_small_bystander_facing_the_camera_is_blurred_on_every_frame")
+        common::real_videos_dir("small_and_turned_away_bystanders_are_blurred_on_every_frame")
     else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
     let mut failed = Vec::new();
-    // (head height px, rows of the 200 x 520 cut-out kept: all of the body or the bust)
-    for (head, rows) in [(20, 520), (20, 160)] {
-        let s = head as f64 / 80.0; // the cut-out's head is 80 px high
-        let (at_x, at_y) = (1100, 300);
-        let clip = tmp.path().join(format!("bystander-{head}-{rows}.mp4"));
-        let width = (200.0 * s / 2.0).round() as i32 * 2;
-        common::ffmpeg(&[
-            "-t",
-            "2.5",
-            "-i",
-            &dir.join("deadlift_rdlifts_1.mp4").to_string_lossy(),
-            "-ss",
-            "1",
-            "-i",
-            &dir.join("deadlift_kbtrainer_2.mp4").to_string_lossy(),
-            "-filter_complex",
-            &format!(
-                "[1]trim=end_frame=1,crop=200:{rows}:150:10,scale={width}:-2[p];[0][p]overlay={at_x}:{at_y}:eof_action=repeat"
-            ),
-            "-an",
-            "-c:v",
-            "libx264",
-            "-crf",
-            "16",
-            "-pix_fmt",
-            "yuv420p",
-            &clip.to_string_lossy(),
-        ]);
-        let out = tmp.path().join(format!("out-{head}-{rows}"));
-        hipflex(&[
-            "analyze",
-            &clip.to_string_lossy(),
-            "--phase",
-            "2",
-            "--no-db",
-            "-o",
-            &out.to_string_lossy(),
-        ]);
-        // The face in the cut-out: x 70-140, y 10-95 of its 200 x 520.
-        let face = Rect::new(
-            at_x + (70.0 * s) as i32,
-            at_y + (10.0 * s) as i32,
-            (70.0 * s).ceil() as i32 + 1,
-            (85.0 * s).ceil() as i32 + 1,
-        );
-        let (src, shown) = (frames_of(&clip), frames_of(&out.join("annotated.mp4")));
-        assert_eq!(src.len(), shown.len(), "{head} px: frame counts");
-        let ratios: Vec<f64> = src
-            .iter()
-            .zip(&shown)
-            .map(|(a, b)| detail(b, face) / detail(a, face).max(1e-9))
-            .collect();
+    // (who, head height px, rows of the cut-out kept: all of the body or the bust)
+    for (cut, head, rows, what) in [
+        (&FACING, 20.0, 520, "facing, whole body"),
+        (&FACING, 20.0, 160, "facing, bust"),
+        (&TURNED_AWAY, 25.0, 870, "turned away"),
+        (&TURNED_AWAY, 40.0, 870, "turned away"),
+    ] {
+        let ratios = pasted_bystander_detail(&dir, tmp.path(), cut, head, rows);
         let worst = ratios.iter().copied().fold(0.0, f64::max);
-        let sharp = ratios.iter().filter(|r| **r >= 0.25).count();
+        let sharp: Vec<usize> = (0..ratios.len()).filter(|&i| ratios[i] >= 0.25).collect();
         eprintln!(
-            "bystander head {head} px ({}): {} frames, face detail at most {worst:.3} of the source's, {sharp} frames at a quarter or more",
-            if rows == 520 { "whole body" } else { "bust" },
-            ratios.len()
+            "bystander head {head} px ({what}): {} frames, head detail at most {worst:.3} of the source's, {} frames at a quarter or more {sharp:?}",
+            ratios.len(),
+            sharp.len()
         );
-        if sharp > 0 {
+        if !sharp.is_empty() {
             failed.push(format!(
-                "head {head} px: {sharp} of {} frames keep a quarter or more of the face's detail (worst {worst:.2})",
+                "head {head} px ({what}): frames {sharp:?} of {} keep a quarter or more of the head's detail (worst {worst:.2})",
                 ratios.len()
             ));
         }
