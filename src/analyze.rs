@@ -666,6 +666,7 @@ fn analyze_tracked(
         analysis,
     } = t;
     report.faces_shown = job.show_faces;
+    report.pictures_written = true;
     let source = VideoSource {
         video: job.video,
         rotate: job.rotate,

@@ -59,6 +59,18 @@ fn a_run_with_the_real_model_leaves_no_telemetry_queue_or_device_id() {
         .arg(tmp.path().join("landmarks.json"))
         .assert()
         .success();
+    // The landmarks file names the video by its file name only (a full path can name the
+    // machine's owner), with its checksum to file a later analysis under it.
+    let text = std::fs::read_to_string(tmp.path().join("landmarks.json")).unwrap();
+    let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let header = &file["header"];
+    assert_eq!(header["video"]["path"], "short.mp4", "{header}");
+    assert_eq!(
+        header["video_sha256"].as_str().map(str::len),
+        Some(64),
+        "{header}"
+    );
+    assert!(!text.contains(&tmp.path().display().to_string()));
     let written = files_under(&home);
     assert!(
         written

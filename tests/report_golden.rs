@@ -246,3 +246,69 @@ fn a_squat_set_has_no_reps_and_its_verdict_says_why_and_what_to_review() {
         "{verdict}"
     );
 }
+
+/// Every key `report.json` can hold names a documented field of `docs/report-schema.md`,
+/// and every flag code is listed there: the file keeps only what it documents (issue 12).
+/// The report of the deadlift set above is given a camera change, a rear share, a
+/// cross-check model and a hold, the fields written only when a clip has them.
+#[test]
+fn every_report_json_key_and_flag_code_is_documented() {
+    let (mut report, _) = analyse();
+    report.view.parts.push(hipflex::kinematics::ViewPart {
+        start_s: 0.0,
+        end_s: 1.0,
+        angle: hipflex::kinematics::ViewAngle::Side,
+        offset_deg: 5.0,
+    });
+    report.view.rear_fraction = Some(0.5);
+    report.clip.cross_check_model = Some("lite".into());
+    report.holds.push(hipflex::report::HoldOut {
+        start_s: 1.0,
+        end_s: 4.0,
+        duration_s: 3.0,
+        position: "top".into(),
+        loaded: true,
+        hip_mean_deg: Some(10.0),
+        hip_drift_deg: Some(1.0),
+        truncated: false,
+    });
+    let value = serde_json::to_value(&report).unwrap();
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report-schema.md"),
+    )
+    .unwrap();
+    fn keys(v: &serde_json::Value, path: &str, out: &mut Vec<(String, String)>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    out.push((k.clone(), format!("{path}.{k}")));
+                    keys(x, &format!("{path}.{k}"), out);
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for x in a {
+                    keys(x, &format!("{path}[]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    keys(&value, "", &mut found);
+    assert!(found.len() > 80, "{} keys", found.len());
+    let mut missing: Vec<String> = found
+        .into_iter()
+        .filter(|(k, _)| !doc.contains(&format!("`{k}`")))
+        .map(|(_, p)| p)
+        .collect();
+    missing.dedup();
+    for code in hipflex::protocol::FlagCode::ALL {
+        if !doc.contains(&format!("`{}`", code.as_str())) {
+            missing.push(format!("flag code {}", code.as_str()));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "report.json fields not in docs/report-schema.md: {missing:?}"
+    );
+}

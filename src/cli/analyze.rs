@@ -212,9 +212,13 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let (report, video, video_sha256) = match &a.from_landmarks {
         Some(path) => {
             let (report, header) = analyze_landmarks_file_to_dir(path, &out, &opts, force)?;
-            // The session is filed under the video the landmarks came from, when it is here.
-            let video = Some(header.video.path.clone())
-                .filter(|v| v.is_file())
+            // The session is filed under the video the landmarks came from, when it is here
+            // or beside the landmarks file (which names it by its file name only).
+            let beside = path.parent().map(|d| d.join(&header.video.path));
+            let video = [Some(header.video.path.clone()), beside]
+                .into_iter()
+                .flatten()
+                .find(|v| v.is_file())
                 .unwrap_or_else(|| path.clone());
             (report, video, header.video_sha256.clone())
         }

@@ -42,8 +42,13 @@ pub fn run(a: PoseArgs) -> anyhow::Result<ExitCode> {
     let info = hipflex::video::VideoReader::open(&a.video, a.engine.rotate)?
         .info()
         .clone();
-    let mut header = LandmarksHeader::new(info, opts.model, a.smooth);
+    // The file's name only, as `analyze` writes it: a full path can name the machine's
+    // owner. The video's sha256 files a later `analyze --from-landmarks` under its video.
+    let mut named = info;
+    named.path = named.path.file_name().map(Into::into).unwrap_or_default();
+    let mut header = LandmarksHeader::new(named, opts.model, a.smooth);
     header.mirror = opts.mirror;
+    header.video_sha256 = hipflex::hash::sha256_file(&a.video).ok();
     let mut writer = LandmarksWriter::create(&output, &header, a.force)?;
     let (scout, summary) = pipeline::track_people(
         &a.video,

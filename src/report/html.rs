@@ -516,7 +516,9 @@ fn clip_section(r: &Report) -> Markup {
         Some(k) => format!("{} ({k} seen)", c.person),
         None => c.person.clone(),
     };
-    let faces = if r.faces_shown {
+    let faces = if !r.pictures_written {
+        "no picture of the person was written (analysis from landmarks)"
+    } else if r.faces_shown {
         "shown in the annotated video and keyframes (--show-faces)"
     } else {
         "blurred in the annotated video, keyframes and thumbnail"

@@ -226,6 +226,10 @@ pub struct Report {
     /// picture was written.
     #[serde(default)]
     pub faces_shown: bool,
+    /// Whether hipflex wrote pictures of the person with this report (annotated video,
+    /// keyframes, thumbnail): false for an analysis from a landmarks file.
+    #[serde(default)]
+    pub pictures_written: bool,
 }
 
 pub const ANGLE_DEFINITION: &str = "hip flexion = signed trunk–thigh angle: 0° with trunk and thigh in line, positive for flexion, negative for extension; knee flexion 0° = straight; trunk inclination from vertical";
@@ -427,6 +431,7 @@ pub fn build(
         caveats: CAVEATS.iter().map(|s| s.to_string()).collect(),
         notes,
         faces_shown: false,
+        pictures_written: false,
     }
 }
 

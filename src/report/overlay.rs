@@ -302,6 +302,12 @@ pub fn draw(
 
 /// Splits `s` into lines no wider than `width` pixels at `scale`.
 fn wrap(s: &str, width: i32, scale: f64, thick: i32) -> Result<Vec<String>> {
+    let fits = |t: &str| -> Result<bool> {
+        let mut base = 0;
+        let size =
+            imgproc::get_text_size(t, imgproc::FONT_HERSHEY_SIMPLEX, scale, thick, &mut base)?;
+        Ok(size.width <= width)
+    };
     let mut lines: Vec<String> = Vec::new();
     let mut cur = String::new();
     for word in s.split_whitespace() {
@@ -310,18 +316,22 @@ fn wrap(s: &str, width: i32, scale: f64, thick: i32) -> Result<Vec<String>> {
         } else {
             format!("{cur} {word}")
         };
-        let mut base = 0;
-        let size = imgproc::get_text_size(
-            &cand,
-            imgproc::FONT_HERSHEY_SIMPLEX,
-            scale,
-            thick,
-            &mut base,
-        )?;
-        if size.width > width && !cur.is_empty() {
-            lines.push(std::mem::replace(&mut cur, word.to_string()));
-        } else {
+        if fits(&cand)? {
             cur = cand;
+            continue;
+        }
+        if !cur.is_empty() {
+            lines.push(std::mem::take(&mut cur));
+        }
+        // A word wider than the line on its own is broken where it reaches the edge.
+        for ch in word.chars() {
+            let mut next = cur.clone();
+            next.push(ch);
+            if !cur.is_empty() && !fits(&next)? {
+                lines.push(std::mem::replace(&mut cur, ch.to_string()));
+            } else {
+                cur = next;
+            }
         }
     }
     if !cur.is_empty() {
@@ -716,6 +726,62 @@ pub fn annotate<F: crate::frame_store::Frames + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Columns of `row` (of a BGR label band) holding the text's ink: its white fill or
+    /// its black outline.
+    fn ink_columns(img: &Mat, rows: std::ops::Range<i32>) -> Vec<i32> {
+        let mut cols = Vec::new();
+        for x in 0..img.cols() {
+            let inked = rows.clone().any(|y| {
+                let p = img.at_2d::<opencv::core::Vec3b>(y, x).unwrap();
+                p.0.iter().all(|&c| c > 235) || p.0.iter().all(|&c| c < 15)
+            });
+            if inked {
+                cols.push(x);
+            }
+        }
+        cols
+    }
+
+    #[test]
+    fn keyframe_labels_wrap_to_the_crop_and_are_shown_in_full() {
+        let long =
+            "AMBER: the set spent 2.1 s under load beyond the 45° cap of phase 2".to_string();
+        let unbroken = "time_under_compression_beyond_the_cap".to_string();
+        for w in [90, 140, 260] {
+            let img =
+                Mat::new_rows_cols_with_default(100, w, opencv::core::CV_8UC3, Scalar::all(128.0))
+                    .unwrap();
+            let out =
+                with_labels(&img, &[(long.clone(), "amber"), (unbroken.clone(), "red")]).unwrap();
+            let scale = (w as f64 / 520.0).clamp(0.4, 0.9);
+            let thick = (scale * 2.0).max(1.0) as i32;
+            let pad = (8.0 * scale).max(4.0) as i32;
+            let lines: Vec<String> = [&long, &unbroken]
+                .iter()
+                .flat_map(|t| wrap(t, w - 2 * pad, scale, thick).unwrap())
+                .collect();
+            // Every character is kept, in order.
+            let kept: String = lines.concat();
+            let want: String = format!("{long}{unbroken}").split_whitespace().collect();
+            assert_eq!(kept.replace(' ', ""), want, "width {w}: {lines:?}");
+            assert!(lines.len() >= 3, "width {w}: {lines:?}");
+            // Each line's ink lies inside the picture, clear of its right edge: nothing is
+            // cut off at the crop's edge.
+            let line_h = (30.0 * scale) as i32 + 2;
+            assert_eq!(out.rows(), 100 + lines.len() as i32 * line_h + pad);
+            for i in 0..lines.len() as i32 {
+                let cols = ink_columns(&out, i * line_h + 1..(i + 1) * line_h - 1);
+                assert!(!cols.is_empty(), "width {w}, line {i}: no text");
+                let right = *cols.last().unwrap();
+                assert!(
+                    right < w - 2,
+                    "width {w}, line {i} ({:?}) reaches the edge at {right}",
+                    lines[i as usize]
+                );
+            }
+        }
+    }
 
     #[test]
     fn zones_follow_the_cap_and_load() {

@@ -144,7 +144,9 @@ pub fn people_line(r: &Report) -> Option<String> {
 
 /// Whether the pictures show faces, in words (report.json's `faces_shown`).
 pub fn faces_line(r: &Report) -> &'static str {
-    if r.faces_shown {
+    if !r.pictures_written {
+        "No picture of the person was written (analysis from landmarks)."
+    } else if r.faces_shown {
         "Faces are shown in the annotated video and keyframes (--show-faces)."
     } else {
         "Faces are blurred in the annotated video, keyframes and thumbnail (--show-faces shows them)."
