@@ -25,6 +25,18 @@ fn frames_in(video: &Path) -> usize {
     common::ffprobe_frame_times(video).len()
 }
 
+/// Every frame of `video` decoded by ffmpeg as 8-bit RGB, one after the other.
+fn rgb_frames(video: &Path) -> Vec<u8> {
+    let o = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(video)
+        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o.stdout
+}
+
 /// Waits (up to a minute) until `record` has started writing into `out`; returns the
 /// partial recording's path.
 fn wait_for_recording(out: &Path) -> PathBuf {
@@ -62,6 +74,25 @@ fn recording_from_a_file_gives_the_same_analysis_as_analyze() {
     let n = frames_in(&src);
     assert_eq!(facts["frames_written"].as_u64().unwrap() as usize, n);
     assert_eq!(frames_in(&rec.join("recording.mkv")), n);
+    // The recording is the raw input, faces and all: frame for frame the camera's picture
+    // (the privacy blur is only in what the analysis draws).
+    let (a, b) = (rgb_frames(&src), rgb_frames(&rec.join("recording.mkv")));
+    assert_eq!(a.len(), b.len());
+    let worst = a
+        .chunks(a.len() / n)
+        .zip(b.chunks(b.len() / n))
+        .map(|(x, y)| {
+            x.iter()
+                .zip(y)
+                .map(|(&p, &q)| (p as i32 - q as i32).unsigned_abs() as u64)
+                .sum::<u64>() as f64
+                / x.len() as f64
+        })
+        .fold(0.0, f64::max);
+    assert!(
+        worst < 1.5,
+        "the recording differs from the camera's frames by {worst:.2} grey levels on a frame"
+    );
 
     let (r, a) = (
         json(&rec.join("report.json")),

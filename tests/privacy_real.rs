@@ -357,8 +357,99 @@ fn check_clip(dir: &Path, tmp: &Path, c: &Clip) -> Vec<String> {
             f * 100.0
         );
     }
-    check_pictures(&blur, &show, (&vs, &vw), &own, &tag);
+    check_pictures(
+        &blur,
+        &show,
+        (&vs, &vw),
+        (&own, partner.as_deref()),
+        c.file,
+        &tag,
+    );
+    if c.file == "deadlift_formfit_1.mp4" && c.width.is_none() {
+        check_batch_pictures(tmp, &src, (&vs, &vw), c, &tag);
+    }
     marked
+}
+
+/// The batch's pictures of the clip: each video's thumbnail and keyframes are checked as
+/// `analyze`'s are (see [`check_pictures`]), and `index.html` shows exactly that blurred
+/// (or, with `--show-faces`, shown) thumbnail.
+fn check_batch_pictures(tmp: &Path, src: &Path, (vs, vw): (&[Mat], &[Mat]), c: &Clip, tag: &str) {
+    let run = |name: &str, extra: &[&str]| -> PathBuf {
+        let out = tmp.join(format!("{tag}-batch-{name}"));
+        hipflex(
+            &[
+                &[
+                    "batch",
+                    &src.to_string_lossy(),
+                    "--out",
+                    &out.to_string_lossy(),
+                ][..],
+                &[
+                    "--phase",
+                    c.phase,
+                    "--model",
+                    "lite",
+                    "--no-video",
+                    "--no-db",
+                ],
+                extra,
+            ]
+            .concat(),
+        );
+        out
+    };
+    let (blur, show) = (run("blur", &[]), run("show", &["--show-faces"]));
+    let stem = src.file_stem().unwrap().to_string_lossy().into_owned();
+    let folder = |out: &Path| -> PathBuf {
+        let report = walk_for(out, "report.html");
+        assert!(
+            report.iter().any(|p| p.to_string_lossy().contains(&stem)),
+            "{tag}: no batch report for {stem}: {report:?}"
+        );
+        report[0].parent().unwrap().to_path_buf()
+    };
+    let (vb, vsh) = (folder(&blur), folder(&show));
+    for (out, dir) in [(&blur, &vb), (&show, &vsh)] {
+        use base64::Engine as _;
+        let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+        let thumb = std::fs::read(dir.join("thumbnail.jpg")).unwrap();
+        let embedded = format!(
+            "data:image/jpeg;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(&thumb)
+        );
+        assert!(
+            index.contains(&embedded),
+            "{tag}: {}'s index.html does not show the video's thumbnail.jpg",
+            out.display()
+        );
+    }
+    let (_, own) = read_landmarks(&vb.join("landmarks.json")).unwrap();
+    check_pictures(
+        &vb,
+        &vsh,
+        (vs, vw),
+        (&own, None),
+        c.file,
+        &format!("{tag} batch"),
+    );
+}
+
+/// Every file named `name` under `dir`.
+fn walk_for(dir: &Path, name: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n == name) {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
 
 /// People in view whom no landmarks of the test describe, for "changed outside the heads":
@@ -550,6 +641,20 @@ impl Placed {
         out
     }
 
+    /// The region `r` (frame pixels) in the picture's pixels, where it shows there.
+    fn map_region(&self, r: &Region, pic: &Mat) -> Option<Region> {
+        let s = self.scale as f32;
+        let (cx, cy, top) = (self.crop.x as f32, self.crop.y as f32, self.top as f32);
+        let q = Region {
+            x0: (r.x0 - cx) * s,
+            y0: (r.y0 - cy) * s + top,
+            x1: (r.x1 - cx) * s,
+            y1: (r.y1 - cy) * s + top,
+        };
+        (q.x1 > 0.0 && q.y1 > top && q.x0 < pic.cols() as f32 && q.y0 < pic.rows() as f32)
+            .then_some(q)
+    }
+
     /// `r` (frame pixels) in the picture, at least `min` pixels each way.
     fn map(&self, r: Rect, min: i32, pic: &Mat) -> Option<Rect> {
         let s = self.scale;
@@ -662,7 +767,8 @@ fn check_pictures(
     blur: &Path,
     show: &Path,
     (vs, vw): (&[Mat], &[Mat]),
-    own: &[PoseFrame],
+    (own, partner): (&[PoseFrame], Option<&[PoseFrame]>),
+    clip: &str,
     file: &str,
 ) {
     let thumb = |d: &Path| decode(&std::fs::read(d.join("thumbnail.jpg")).unwrap());
@@ -700,7 +806,31 @@ fn check_pictures(
             None => (detail(&src, r), detail(b, r), detail(s, r)),
         };
         let (rb, rs) = (db / ds, dw / ds);
-        measured.push(format!("{name} (frame {}): {rb:.3} {rs:.2}", placed.frame));
+        // Outside the heads (the followed person's, the partner's and the known
+        // bystanders', grown by a JPEG block) the blurred picture is the shown one.
+        let heads: Vec<Region> = std::iter::once(lm)
+            .chain(partner.and_then(|p| pose_near(p, placed.frame)))
+            .filter_map(head_region)
+            .chain(BYSTANDER_HEADS.iter().filter(|(f, _, _)| *f == clip).map(
+                |&(_, [x0, y0, x1, y1], h)| Region {
+                    x0: x0 - h,
+                    y0: y0 - h,
+                    x1: x1 + h,
+                    y1: y1 + h,
+                },
+            ))
+            .filter_map(|r| placed.map_region(&r, s))
+            .collect();
+        let outside = changed_outside(b, s, &heads, 16.0);
+        measured.push(format!(
+            "{name} (frame {}): {rb:.3} {rs:.2}, changed outside the heads {:.4}",
+            placed.frame, outside
+        ));
+        assert!(
+            outside < 0.01,
+            "{file} {name}: {:.1}% changed outside the heads",
+            outside * 100.0
+        );
         assert!(
             ds > 5.0,
             "{file} {name}: the source face has no detail ({ds:.1})"

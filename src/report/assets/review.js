@@ -62,7 +62,17 @@
     video.currentTime = (i + 0.5) / fps;
     update();
   }
-  function seekTime(t) { seekFrame(nearestFrame(t)); }
+  // A rep's start is often the previous rep's end, whose last frame is then the nearest:
+  // the rep's first frame is the next one.
+  function repStartFrame(t) {
+    var i = nearestFrame(t);
+    if (i + 1 < n && frames[i + 1][1] !== null && frames[i + 1][1] !== frames[i][1]) i++;
+    return i;
+  }
+  function isRepStart(t) {
+    return data.reps.some(function (s) { return Math.abs(s - t) < 1e-3; });
+  }
+  function seekTime(t) { seekFrame(isRepStart(t) ? repStartFrame(t) : nearestFrame(t)); }
   // A rep's first frame (its start may be shared with the previous rep's end).
   function seekRep(number, t) {
     for (var i = 0; i < n; i++) if (frames[i][1] === number) return seekFrame(i);
@@ -70,13 +80,13 @@
   }
   function step(d) { video.pause(); seekFrame(frameAt(video.currentTime) + d); }
   function jumpRep(d) {
-    var now = frames[frameAt(video.currentTime)][0], starts = data.reps;
+    var now = frameAt(video.currentTime), starts = data.reps;
     var target = null;
     for (var k = 0; k < starts.length; k++) {
-      var s = starts[d > 0 ? k : starts.length - 1 - k];
-      if (d > 0 ? s > now + 1e-3 : s < now - 1e-3) { target = s; break; }
+      var s = repStartFrame(starts[d > 0 ? k : starts.length - 1 - k]);
+      if (d > 0 ? s > now : s < now) { target = s; break; }
     }
-    if (target !== null) { video.pause(); seekTime(target); }
+    if (target !== null) { video.pause(); seekFrame(target); }
   }
   function videoReady() {
     review.setAttribute("data-video", "ready");
