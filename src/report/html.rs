@@ -77,7 +77,7 @@ footer { color: var(--muted); font-size: 0.85rem; margin-top: 2em; border-top: 1
 .readout .big { font-size: 1.3rem; font-weight: 700; }
 .keys { color: var(--muted); font-size: 0.85rem; }
 kbd { border: 1px solid var(--line); border-radius: 3px; padding: 0 4px; font-size: 0.85em; }
-main [data-t] { cursor: pointer; }
+main:has(#review) [data-t] { cursor: pointer; }
 tr.current td { background: #e0f2fe; }
 .plot-cursor { pointer-events: none; }
 @page { size: A4; margin: 12mm; }
