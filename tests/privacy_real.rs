@@ -807,7 +807,9 @@ fn check_pictures(
         };
         let (rb, rs) = (db / ds, dw / ds);
         // Outside the heads (the followed person's, the partner's and the known
-        // bystanders', grown by a JPEG block) the blurred picture is the shown one.
+        // bystanders', grown by a JPEG block) the blurred picture is the shown one: under
+        // 0.1% of its pixels differ (a head-sized patch blurred elsewhere on a 160-px
+        // thumbnail is about 1%; measured 0 on every picture).
         let heads: Vec<Region> = std::iter::once(lm)
             .chain(partner.and_then(|p| pose_near(p, placed.frame)))
             .filter_map(head_region)
@@ -827,7 +829,7 @@ fn check_pictures(
             placed.frame, outside
         ));
         assert!(
-            outside < 0.01,
+            outside < 0.001,
             "{file} {name}: {:.1}% changed outside the heads",
             outside * 100.0
         );
