@@ -161,6 +161,30 @@ fn batch_reports_good_and_bad_skips_on_rerun_and_forces() {
     );
     assert_eq!(ok_reps(&r), ok_reps(&r2), "skipped rows keep their results");
 
+    // Changed analysis settings redo the videos (outputs made otherwise are not kept),
+    // and the same settings again find them up to date.
+    let cfg = tmp.path().join("settings.toml");
+    std::fs::write(&cfg, "[view]\nmin_part_s = 3.0\n").unwrap();
+    let with_cfg = ["--phase", "2", "--config", cfg.to_str().unwrap()];
+    let (_, err) = batch(&input, &out, &with_cfg);
+    assert!(!err.contains("skipped"), "{err}");
+    assert_eq!(rows(&out).iter().filter(|x| x[1] == "ok").count(), 2);
+    let (_, err) = batch(&input, &out, &with_cfg);
+    assert_eq!(err.matches("skipped (up to date)").count(), 2, "{err}");
+    let stamp: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            out.join(&r.iter().find(|x| x[0] != "broken.mp4").unwrap()[6])
+                .with_file_name("batch-stamp.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        stamp["settings_sha256"].as_str().map(str::len),
+        Some(64),
+        "{stamp}"
+    );
+
     // --force redoes them.
     let (_, err) = batch(&input, &out, &["--phase", "2", "--force"]);
     assert!(!err.contains("skipped"), "{err}");

@@ -416,6 +416,39 @@ fn stamp_for(job: &Job, o: &BatchOptions) -> Result<Stamp> {
             .unwrap_or_else(|| "auto".into()),
         model: o.pose.model.name().to_string(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        settings_sha256: settings_sha256(o),
+    })
+}
+
+/// sha256 of the batch's settings that a video's outputs depend on besides the stamp's
+/// named fields: the analysis settings (`--config`), the person followed, the rotation,
+/// how the model reads each crop, the cross-check, smoothing, the annotated video, the
+/// face setting, and the running hipflex build (a rebuilt hipflex may measure, count or
+/// blur differently, and the version number alone does not change with it). A re-run
+/// with any of them changed redoes the video instead of keeping outputs made otherwise.
+pub fn settings_sha256(o: &BatchOptions) -> String {
+    let settings = serde_json::json!({
+        "config": o.config,
+        "person": o.person.to_string(),
+        "rotate": o.rotate,
+        "mirror": o.pose.mirror,
+        "cross_check": o.pose.cross_check,
+        "smoothing": o.pose.smoothing,
+        "annotated_video": o.annotated_video,
+        "show_faces": o.show_faces,
+        "build": build_id(),
+    });
+    crate::hash::sha256_bytes(settings.to_string().as_bytes())
+}
+
+/// sha256 of the running executable, read once ("unknown" when it cannot be read).
+fn build_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| crate::hash::sha256_file(&p).ok())
+            .unwrap_or_else(|| "unknown".into())
     })
 }
 

@@ -16,6 +16,12 @@ pub struct Stamp {
     pub exercise: String,
     pub model: String,
     pub tool_version: String,
+    /// sha256 of everything else the outputs depend on (see `batch::settings_sha256`):
+    /// the analysis settings, the person followed, how the model reads each crop, the
+    /// cross-check, the annotated video, the face setting and the hipflex build itself.
+    /// A stamp written before it was kept reads as empty, so its video is redone.
+    #[serde(default)]
+    pub settings_sha256: String,
 }
 
 impl Stamp {

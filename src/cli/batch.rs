@@ -43,7 +43,7 @@ pub struct BatchArgs {
     #[arg(long)]
     pub show_faces: bool,
     /// Cross-check each rep's peak with the other landmark model size (see `analyze
-    /// --cross-check`; videos already analysed without it need --force).
+    /// --cross-check`; videos analysed without it are redone).
     #[arg(long)]
     pub cross_check: bool,
     /// Only the videos whose index in the sorted list is K-1 modulo N (e.g. 2/8).
