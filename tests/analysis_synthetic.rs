@@ -551,3 +551,34 @@ fn no_pose_is_an_error() {
     assert!(analyze_landmarks(&frames, None, &cfg(), None).is_err());
     assert!(analyze_landmarks(&[], None, &cfg(), None).is_err());
 }
+
+/// A set whose hip, knee and shoulders are seen confidently on only a quarter of its
+/// frames (a clip filmed in the dark: the model's readings in between are unsure) names no
+/// exercise, with the reason, where the same set seen on every frame is a deadlift.
+#[test]
+fn a_set_whose_joints_are_seen_on_few_frames_names_no_exercise() {
+    let segs = hinge_segments(3, 2.0, 0.5, 1.5, 1.0, 80.0);
+    let seen = clip(30.0, total(&segs), &Render::default(), |t| {
+        Body::standing(piecewise(0.0, &segs, t), 5.0, 15.0)
+    });
+    let a = analyze_landmarks(&seen, Some(30.0), &cfg(), None).unwrap();
+    assert_eq!(a.classification.exercise, Exercise::Deadlift);
+    let mut unsure = seen.clone();
+    for f in unsure.iter_mut().filter(|f| f.index % 4 != 0) {
+        let p = f.pose.as_mut().unwrap();
+        for l in p.image.iter_mut().chain(p.world.iter_mut()) {
+            l.visibility = 0.1;
+        }
+    }
+    let a = analyze_landmarks(&unsure, Some(30.0), &cfg(), None).unwrap();
+    let reasons = a.classification.reasons.join(" / ");
+    assert_eq!(a.classification.exercise, Exercise::Unknown, "{reasons}");
+    assert!(
+        reasons.contains("seen confidently on only 25% of the frames with a person")
+            && reasons.contains("so the deadlift the postures suggest is not taken"),
+        "{reasons}"
+    );
+    // Given on the command line, the exercise is counted all the same.
+    let a = analyze_landmarks(&unsure, Some(30.0), &cfg(), Some(Exercise::Deadlift)).unwrap();
+    assert_eq!(a.classification.exercise, Exercise::Deadlift);
+}

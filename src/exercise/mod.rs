@@ -480,10 +480,13 @@ fn timing_candidates(
 /// Detected (or given) exercise.
 fn classify_clip(
     posture: &PostureSeries,
+    kin: &[RawKinematics],
     cfg: &AnalysisConfig,
     exercise_override: Option<Exercise>,
 ) -> Classification {
     let mut classification = classify(posture, &cfg.classify);
+    let seen = seen_share(kin, cfg.kinematics.min_confidence);
+    seen_too_little(&mut classification, seen, &cfg.classify);
     if let Some(ex) = exercise_override {
         classification.reasons.push(format!(
             "exercise set by the user to {ex} (detected: {})",
@@ -494,6 +497,40 @@ fn classify_clip(
         classification.overridden = true;
     }
     classification
+}
+
+/// Share of the frames with a pose whose shoulder, hip and knee (the trunk and thigh the
+/// postures are read from) are seen confidently; `None` without a pose. The ankles do not
+/// count: feet out of the frame leave the trunk and thigh to read.
+fn seen_share(kin: &[RawKinematics], min_confidence: f64) -> Option<f64> {
+    let present = kin.iter().filter(|k| k.present).count();
+    let seen = kin
+        .iter()
+        .filter(|k| k.present && k.conf_hip >= min_confidence)
+        .count();
+    (present > 0).then(|| seen as f64 / present as f64)
+}
+
+/// A clip whose joints are confidently seen on too few of its frames with a pose (`seen`,
+/// see [`ClassifyParams::min_seen_fraction`]) names no exercise, whatever its postures
+/// read: they are mostly interpolated.
+fn seen_too_little(c: &mut Classification, seen: Option<f64>, p: &ClassifyParams) {
+    let Some(seen) = seen.filter(|&s| s < p.min_seen_fraction) else {
+        return;
+    };
+    let taken = match c.exercise {
+        Exercise::Unknown => String::new(),
+        ex => format!(", so the {ex} the postures suggest is not taken"),
+    };
+    c.reasons.push(format!(
+        "the shoulder, hip and knee are seen confidently on only {:.0}% of the frames with a person (at least {:.0}% needed to tell the exercise){taken}: give --exercise to count the movements as one",
+        100.0 * seen,
+        100.0 * p.min_seen_fraction,
+    ));
+    if c.exercise != Exercise::Unknown {
+        c.exercise = Exercise::Unknown;
+        c.confidence = 1.0 - seen;
+    }
 }
 
 /// Hamstrings under load per frame: bridges exclude the pelvis resting on the floor.
@@ -610,7 +647,7 @@ pub fn analyze_landmarks_cross_checked<F: Frames + ?Sized>(
     check_input(frames)?;
     let mut notes = Vec::new();
     let clip = measure_clip(frames, fps_hint, cfg, &mut notes)?;
-    let mut classification = classify_clip(&clip.sig.posture, cfg, exercise_override);
+    let mut classification = classify_clip(&clip.sig.posture, &clip.kin, cfg, exercise_override);
     let exercise = classification.exercise;
     let walking = walking_strides(&clip.sig.posture, &classification, cfg);
     classification.reasons.extend(walking.clone());
@@ -1081,6 +1118,53 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn a_clip_whose_joints_are_seen_on_few_frames_names_no_exercise() {
+        let p = ClassifyParams::default();
+        let named = || Classification {
+            exercise: Exercise::Nordic,
+            confidence: 0.57,
+            overridden: false,
+            supine_fraction: 0.0,
+            kneeling_fraction: 0.57,
+            standing_fraction: 0.28,
+            reasons: Vec::new(),
+            not_reps: None,
+        };
+        // Seen on 22% of the frames with a pose: not named.
+        let mut c = named();
+        seen_too_little(&mut c, Some(0.22), &p);
+        assert_eq!(c.exercise, Exercise::Unknown);
+        assert!(
+            c.reasons[0].contains("only 22% of the frames"),
+            "{:?}",
+            c.reasons
+        );
+        // At the limit, or with no pose at all, it is named.
+        for seen in [Some(p.min_seen_fraction), None] {
+            let mut c = named();
+            seen_too_little(&mut c, seen, &p);
+            assert_eq!(c.exercise, Exercise::Nordic);
+            assert!(c.reasons.is_empty());
+        }
+        // The share is of the frames with a pose, and the ankles do not count.
+        let kin = |present: bool, hip: f64, knee: f64| RawKinematics {
+            present,
+            conf_hip: hip,
+            conf_knee: knee,
+            ..RawKinematics::default()
+        };
+        let frames = [
+            kin(true, 0.9, 0.0),
+            kin(true, 0.9, 0.0),
+            kin(true, 0.1, 0.9),
+            kin(false, 0.0, 0.0),
+        ];
+        let share = seen_share(&frames, 0.5).unwrap();
+        assert!((share - 2.0 / 3.0).abs() < 1e-9, "{share}");
+        assert_eq!(seen_share(&frames[3..], 0.5), None);
     }
 
     #[test]
