@@ -54,8 +54,8 @@ pub struct ClassifyParams {
     /// Share of the frames with a pose in which the shoulder, hip and knee (trunk and
     /// thigh) are seen confidently, at least, to name the exercise (default 0.5; the
     /// ankles do not count, so feet out of the frame do not make a clip unnamed). Below it
-    /// most of the postures are read from angles interpolated between a few readings: a
-    /// rear-view RDL filmed in the dark (mean brightness 6 of 255) read 57% "kneeling".
+    /// most of the postures are read from angles interpolated between a few readings
+    /// (`docs/classification.md`).
     pub min_seen_fraction: f64,
     /// Smallest hip-flexion range (p95 - p5) of a standing hinge set (default 20).
     pub hinge_min_range_deg: f64,
