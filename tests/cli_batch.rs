@@ -171,6 +171,9 @@ fn batch_reports_good_and_bad_skips_on_rerun_and_forces() {
     assert_eq!(rows(&out).iter().filter(|x| x[1] == "ok").count(), 2);
     let (_, err) = batch(&input, &out, &with_cfg);
     assert_eq!(err.matches("skipped (up to date)").count(), 2, "{err}");
+    // So does the other face setting.
+    let (_, err) = batch(&input, &out, &[&with_cfg[..], &["--show-faces"]].concat());
+    assert!(!err.contains("skipped"), "{err}");
     let stamp: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
             out.join(&r.iter().find(|x| x[0] != "broken.mp4").unwrap()[6])

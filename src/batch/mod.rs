@@ -526,8 +526,9 @@ fn process(
         }
         let stamp = stamp_for(job, o)?;
         if !o.force && Stamp::read(&dir.join(STAMP_FILE)).as_ref() == Some(&stamp) {
-            // Outputs made with the other face setting are redone.
-            if let Some(r) = read_report(&dir).filter(|r| r.faces_shown == o.show_faces) {
+            // The stamp covers the face setting too (`settings_sha256`); a report that
+            // cannot be read is redone.
+            if let Some(r) = read_report(&dir) {
                 let mut row = Row::from_report(job, Status::Skipped, &r, 0.0);
                 row.history = record_session(job, o, &stamp.input_sha256, &r, &dir);
                 return Ok(row);
